@@ -1,0 +1,1 @@
+"""The signed PDF evidence bundle: layout, attachments, manifest, signing, verification."""

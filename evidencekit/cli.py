@@ -1,0 +1,91 @@
+"""The ``evidencekit`` command line: every job the GUI does, scriptable.
+
+With no arguments it starts the desktop application. Errors become one line on stderr
+(Korean or English by locale) and the error's exit code: 0 success, 3 integrity failure,
+4 wrong passphrase or recovery key, 2 bad input, others as in :mod:`evidencekit.errors`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from evidencekit import __version__
+from evidencekit.commands import bundle as bundle_cmds
+from evidencekit.commands import capture as capture_cmds
+from evidencekit.commands import vault as vault_cmds
+from evidencekit.errors import EvidenceKitError
+from evidencekit.i18n import tr
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evidencekit",
+        description=tr("cli.description"),
+    )
+    parser.add_argument("--version", action="version", version=f"EvidenceKit {__version__}")
+    parser.add_argument("--debug", action="store_true", help=tr("cli.help.debug"))
+    parser.add_argument("--lang", choices=["ko", "en"], help=tr("cli.help.lang"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    vault_cmds.register(sub)
+    capture_cmds.register(sub)
+    bundle_cmds.register(sub)
+    gui = sub.add_parser("gui", help=tr("cli.help.gui"))
+    gui.set_defaults(func=_run_gui)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    try:
+        from evidencekit.gui.app import run_app
+    except ImportError as exc:
+        log.debug("GUI import failed: %s", exc)
+        sys.stderr.write(tr("cli.gui_unavailable") + "\n")
+        return 1
+    return run_app([])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.lang:
+        from evidencekit.i18n import set_language
+
+        set_language(args.lang)
+    func = getattr(args, "func", None)
+    if func is None:
+        return _run_gui(args)
+    try:
+        return int(func(args) or 0)
+    except EvidenceKitError as exc:
+        sys.stderr.write(f"evidencekit: {exc.message()}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"evidencekit: {tr('error.cancelled')}\n")
+        return 130
+    except BrokenPipeError:
+        os._exit(0)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, details with --debug
+        if args.debug:
+            raise
+        log.debug("unexpected error", exc_info=True)
+        sys.stderr.write(
+            f"evidencekit: {tr('error.unexpected', kind=type(exc).__name__)}\n"
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""What every sub-command shares: opening a vault with a passphrase from a prompt, a file or
+the environment; printing JSON; a progress line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from evidencekit.errors import InputError
+from evidencekit.i18n import tr
+from evidencekit.vault import Vault
+
+__all__ = [
+    "add_secret_options",
+    "read_passphrase",
+    "open_vault",
+    "print_json",
+    "stderr_progress",
+    "warn_header",
+]
+
+
+def add_secret_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--passphrase-file", type=Path, metavar="FILE",
+                   help=tr("cli.help.passphrase_file"))
+    p.add_argument("--recovery-key", metavar="KEY", help=tr("cli.help.recovery_key"))
+
+
+def _from_file(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("error.cannot_read_file", path=str(path),
+                         reason=exc.strerror or "") from exc
+    return text.rstrip("\r\n")
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool = False,
+                    prompt_key: str = "cli.prompt.passphrase",
+                    file_attr: str = "passphrase_file",
+                    env_var: str = "EVIDENCEKIT_PASSPHRASE") -> str:
+    """The passphrase from ``--passphrase-file``, ``EVIDENCEKIT_PASSPHRASE`` or a prompt."""
+    pf = getattr(args, file_attr, None)
+    if pf is not None:
+        return _from_file(pf)
+    env = os.environ.get(env_var)
+    if env is not None:
+        return env
+    if not sys.stdin.isatty():
+        raise InputError("error.no_passphrase")
+    first = getpass.getpass(tr(prompt_key) + " ")
+    if confirm:
+        second = getpass.getpass(tr("cli.prompt.passphrase_again") + " ")
+        if first != second:
+            raise InputError("error.passphrase_mismatch")
+    return first
+
+
+def open_vault(args: argparse.Namespace, *, writable: bool) -> Vault:
+    rk = getattr(args, "recovery_key", None)
+    if rk:
+        vault = Vault.open(args.vault, recovery_key=rk, writable=writable)
+    else:
+        vault = Vault.open(args.vault, passphrase=read_passphrase(args), writable=writable)
+    warn_header(vault)
+    return vault
+
+
+def warn_header(vault: Vault) -> None:
+    if vault.header_problem:
+        sys.stderr.write(f"evidencekit: {tr('cli.warning')}: {tr(vault.header_problem)}\n")
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def stderr_progress(enabled: bool = True) -> Any:
+    """A progress callback printing a percentage on stderr when it is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    last = [-1]
+
+    def cb(done: int, total: int, key: str) -> None:
+        if total <= 0:
+            return
+        pct = int(done * 100 / total)
+        if pct != last[0]:
+            last[0] = pct
+            sys.stderr.write(f"\r{tr(key)} {pct:3d}%")
+            if pct >= 100:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    return cb

@@ -1,0 +1,321 @@
+"""Vault sub-commands: init, add, list, show, extract, note, tag, delete, log, check, passwd."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from evidencekit.commands.common import (
+    add_secret_options,
+    open_vault,
+    print_json,
+    read_passphrase,
+    stderr_progress,
+)
+from evidencekit.errors import EvidenceKitError, InputError
+from evidencekit.i18n import tr
+from evidencekit.model import Item
+from evidencekit.vault import Vault
+from evidencekit.vault.identity import format_fingerprint
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init", help=tr("cli.help.init"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("--name", default="", help=tr("cli.help.name"))
+    p.add_argument("--passphrase-file", type=Path, metavar="FILE",
+                   help=tr("cli.help.passphrase_file"))
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("add", help=tr("cli.help.add"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--title", default=None)
+    p.add_argument("--note", default=None)
+    p.add_argument("--tag", action="append", default=[])
+    add_secret_options(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("list", help=tr("cli.help.list"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help=tr("cli.help.all"))
+    add_secret_options(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help=tr("cli.help.show"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("number", type=int)
+    p.add_argument("--json", action="store_true")
+    add_secret_options(p)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("extract", help=tr("cli.help.extract"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("number", type=int)
+    p.add_argument("outfile", type=Path)
+    p.add_argument("--part", type=int, default=1, help=tr("cli.help.part"))
+    add_secret_options(p)
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("note", help=tr("cli.help.note"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("number", type=int)
+    p.add_argument("text")
+    add_secret_options(p)
+    p.set_defaults(func=cmd_note)
+
+    p = sub.add_parser("tag", help=tr("cli.help.tag"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("number", type=int)
+    p.add_argument("tags", nargs="*")
+    add_secret_options(p)
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("delete", help=tr("cli.help.delete"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("number", type=int)
+    p.add_argument("--reason", required=True)
+    add_secret_options(p)
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("log", help=tr("cli.help.log"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("--json", action="store_true")
+    add_secret_options(p)
+    p.set_defaults(func=cmd_log)
+
+    p = sub.add_parser("check", help=tr("cli.help.check"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("--json", action="store_true")
+    add_secret_options(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("passwd", help=tr("cli.help.passwd"))
+    p.add_argument("vault", type=Path)
+    add_secret_options(p)
+    p.add_argument("--new-passphrase-file", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_passwd)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    passphrase = read_passphrase(args, confirm=True, prompt_key="cli.prompt.new_passphrase")
+    vault, recovery = Vault.create(args.vault, passphrase, args.name or "")
+    try:
+        out = sys.stdout
+        out.write(tr("cli.init.created", path=str(args.vault)) + "\n")
+        out.write(tr("cli.init.fingerprint", fp=format_fingerprint(vault.fingerprint)) + "\n\n")
+        out.write(tr("cli.init.recovery_intro") + "\n\n")
+        out.write(f"    {recovery}\n\n")
+        out.write(tr("cli.init.recovery_warning") + "\n")
+    finally:
+        vault.close()
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from evidencekit.capture.files import iter_import
+
+    vault = open_vault(args, writable=True)
+    failures = 0
+    try:
+        for outcome in iter_import(args.files, progress=None):
+            if outcome.error is not None:
+                failures += 1
+                sys.stderr.write(
+                    f"evidencekit: {outcome.path}: {outcome.error.message()}\n"
+                )
+                continue
+            new = outcome.item
+            assert new is not None
+            if args.title:
+                new.title = args.title
+            if args.note:
+                new.notes.append(args.note)
+            new.tags.extend(args.tag)
+            try:
+                item = vault.add_item(new, progress=stderr_progress())
+            except EvidenceKitError as exc:
+                if exc.exit_code in (3, 6):
+                    raise
+                failures += 1
+                sys.stderr.write(f"evidencekit: {outcome.path}: {exc.message()}\n")
+                continue
+            for warning in new.metadata.get("warnings", []):
+                sys.stderr.write(f"evidencekit: {outcome.path}: {tr(str(warning))}\n")
+            sys.stdout.write(f"{item.number}\n")
+            sys.stdout.flush()
+    finally:
+        vault.close()
+    return 2 if failures else 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    vault = open_vault(args, writable=False)
+    try:
+        items = vault.items(include_deleted=args.all)
+    finally:
+        vault.close()
+    if args.json:
+        print_json([i.public() for i in items])
+        return 0
+    if not items:
+        sys.stdout.write(tr("cli.list.empty") + "\n")
+        return 0
+    header = [tr("cli.col.number"), tr("cli.col.kind"), tr("cli.col.captured"),
+              tr("cli.col.size"), "SHA-256", tr("cli.col.title")]
+    sys.stdout.write("  ".join(header) + "\n")
+    for i in items:
+        kind = tr(f"kind.{i.kind}") + (f" ({tr('state.' + i.state)})" if i.state != "active"
+                                       else "")
+        sys.stdout.write(
+            f"{i.number:>4}  {kind}  {i.captured_at[:19]}  {_size(i.size)}  "
+            f"{(i.sha256 or '-')[:16]}…  {i.title or i.source}\n"
+        )
+    return 0
+
+
+def _show_text(item: Item) -> str:
+    lines = [
+        f"{tr('cli.col.number')}: {item.number}",
+        f"id: {item.id}",
+        f"{tr('cli.col.kind')}: {tr('kind.' + item.kind)} ({tr('state.' + item.state)})",
+        f"{tr('cli.col.title')}: {item.title}",
+        f"{tr('cli.col.source')}: {item.source}",
+        f"{tr('cli.col.captured')}: {item.captured_at} ({item.timezone}) / UTC "
+        f"{item.captured_at_utc}",
+        f"SHA-256: {item.sha256 or '-'}",
+        f"{tr('cli.col.size')}: {item.size}",
+    ]
+    for n, p in enumerate(item.parts, 1):
+        ts = ""
+        if p.timestamp:
+            ts = f"  [{tr('cli.timestamp')}: {p.timestamp.get('time')} {p.timestamp.get('tsa')}]"
+        lines.append(f"  {tr('cli.part')} {n}: {p.name} ({p.media_type}, {p.size} B) "
+                     f"{p.sha256}{ts}")
+    for note in item.notes:
+        lines.append(f"  {tr('cli.note')} [{note.at}]: {note.text}")
+    if item.tags:
+        lines.append(f"  {tr('cli.tags')}: {', '.join(item.tags)}")
+    if item.deletion:
+        lines.append(f"  {tr('cli.deleted')}: {item.deletion.get('at')} — "
+                     f"{item.deletion.get('reason')}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    vault = open_vault(args, writable=False)
+    try:
+        item = vault.item(args.number)
+    finally:
+        vault.close()
+    if args.json:
+        print_json(item.public())
+    else:
+        sys.stdout.write(_show_text(item))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    vault = open_vault(args, writable=False)
+    try:
+        item = vault.item(args.number)
+        if not 1 <= args.part <= max(len(item.parts), 1):
+            raise InputError("error.no_such_part", number=args.number, part=args.part)
+        vault.extract(args.number, args.outfile, part=args.part - 1,
+                      progress=stderr_progress())
+    finally:
+        vault.close()
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    with open_vault(args, writable=True) as vault:
+        vault.add_note(args.number, args.text)
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    with open_vault(args, writable=True) as vault:
+        item = vault.set_tags(args.number, args.tags)
+    sys.stdout.write(", ".join(item.tags) + "\n")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with open_vault(args, writable=True) as vault:
+        vault.delete_item(args.number, args.reason)
+    sys.stdout.write(tr("cli.deleted_item", number=args.number) + "\n")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    vault = open_vault(args, writable=False)
+    try:
+        events = vault.events()
+        head = vault.log_head()
+    finally:
+        vault.close()
+    if args.json:
+        print_json({"events": [e.public() for e in events], "head": head})
+        return 0
+    for e in events:
+        target = f" #{e.body.get('item_number')}" if e.body.get("item_number") else ""
+        sys.stdout.write(f"{e.seq:>5}  {e.at[:19]}  {tr('event.' + e.kind)}{target}  "
+                         f"{e.hash[:16]}…\n")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from evidencekit.vault.check import check_vault
+
+    vault = open_vault(args, writable=True)
+    try:
+        report = check_vault(vault, progress=stderr_progress())
+        if not any(f.target_key in ("check.target.log", "check.target.event")
+                   for f in report.findings):
+            vault.log_event("vault_checked", ok=report.ok, findings=len(report.findings))
+    finally:
+        vault.close()
+    if args.json:
+        print_json({
+            "ok": report.ok,
+            "items_checked": report.items_checked,
+            "parts_checked": report.parts_checked,
+            "events_checked": report.events_checked,
+            "findings": [{"target": f.target("en"), "problem": f.message("en"),
+                          "key": f.key} for f in report.findings],
+        })
+    else:
+        for f in report.findings:
+            sys.stdout.write(f"✗ {f.message()}\n")
+        sys.stdout.write(tr("cli.check.summary", items=report.items_checked,
+                            parts=report.parts_checked, events=report.events_checked) + "\n")
+        sys.stdout.write((tr("cli.check.ok") if report.ok else
+                          tr("cli.check.failed", count=len(report.findings))) + "\n")
+    return 0 if report.ok else 3
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    vault = open_vault(args, writable=True)
+    try:
+        new = read_passphrase(args, confirm=True, prompt_key="cli.prompt.new_passphrase",
+                              file_attr="new_passphrase_file",
+                              env_var="EVIDENCEKIT_NEW_PASSPHRASE")
+        vault.change_passphrase(new)
+    finally:
+        vault.close()
+    sys.stdout.write(tr("cli.passwd.done") + "\n")
+    return 0

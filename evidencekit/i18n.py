@@ -1,0 +1,89 @@
+"""The one message catalogue shared by the GUI, the command line and the PDF bundle.
+
+Messages live in ``resources/i18n/<lang>/*.json`` (one file per area, merged); keys are
+dotted names such as ``error.wrong_passphrase``. English is the fallback. Placeholders use
+``str.format`` syntax: ``tr("cli.added", number=3)``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from functools import cache
+
+from evidencekit.resources import resource_path
+
+__all__ = ["LANGUAGES", "tr", "current_language", "set_language", "catalogue", "both"]
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "ko")
+_state = threading.local()
+_override: str | None = None
+
+
+@cache
+def catalogue(lang: str) -> Mapping[str, str]:
+    """All messages of one language, merged from every file of its folder."""
+    folder = resource_path("i18n", lang)
+    merged: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        for key, value in data.items():
+            if key in merged:
+                raise ValueError(f"message key {key!r} defined twice ({path.name})")
+            merged[key] = value
+    return merged
+
+
+def language_from_environment() -> str:
+    """``ko`` when the environment asks for Korean, else ``en``."""
+    explicit = os.environ.get("EVIDENCEKIT_LANG")
+    if explicit in LANGUAGES:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var)
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+def set_language(lang: str | None) -> None:
+    """Set the language for this process (``None`` returns to the environment's)."""
+    global _override
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    _override = lang
+
+
+def current_language() -> str:
+    return _override or language_from_environment()
+
+
+def tr(key: str, lang: str | None = None, /, **params: object) -> str:
+    """The message ``key`` in ``lang`` (default: the current language), formatted."""
+    language = lang or current_language()
+    text = catalogue(language).get(key)
+    if text is None:
+        text = catalogue("en").get(key)
+    if text is None:
+        log.warning("missing message key %s", key)
+        text = key
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            log.warning("bad placeholders for message key %s", key)
+            return text
+    return text
+
+
+def both(key: str, /, **params: object) -> str:
+    """Korean and English together, for places read by people of either language."""
+    ko = tr(key, "ko", **params)
+    en = tr(key, "en", **params)
+    return ko if ko == en else f"{ko} / {en}"

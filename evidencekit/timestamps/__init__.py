@@ -1,0 +1,1 @@
+"""Trusted time: RFC 3161 client, token verification, the per-vault offline queue."""

@@ -1,0 +1,5 @@
+"""The encrypted evidence vault (format v1, see docs/vault-format.md)."""
+
+from evidencekit.vault.store import Vault
+
+__all__ = ["Vault"]

@@ -1,0 +1,120 @@
+"""One writer at a time: ``vault.lock`` held with an OS file lock, plus the holder's pid.
+
+The OS releases the lock when a process dies, so a lock file left by a killed program is
+stale by construction and is taken over (with a log line). Where the file system offers no
+locks (some network or FAT mounts), the pid written in the file decides: a lock whose
+process no longer runs on this host is taken over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from evidencekit.errors import VaultLockedError
+from evidencekit.vault.atomic import storage_error
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["WriterLock", "LOCK_NAME"]
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "vault.lock"
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class WriterLock:
+    """Exclusive writer lock on a vault folder; use as a context manager or acquire/release."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LOCK_NAME
+        self._fh: IO[str] | None = None
+
+    def _read_holder(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self) -> None:
+        try:
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open
+        except OSError as exc:
+            raise storage_error(exc, self.path) from exc
+        if fcntl is not None:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    holder = self._read_holder()
+                    fh.close()
+                    raise VaultLockedError(pid=holder.get("pid", "?")) from None
+                if exc.errno not in (errno.ENOLCK, errno.ENOTSUP, errno.EOPNOTSUPP):
+                    fh.close()
+                    raise storage_error(exc, self.path) from exc
+                self._pid_fallback(fh)
+        else:  # pragma: no cover
+            self._pid_fallback(fh)
+        holder = self._read_holder()
+        if holder.get("pid") and holder.get("pid") != os.getpid():
+            log.info("taking over a stale vault lock left by pid %s", holder.get("pid"))
+        fh.seek(0)
+        fh.truncate()
+        fh.write(
+            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()})
+        )
+        fh.flush()
+        self._fh = fh
+
+    def _pid_fallback(self, fh: IO[str]) -> None:
+        holder = self._read_holder()
+        pid = holder.get("pid")
+        same_host = holder.get("host") == socket.gethostname()
+        if isinstance(pid, int) and pid != os.getpid() and (not same_host or _pid_alive(pid)):
+            fh.close()
+            raise VaultLockedError(pid=pid)
+
+    def release(self) -> None:
+        if self._fh is None:
+            return
+        with contextlib.suppress(OSError):
+            self._fh.seek(0)
+            self._fh.truncate()
+            self._fh.flush()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self._fh.close()  # closing drops the flock
+        self._fh = None
+
+    @property
+    def held(self) -> bool:
+        return self._fh is not None
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

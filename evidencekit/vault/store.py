@@ -1,0 +1,679 @@
+"""The :class:`Vault`: create, open, add items, read them back verified, keep the custody
+log. Format details are in docs/vault-format.md; this module follows it.
+
+A vault opened for writing holds the writer lock until :meth:`Vault.close`. Readers (list,
+show, extract) need no lock. Every method that changes the vault appends a custody event
+in the same SQLite transaction as the change.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import io
+import json
+import logging
+import os
+import secrets
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from evidencekit.errors import (
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    StorageError,
+    VaultFormatError,
+    WrongSecretError,
+)
+from evidencekit.model import Event, Item, NewItem, Note, Part, PartInput, Progress, iso, now_utc
+from evidencekit.vault import custody, keys
+from evidencekit.vault.atomic import storage_error, write_atomic
+from evidencekit.vault.blobs import BlobError, BlobInfo, BlobStore
+from evidencekit.vault.header import HEADER_NAME, Header, parse_header, wrap_ad
+from evidencekit.vault.identity import fingerprint, key_from_pem, key_to_pem, new_identity
+from evidencekit.vault.index import INDEX_NAME, Index, event_ad, item_ad, meta_ad
+from evidencekit.vault.locking import LOCK_NAME, WriterLock
+from evidencekit.vault.records import item_from_record, item_to_record
+from evidencekit.vault.sealing import Sealer, SealError
+
+__all__ = ["Vault"]
+
+log = logging.getLogger(__name__)
+
+
+def _local_time(utc: datetime, zone: str) -> datetime:
+    try:
+        return utc.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return utc.astimezone()
+
+
+class Vault:
+    """An open vault. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
+
+    def __init__(
+        self, folder: Path, header: Header, master: bytes, index: Index,
+        lock: WriterLock | None, header_problem: str | None = None,
+    ) -> None:
+        self.folder = folder
+        self.header = header
+        self._index = index
+        self._lock = lock
+        self._mutex = threading.RLock()
+        self.header_problem = header_problem
+        self._meta = Sealer(keys.subkey(master, "metadata"))
+        self._log = Sealer(keys.subkey(master, "log"))
+        self._ident = Sealer(keys.subkey(master, "identity"))
+        self._settings = Sealer(keys.subkey(master, "settings"))
+        self._header_key = keys.subkey(master, "header")
+        self._master = master
+        self.blobs = BlobStore(folder / "blobs", keys.subkey(master, "blob"))
+        self._identity: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, folder: Path | str, passphrase: str, holder: str) -> tuple[Vault, str]:
+        """Create a vault; return it (open for writing) and the recovery key to show once."""
+        folder = Path(folder)
+        if len(passphrase) < keys.MIN_PASSPHRASE_LENGTH:
+            raise InputError("error.passphrase_short", minimum=keys.MIN_PASSPHRASE_LENGTH)
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise InputError("error.folder_not_empty", path=str(folder))
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            (folder / "blobs").mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, folder) from exc
+        lock = WriterLock(folder)
+        lock.acquire()
+        try:
+            vault_id = secrets.token_hex(16)
+            kdf = keys.KdfParams.new()
+            master = keys.new_master_key()
+            recovery = keys.new_recovery_secret()
+            header = Header(vault_id=vault_id, created_at=iso(now_utc()), kdf=kdf)
+            header.wrapped["passphrase"] = keys.wrap(
+                keys.derive_passphrase_key(passphrase, kdf), master,
+                wrap_ad(vault_id, "passphrase", kdf),
+            )
+            rsalt = os.urandom(16)
+            header.wrapped["recovery"] = {
+                **keys.wrap(keys.derive_recovery_key(recovery, rsalt), master,
+                            wrap_ad(vault_id, "recovery", None)),
+                "salt": base64.b64encode(rsalt).decode("ascii"),
+            }
+            raw = header.to_bytes()
+            index = Index(folder / INDEX_NAME, create=True)
+            vault = cls(folder, header, master, index, lock)
+            key, cert = new_identity(holder, vault_id)
+            with index.transaction():
+                vault._store_header_copy(raw)
+                index.set_meta(
+                    "identity",
+                    vault._ident.seal_json(
+                        {"key": key_to_pem(key).decode(), "cert": cert.public_bytes(
+                            serialization.Encoding.PEM).decode()},
+                        meta_ad("identity"),
+                    ),
+                )
+                index.set_meta("settings", vault._settings.seal_json({}, meta_ad("settings")))
+                vault._identity = (key, cert)
+                vault._append_event("vault_created", None, {"holder": holder,
+                                     "certificate_sha256": fingerprint(cert)})
+            write_atomic(folder / HEADER_NAME, raw)
+        except BaseException:
+            lock.release()
+            raise
+        log.info("vault created")
+        return vault, keys.format_recovery_key(recovery)
+
+    @classmethod
+    def open(
+        cls, folder: Path | str, *, passphrase: str | None = None,
+        recovery_key: str | None = None, writable: bool = True,
+    ) -> Vault:
+        """Open a vault with the passphrase or the recovery key.
+
+        Raises WrongSecretError (exit 4), VaultFormatError, VaultLockedError or
+        IntegrityError. A damaged ``vault.json`` that the index's copy can stand in for is
+        reported in :attr:`header_problem` (and by :func:`check`), not raised.
+        """
+        folder = Path(folder)
+        if passphrase is None and recovery_key is None:
+            raise InputError("error.no_secret")
+        header_path = folder / HEADER_NAME
+        if not (folder / INDEX_NAME).exists():
+            if header_path.exists():
+                raise IntegrityError("error.index_missing")
+            raise VaultFormatError("error.not_a_vault", path=str(folder))
+        lock = WriterLock(folder) if writable else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            index = Index(folder / INDEX_NAME)
+            try:
+                vault = cls._unlock(folder, index, lock, passphrase, recovery_key)
+            except BaseException:
+                index.close()
+                raise
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        if lock is not None:
+            vault._collect_garbage()
+        return vault
+
+    @classmethod
+    def _unlock(
+        cls, folder: Path, index: Index, lock: WriterLock | None,
+        passphrase: str | None, recovery_key: str | None,
+    ) -> Vault:
+        try:
+            raw = (folder / HEADER_NAME).read_bytes()
+        except FileNotFoundError:
+            raw = b""
+        except OSError as exc:
+            raise storage_error(exc, folder / HEADER_NAME) from exc
+        copy = index.get_meta("header") or b""
+        recovery = keys.parse_recovery_key(recovery_key) if recovery_key is not None else None
+        candidates: list[tuple[bytes, str | None]] = [(raw, None)]
+        if copy and copy != raw:
+            candidates.append((copy, "error.header_altered"))
+        wrong: WrongSecretError | None = None
+        unknown: VaultFormatError | None = None
+        tried: dict[tuple[bytes, int, int, int], bytes] = {}
+        for data, problem in candidates:
+            try:
+                header = parse_header(data)
+            except VaultFormatError as exc:
+                unknown = unknown or exc
+                continue
+            except ValueError:
+                continue
+            params = header.kdf
+            ad_params: keys.KdfParams | None = params
+            if recovery is not None:
+                try:
+                    rsalt = base64.b64decode(header.wrapped["recovery"]["salt"], validate=True)
+                except (KeyError, TypeError, ValueError):
+                    continue
+                kek = keys.derive_recovery_key(recovery, rsalt)
+                label = "recovery"
+                ad_params = None
+            else:
+                cache_key = (params.salt, params.memory_kib, params.iterations, params.lanes)
+                if cache_key not in tried:
+                    tried[cache_key] = keys.derive_passphrase_key(passphrase or "", params)
+                kek = tried[cache_key]
+                label = "passphrase"
+            wrapped = header.wrapped.get(label)
+            if wrapped is None:
+                continue
+            try:
+                master = keys.unwrap(kek, wrapped, wrap_ad(header.vault_id, label, ad_params),
+                                     recovery=recovery is not None)
+            except WrongSecretError as exc:
+                wrong = wrong or exc
+                continue
+            vault = cls(folder, header, master, index, lock, None)
+            mac = index.get_meta("header_mac") or b""
+            expected = hmac.new(vault._header_key, copy, hashlib.sha256).digest()
+            if not hmac.compare_digest(mac, expected):
+                vault.header_problem = "error.header_copy_altered"
+            elif problem is not None or raw != copy:
+                vault.header_problem = problem or "error.header_altered"
+            if vault.header_problem:
+                log.warning("vault header problem: %s", vault.header_problem)
+            return vault
+        if wrong is not None:
+            raise wrong
+        if unknown is not None:
+            raise unknown
+        raise IntegrityError("error.header_damaged")
+
+    def close(self) -> None:
+        with self._mutex:
+            self._index.close()
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+            self._master = b""
+            self._identity = None
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def writable(self) -> bool:
+        return self._lock is not None
+
+    def _require_writer(self) -> None:
+        if self._lock is None:
+            raise InputError("error.read_only")
+
+    def _store_header_copy(self, raw: bytes) -> None:
+        self._index.set_meta("header", raw)
+        self._index.set_meta("header_mac", hmac.new(self._header_key, raw, hashlib.sha256).digest())
+
+    def _collect_garbage(self) -> None:
+        """Remove temp files and blobs no committed item refers to (left by a crash)."""
+        removed = self.blobs.remove_temp_files()
+        referenced: set[str] = set()
+        for number_item in self._iter_items(include_deleted=True, strict=False):
+            referenced.update(p.blob for p in number_item.parts)
+        for name in self.blobs.names() - referenced:
+            self.blobs.remove(name)
+            removed += 1
+        if removed:
+            log.info("removed %d leftover file(s) from an interrupted write", removed)
+
+    # -- identity, settings --------------------------------------------------------------
+
+    @property
+    def vault_id(self) -> str:
+        return self.header.vault_id
+
+    def identity(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        if self._identity is None:
+            sealed = self._index.get_meta("identity")
+            if sealed is None:
+                raise IntegrityError("error.identity_damaged")
+            try:
+                d = self._ident.open_json(sealed, meta_ad("identity"))
+                key = key_from_pem(d["key"].encode())
+                cert = x509.load_pem_x509_certificate(d["cert"].encode())
+            except (SealError, KeyError, ValueError, TypeError) as exc:
+                raise IntegrityError("error.identity_damaged") from exc
+            self._identity = (key, cert)
+        return self._identity
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.identity()[1])
+
+    @property
+    def holder(self) -> str:
+        from cryptography.x509.oid import NameOID
+
+        attrs = self.identity()[1].subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(attrs[0].value) if attrs else ""
+
+    def settings(self) -> dict[str, Any]:
+        sealed = self._index.get_meta("settings")
+        if sealed is None:
+            return {}
+        try:
+            data = self._settings.open_json(sealed, meta_ad("settings"))
+        except SealError as exc:
+            raise IntegrityError("error.settings_damaged") from exc
+        return data if isinstance(data, dict) else {}
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        return self.settings().get(key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._require_writer()
+        with self._mutex, self._index.transaction():
+            current = self.settings()
+            current[key] = value
+            self._index.set_meta("settings", self._settings.seal_json(current, meta_ad("settings")))
+            self._append_event("setting_changed", None, {"setting": key})
+
+    # -- custody log ---------------------------------------------------------------------
+
+    def _append_event(self, event: str, item: Item | None, details: dict[str, Any]) -> Event:
+        """Append inside the caller's transaction and re-sign the head."""
+        last = self._index.last_event_row()
+        if last is None:
+            seq, prev = 1, custody.GENESIS
+        else:
+            prev_rec = self._log.open_json(last[1], event_ad(last[0]))
+            seq, prev = last[0] + 1, str(prev_rec["hash"])
+        body: dict[str, Any] = {"event": event, "at": iso(now_utc()), **details}
+        if item is not None:
+            body.setdefault("item_id", item.id)
+            body.setdefault("item_number", item.number)
+        digest = custody.body_digest(body)
+        h = custody.chain_hash(seq, prev, digest)
+        record = {"prev_hash": prev, "body_sha256": digest, "hash": h, "body": body}
+        self._index.insert_event(seq, self._log.seal_json(record, event_ad(seq)))
+        key, _cert = self.identity()
+        sig = custody.sign_head(key, self.vault_id, seq, h)
+        head = {"seq": seq, "hash": h, "signature": base64.b64encode(sig).decode("ascii")}
+        self._index.set_meta("log_head", json.dumps(head, sort_keys=True).encode())
+        return Event(seq=seq, prev_hash=prev, hash=h, body=body)
+
+    def log_event(self, event: str, item: Item | None = None, **details: Any) -> Event:
+        """Append a custody event (exported, timestamp received, link rechecked, …)."""
+        self._require_writer()
+        with self._mutex, self._index.transaction():
+            return self._append_event(event, item, details)
+
+    def events(self) -> list[Event]:
+        """All events, decrypted. Raises IntegrityError naming the first unreadable one."""
+        out: list[Event] = []
+        for seq, sealed in self._index.event_rows():
+            try:
+                rec = self._log.open_json(sealed, event_ad(seq))
+                out.append(Event(seq=seq, prev_hash=rec["prev_hash"], hash=rec["hash"],
+                                 body=rec["body"]))
+            except (SealError, KeyError, TypeError) as exc:
+                raise IntegrityError("error.event_damaged", seq=seq) from exc
+        return out
+
+    def log_head(self) -> dict[str, Any]:
+        raw = self._index.get_meta("log_head")
+        if raw is None:
+            raise IntegrityError("error.log_head_missing")
+        try:
+            head = json.loads(raw)
+            return {"seq": int(head["seq"]), "hash": str(head["hash"]),
+                    "signature": str(head["signature"])}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IntegrityError("error.log_head_missing") from exc
+
+    # -- items ---------------------------------------------------------------------------
+
+    def _iter_items(self, include_deleted: bool, strict: bool = True) -> list[Item]:
+        items: list[Item] = []
+        for item_id, number, state, sealed in self._index.item_rows():
+            if state == "deleted" and not include_deleted:
+                continue
+            try:
+                rec = self._meta.open_json(sealed, item_ad(item_id, number, state))
+                items.append(item_from_record(item_id, number, state, rec))
+            except (SealError, KeyError, TypeError, ValueError) as exc:
+                if strict:
+                    raise IntegrityError("error.item_record_damaged", number=number) from exc
+                log.warning("item %d: record cannot be read", number)
+        return items
+
+    def items(self, include_deleted: bool = False) -> list[Item]:
+        """Every item in number order (deleted tombstones only when asked)."""
+        return self._iter_items(include_deleted)
+
+    def item(self, number: int) -> Item:
+        row = self._index.item_row(number)
+        if row is None:
+            raise NotFoundError("error.no_such_item", number=number)
+        item_id, num, state, sealed = row
+        try:
+            rec = self._meta.open_json(sealed, item_ad(item_id, num, state))
+        except SealError as exc:
+            raise IntegrityError("error.item_record_damaged", number=number) from exc
+        return item_from_record(item_id, num, state, rec)
+
+    def _write_parts(
+        self, parts: list[PartInput], progress: Progress | None,
+        cancel: threading.Event | None,
+    ) -> list[tuple[PartInput, BlobInfo]]:
+        total = sum(p.path.stat().st_size if p.path is not None else len(p.data or b"")
+                    for p in parts)
+        done_before = 0
+        written: list[tuple[PartInput, BlobInfo]] = []
+
+        def sub(done: int, _t: int, msg: str) -> None:
+            if progress is not None:
+                progress(done_before + done, total, msg)
+
+        try:
+            for part in parts:
+                if part.path is not None:
+                    try:
+                        fh: BinaryIO = part.path.open("rb")
+                    except OSError as exc:
+                        raise InputError("error.cannot_read_file", path=str(part.path),
+                                         reason=exc.strerror or "") from exc
+                else:
+                    fh = io.BytesIO(part.data or b"")
+                with fh:
+                    info = self.blobs.write(fh, total=total, progress=sub, cancel=cancel)
+                written.append((part, info))
+                done_before += info.size
+        except BaseException:
+            for _p, info in written:
+                with contextlib.suppress(StorageError):
+                    self.blobs.remove(info.name)
+            raise
+        return written
+
+    def add_item(
+        self, new: NewItem, progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Item:
+        """Store a captured item: encrypt its parts, then commit row + custody event.
+
+        After a crash the item is either fully there or absent (orphan blobs are removed
+        at the next writer open).
+        """
+        self._require_writer()
+        if not new.parts and not new.pending:
+            raise InputError("error.item_without_parts")
+        written = self._write_parts(new.parts, progress, cancel)
+        parts = [Part(name=p.name, media_type=p.media_type, sha256=i.sha256, size=i.size,
+                      blob=i.name) for p, i in written]
+        local = _local_time(new.captured_at, new.timezone)
+        at = iso(now_utc())
+        item = Item(
+            id=secrets.token_hex(16), number=0, kind=new.kind, title=new.title,
+            source=new.source, captured_at=iso(local),
+            captured_at_utc=iso(new.captured_at.astimezone(UTC)),
+            timezone=new.timezone, metadata=dict(new.metadata),
+            notes=[Note(text=t, at=at) for t in new.notes if t.strip()],
+            tags=list(dict.fromkeys(new.tags)), parts=parts,
+            state="pending" if new.pending else "active",
+        )
+        try:
+            with self._mutex, self._index.transaction():
+                item.number = self._index.next_number()
+                self._index.insert_item(item.id, item.number, item.state, self._seal_item(item))
+                self._append_event(
+                    "item_imported" if new.kind == "file" else "item_captured", item,
+                    {"kind": item.kind, "sha256": item.sha256,
+                     "parts": [{"name": p.name, "sha256": p.sha256, "size": p.size}
+                               for p in parts],
+                     "pending": new.pending},
+                )
+        except BaseException:
+            for _p, info in written:
+                with contextlib.suppress(StorageError):
+                    self.blobs.remove(info.name)
+            raise
+        log.info("item %d committed (%d part(s))", item.number, len(parts))
+        return item
+
+    def _seal_item(self, item: Item) -> bytes:
+        return self._meta.seal_json(item_to_record(item), item_ad(item.id, item.number, item.state))
+
+    def _update_item(self, item: Item, event: str, details: dict[str, Any],
+                     new_state: str | None = None) -> Item:
+        self._require_writer()
+        with self._mutex, self._index.transaction():
+            if new_state is not None:
+                item.state = new_state
+            self._index.update_item(item.id, item.state, self._seal_item(item))
+            self._append_event(event, item, details)
+        return item
+
+    def add_note(self, number: int, text: str) -> Item:
+        if not text.strip():
+            raise InputError("error.empty_note")
+        item = self.item(number)
+        self._live(item)
+        note = Note(text=text, at=iso(now_utc()))
+        item.notes.append(note)
+        return self._update_item(item, "note_added", {"note_sha256": hashlib.sha256(
+            text.encode("utf-8")).hexdigest(), "text": text})
+
+    def set_tags(self, number: int, tags: list[str]) -> Item:
+        item = self.item(number)
+        self._live(item)
+        item.tags = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        return self._update_item(item, "tags_changed", {"tags": item.tags})
+
+    def set_title(self, number: int, title: str) -> Item:
+        item = self.item(number)
+        self._live(item)
+        old = item.title
+        item.title = title
+        return self._update_item(item, "title_changed", {"old": old, "new": title})
+
+    def update_metadata(self, number: int, updates: dict[str, Any], event: str,
+                        details: dict[str, Any] | None = None) -> Item:
+        item = self.item(number)
+        self._live(item)
+        item.metadata.update(updates)
+        return self._update_item(item, event, details or {})
+
+    def set_part_timestamp(self, number: int, index: int, timestamp: dict[str, Any]) -> Item:
+        item = self.item(number)
+        self._live(item)
+        part = item.parts[index]
+        item.parts[index] = Part(name=part.name, media_type=part.media_type, sha256=part.sha256,
+                                 size=part.size, blob=part.blob, timestamp=timestamp)
+        return self._update_item(item, "timestamp_received", {
+            "part": part.name, "sha256": part.sha256, "tsa": timestamp.get("tsa"),
+            "time": timestamp.get("time"), "token_sha256": timestamp.get("token_sha256")})
+
+    def complete_pending(self, number: int, parts: list[PartInput], metadata: dict[str, Any],
+                         progress: Progress | None = None) -> Item:
+        """Attach fetched parts to a link recorded offline."""
+        self._require_writer()
+        item = self.item(number)
+        if item.state != "pending":
+            raise InputError("error.not_pending", number=number)
+        written = self._write_parts(parts, progress, None)
+        item.parts = [Part(name=p.name, media_type=p.media_type, sha256=i.sha256, size=i.size,
+                           blob=i.name) for p, i in written]
+        item.metadata.update(metadata)
+        try:
+            return self._update_item(item, "link_fetched", {
+                "sha256": item.sha256,
+                "parts": [{"name": p.name, "sha256": p.sha256, "size": p.size}
+                          for p in item.parts]}, new_state="active")
+        except BaseException:
+            for _p, info in written:
+                with contextlib.suppress(StorageError):
+                    self.blobs.remove(info.name)
+            raise
+
+    def delete_item(self, number: int, reason: str) -> Item:
+        """Remove an item's blobs, keeping a logged tombstone with its hashes and reason."""
+        if not reason.strip():
+            raise InputError("error.reason_required")
+        item = self.item(number)
+        if item.state == "deleted":
+            raise InputError("error.already_deleted", number=number)
+        blobs = [p.blob for p in item.parts]
+        tomb = {"sha256": item.sha256, "reason": reason, "at": iso(now_utc()),
+                "parts": [{"name": p.name, "sha256": p.sha256, "size": p.size}
+                          for p in item.parts]}
+        gone = Item(id=item.id, number=item.number, kind=item.kind, title="", source="",
+                    captured_at=item.captured_at, captured_at_utc=item.captured_at_utc,
+                    timezone=item.timezone, metadata={}, notes=[], tags=[], parts=[],
+                    state="deleted", deletion=tomb)
+        self._require_writer()
+        with self._mutex, self._index.transaction():
+            self._index.update_item(gone.id, gone.state, self._seal_item(gone))
+            self._append_event("item_deleted", gone, {"sha256": tomb["sha256"],
+                                                      "reason": reason,
+                                                      "parts": tomb["parts"]})
+        for name in blobs:
+            self.blobs.remove(name)
+        return gone
+
+    @staticmethod
+    def _live(item: Item) -> None:
+        if item.state == "deleted":
+            raise InputError("error.already_deleted", number=item.number)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def read_part(self, item: Item, index: int, out: BinaryIO,
+                  progress: Progress | None = None) -> None:
+        """Stream a part's original bytes to ``out``, re-hashing them; IntegrityError on any
+        mismatch (then the bytes written must be discarded)."""
+        if not 0 <= index < len(item.parts):
+            raise NotFoundError("error.no_such_part", number=item.number, part=index + 1)
+        part = item.parts[index]
+        try:
+            info = self.blobs.read(part.blob, out, total=part.size, progress=progress)
+        except BlobError as exc:
+            raise IntegrityError("error.part_damaged", number=item.number, part=part.name,
+                                 reason=exc.reason) from exc
+        if info.sha256 != part.sha256 or info.size != part.size:
+            raise IntegrityError("error.part_damaged", number=item.number, part=part.name,
+                                 reason="SHA-256 mismatch")
+
+    def read_part_bytes(self, item: Item, index: int = 0) -> bytes:
+        """A part in memory (for previews and small parts only; never written to disk)."""
+        buf = io.BytesIO()
+        self.read_part(item, index, buf)
+        return buf.getvalue()
+
+    def extract(self, number: int, out_path: Path, part: int = 0,
+                progress: Progress | None = None) -> Path:
+        """Write a verified copy of a part to ``out_path`` (atomically; never a bad copy)."""
+        item = self.item(number)
+        if item.state == "deleted":
+            raise InputError("error.already_deleted", number=number)
+        out_path = Path(out_path)
+        tmp = out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
+        try:
+            with tmp.open("xb") as fh:
+                self.read_part(item, part, fh, progress)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, out_path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise storage_error(exc, out_path) from exc
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        return out_path
+
+    # -- secrets -------------------------------------------------------------------------
+
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Re-wrap the master key under a new passphrase (nothing else is re-encrypted)."""
+        self._require_writer()
+        if len(new_passphrase) < keys.MIN_PASSPHRASE_LENGTH:
+            raise InputError("error.passphrase_short", minimum=keys.MIN_PASSPHRASE_LENGTH)
+        old = self.header
+        kdf = keys.KdfParams(salt=os.urandom(16), memory_kib=old.kdf.memory_kib,
+                             iterations=old.kdf.iterations, lanes=old.kdf.lanes)
+        master = self._master
+        # The recovery wrap has its own salt and does not depend on the passphrase KDF.
+        header = Header(vault_id=old.vault_id, created_at=old.created_at, kdf=kdf)
+        header.wrapped["passphrase"] = keys.wrap(
+            keys.derive_passphrase_key(new_passphrase, kdf), master,
+            wrap_ad(old.vault_id, "passphrase", kdf))
+        header.wrapped["recovery"] = dict(old.wrapped["recovery"])
+        raw = header.to_bytes()
+        with self._mutex, self._index.transaction():
+            self._store_header_copy(raw)
+            self._append_event("passphrase_changed", None, {})
+        write_atomic(self.folder / HEADER_NAME, raw)
+        self.header = header
+        self.header_problem = None
+
+    def lock_path(self) -> Path:
+        return self.folder / LOCK_NAME
