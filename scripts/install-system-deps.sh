@@ -11,7 +11,7 @@ PKGS=(
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxkbcommon-x11-0 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-xinerama0
   libxcb-xkb1 libxshmfence1 libxkbfile1 libgbm1 libdrm2 libxss1 libnspr4 libpci3
-  poppler-utils fonts-nanum openssl age img2pdf xdotool make
+  poppler-utils fonts-nanum openssl age img2pdf xdotool make python3-venv
 )
 # libasound2 was renamed libasound2t64 in Debian 13.
 if apt-cache show libasound2t64 >/dev/null 2>&1; then PKGS+=(libasound2t64); else PKGS+=(libasound2); fi

@@ -284,9 +284,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     vault = open_vault(args, writable=True)
     try:
         report = check_vault(vault, progress=stderr_progress())
-        if not any(f.target_key in ("check.target.log", "check.target.event")
-                   for f in report.findings):
-            vault.log_event("vault_checked", ok=report.ok, findings=len(report.findings))
+        if not any(f.target_key in ("check.target.log", "check.target.event",
+                                    "check.target.identity") for f in report.findings):
+            try:
+                vault.log_event("vault_checked", ok=report.ok, findings=len(report.findings))
+            except EvidenceKitError as exc:  # the report matters more than the log line
+                sys.stderr.write(f"evidencekit: {exc.message()}\n")
     finally:
         vault.close()
     if args.json:

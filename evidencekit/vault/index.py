@@ -22,6 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from evidencekit.errors import IntegrityError, StorageError
 
@@ -112,7 +113,7 @@ class Index:
                     self._db.execute("ROLLBACK")
                 raise
 
-    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
                 return list(self._db.execute(sql, args).fetchall())
@@ -129,7 +130,7 @@ class Index:
     # meta
     def get_meta(self, key: str) -> bytes | None:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
-        return bytes(rows[0][0]) if rows else None  # type: ignore[arg-type]
+        return bytes(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: bytes) -> None:
         self._exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
@@ -137,7 +138,7 @@ class Index:
     # items
     def item_rows(self) -> list[tuple[str, int, str, bytes]]:
         rows = self._query("SELECT id, number, state, record FROM items ORDER BY number")
-        return [(str(r[0]), int(r[1]), str(r[2]), bytes(r[3])) for r in rows]  # type: ignore[call-overload]
+        return [(str(r[0]), int(r[1]), str(r[2]), bytes(r[3])) for r in rows]
 
     def item_row(self, number: int) -> tuple[str, int, str, bytes] | None:
         rows = self._query(
@@ -146,11 +147,11 @@ class Index:
         if not rows:
             return None
         r = rows[0]
-        return (str(r[0]), int(r[1]), str(r[2]), bytes(r[3]))  # type: ignore[call-overload]
+        return (str(r[0]), int(r[1]), str(r[2]), bytes(r[3]))
 
     def next_number(self) -> int:
         rows = self._query("SELECT COALESCE(MAX(number), 0) + 1 FROM items")
-        return int(rows[0][0])  # type: ignore[call-overload]
+        return int(rows[0][0])
 
     def insert_item(self, item_id: str, number: int, state: str, record: bytes) -> None:
         self._exec(
@@ -164,11 +165,11 @@ class Index:
     # events
     def event_rows(self) -> list[tuple[int, bytes]]:
         rows = self._query("SELECT seq, record FROM events ORDER BY seq")
-        return [(int(r[0]), bytes(r[1])) for r in rows]  # type: ignore[call-overload]
+        return [(int(r[0]), bytes(r[1])) for r in rows]
 
     def last_event_row(self) -> tuple[int, bytes] | None:
         rows = self._query("SELECT seq, record FROM events ORDER BY seq DESC LIMIT 1")
-        return (int(rows[0][0]), bytes(rows[0][1])) if rows else None  # type: ignore[call-overload]
+        return (int(rows[0][0]), bytes(rows[0][1])) if rows else None
 
     def insert_event(self, seq: int, record: bytes) -> None:
         self._exec("INSERT INTO events (seq, record) VALUES (?, ?)", (seq, record))

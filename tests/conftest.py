@@ -1,0 +1,101 @@
+"""Test set-up shared by every test: isolated folders, a fast KDF, offscreen Qt, helpers to
+run the command line in-process or as a subprocess."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSPHRASE = "correct horse battery"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--onscreen", action="store_true", help="run Qt tests on the real display")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("--onscreen"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["EVIDENCEKIT_INSECURE_TEST_KDF"] = "1"
+    os.environ["EVIDENCEKIT_LANG"] = "en"
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point every data/config folder at tmp_path so tests never touch the real ones."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("EVIDENCEKIT_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("EVIDENCEKIT_NEW_PASSPHRASE", raising=False)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Folder for files a person may look at after the run (gitignored)."""
+    return ROOT / "test-artifacts"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str | os.PathLike[str]) -> CliResult:
+    """Run ``evidencekit`` in-process and capture its output."""
+    from evidencekit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse
+            code = int(exc.code or 0)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_cli_process(*args: str | os.PathLike[str], env: dict[str, str] | None = None,
+                    timeout: float = 120) -> CliResult:
+    """Run ``python -m evidencekit.cli`` as a subprocess."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "evidencekit.cli", *map(str, args)],
+        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli() -> type:
+    class _Cli:
+        run = staticmethod(run_cli)
+        process = staticmethod(run_cli_process)
+
+    return _Cli
+
+
+@pytest.fixture
+def vault_dir(tmp_path: Path) -> Iterator[Path]:
+    """A fresh, empty vault (created with the fast test KDF)."""
+    from evidencekit.vault import Vault
+
+    path = tmp_path / "vault"
+    vault, _recovery = Vault.create(path, PASSPHRASE, "Test Holder 시험")
+    vault.close()
+    yield path
