@@ -25,30 +25,17 @@ def _snapshot(vault: Path) -> dict[str, bytes]:
 def test_injected_enospc_during_blob_write(vault_dir: Path, monkeypatch) -> None:
     with open_vault(vault_dir) as v:
         first = add_bytes(v, b"before the disk filled")
-    real_fdopen = os.fdopen
+    real_pwrite = os.pwrite
+    written = [0]
 
-    class Full:
-        def __init__(self, f):  # type: ignore[no-untyped-def]
-            self.f = f
-            self.written = 0
-
-        def write(self, b):  # type: ignore[no-untyped-def]
-            self.written += len(b)
-            if self.written > 3_000_000:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return self.f.write(b)
-
-        def __getattr__(self, name):  # type: ignore[no-untyped-def]
-            return getattr(self.f, name)
-
-        def __enter__(self):  # type: ignore[no-untyped-def]
-            return self
-
-        def __exit__(self, *a):  # type: ignore[no-untyped-def]
-            return self.f.__exit__(*a)
+    def full_pwrite(fd: int, data, offset: int) -> int:  # type: ignore[no-untyped-def]
+        written[0] += len(data)
+        if written[0] > 3_000_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_pwrite(fd, data, offset)
 
     with monkeypatch.context() as m, open_vault(vault_dir) as v:
-        m.setattr(os, "fdopen", lambda *a, **k: Full(real_fdopen(*a, **k)))
+        m.setattr(os, "pwrite", full_pwrite)
         before = _snapshot(vault_dir)
         with pytest.raises(StorageError) as err:
             add_bytes(v, os.urandom(5_000_000))

@@ -37,12 +37,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from evidencekit.errors import CancelledError
 from evidencekit.model import Progress
 from evidencekit.vault.atomic import TEMP_PREFIX, fsync_dir, storage_error
+from evidencekit.vault.durable import DurableFile
 
 __all__ = ["CHUNK_SIZE", "BlobInfo", "BlobError", "BlobStore"]
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 1 << 20  # 1 MiB
+CHUNK_SIZE = 4 << 20  # 4 MiB
 TAG = 16
 MAGIC = b"EKBLOB\x00\x01"
 HEADER_SIZE = 16
@@ -106,8 +107,11 @@ class BlobStore:
     ) -> BlobInfo:
         """Encrypt ``source`` into a new blob; return its name, SHA-256 and size.
 
-        The blob is durable (fsynced and renamed into place) when this returns. On any
-        failure no blob file is left behind.
+        Three stages overlap: a reader thread reads and hashes into recycled buffers, this
+        thread encrypts each chunk straight into the output buffer, and a writer thread
+        writes large aligned pieces (see :mod:`evidencekit.vault.durable`). The blob is
+        durable (fsynced and renamed into place) when this returns; on any failure no
+        blob file is left behind.
         """
         name = secrets.token_hex(16)
         aead = self._file_aead(name)
@@ -116,81 +120,95 @@ class BlobStore:
         tmp = self.folder / f"{TEMP_PREFIX}{name}"
         digest = hashlib.sha256()
         size = 0
-        chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_READ_AHEAD)
+        pool: queue.Queue[bytearray] = queue.Queue()
+        for _ in range(_READ_AHEAD + 2):
+            pool.put(bytearray(self.chunk_size))
+        chunks: queue.Queue[tuple[bytearray, int] | BaseException | None] = queue.Queue()
         stop = threading.Event()
+        chunk_size = self.chunk_size
 
         def reader() -> None:
             # Reads and hashes ahead of the encrypting thread (hashlib drops the GIL).
             try:
                 while not stop.is_set():
-                    buf = source.read(self.chunk_size)
-                    # Short reads from pipes: fill the chunk unless at EOF.
-                    while buf and len(buf) < self.chunk_size:
-                        more = source.read(self.chunk_size - len(buf))
-                        if not more:
+                    buf = pool.get()
+                    view = memoryview(buf)
+                    n = 0
+                    while n < chunk_size:  # fill the chunk unless at end of file
+                        got = source.readinto(view[n:])  # type: ignore[attr-defined]
+                        if not got:
                             break
-                        buf += more
-                    if not buf:
+                        n += got
+                    if n == 0:
                         chunks.put(None)
                         return
-                    digest.update(buf)
-                    chunks.put(buf)
-            except BaseException as exc:  # noqa: BLE001 - handed to the writer thread
+                    digest.update(view[:n])
+                    chunks.put((buf, n))
+                    if n < chunk_size:
+                        chunks.put(None)
+                        return
+            except BaseException as exc:  # noqa: BLE001 - handed to the encrypting thread
                 chunks.put(exc)
 
-        thread = threading.Thread(target=reader, name="blob-reader", daemon=True)
         try:
             final.parent.mkdir(mode=0o700, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            out = DurableFile(tmp, max_piece=chunk_size + TAG)
         except OSError as exc:
             raise storage_error(exc, self.folder) from exc
+        thread = threading.Thread(target=reader, name="blob-reader", daemon=True)
         thread.start()
         try:
-            with os.fdopen(fd, "wb", buffering=0) as out:
-                out.write(header)
-                index = 0
-                current = chunks.get()
+            out.write(header)
+            index = 0
+            current = chunks.get()
+            while True:
                 if isinstance(current, BaseException):
                     raise current
-                while True:
-                    nxt = chunks.get() if current is not None else None
-                    if isinstance(nxt, BaseException):
-                        raise nxt
-                    plain = current if current is not None else b""
-                    last = nxt is None
-                    out.write(aead.encrypt(_nonce(index, last), plain, header))
-                    size += len(plain)
-                    index += 1
-                    if progress is not None:
-                        progress(size, total, "progress.encrypting")
-                    if cancel is not None and cancel.is_set():
-                        raise CancelledError()
-                    if last:
-                        break
-                    current = nxt
-                os.fsync(out.fileno())
+                nxt = chunks.get() if current is not None else None
+                if isinstance(nxt, BaseException):
+                    raise nxt
+                last = nxt is None
+                if current is None:
+                    n = 0
+                    data: memoryview | bytes = b""
+                else:
+                    buf, n = current
+                    data = memoryview(buf)[:n]
+                target = out.reserve(n + TAG)
+                aead.encrypt_into(_nonce(index, last), data, header, target)
+                target.release()
+                out.advance(n + TAG)
+                if current is not None:
+                    pool.put(current[0])
+                size += n
+                index += 1
+                if progress is not None:
+                    progress(size, total, "progress.encrypting")
+                if cancel is not None and cancel.is_set():
+                    raise CancelledError()
+                if last:
+                    break
+                current = nxt
+            out.finish()
             os.replace(tmp, final)
             fsync_dir(final.parent)
         except OSError as exc:
-            self._abandon(stop, chunks, thread, tmp)
+            self._abandon(stop, pool, thread, out)
             raise storage_error(exc, self.folder) from exc
         except BaseException:
-            self._abandon(stop, chunks, thread, tmp)
+            self._abandon(stop, pool, thread, out)
             raise
         thread.join()
         return BlobInfo(name=name, sha256=digest.hexdigest(), size=size)
 
     @staticmethod
-    def _abandon(
-        stop: threading.Event, chunks: queue.Queue[bytes | BaseException | None],
-        thread: threading.Thread, tmp: Path,
-    ) -> None:
+    def _abandon(stop: threading.Event, pool: queue.Queue[bytearray],
+                 thread: threading.Thread, out: DurableFile) -> None:
         stop.set()
-        while thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                chunks.get(timeout=0.05)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        while thread.is_alive():  # unblock a reader waiting for a free buffer
+            pool.put(bytearray(1))
+            thread.join(timeout=0.05)
+        out.abort()
 
     # -- reading -------------------------------------------------------------------------
 
