@@ -1,0 +1,89 @@
+"""The vault's timestamp queue through the CLI: tokens obtained per part and verified by
+openssl on the extracted part; TSA down -> queued, clear message, completed later; bad
+TSA answers rejected with nothing stored; show --json reports per-part timestamps."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from pathlib import Path
+
+from tests.conftest import run_cli
+from tests.support.tsa_server import LocalTSA, block_internet
+from tests.support.vault_util import add_bytes, open_vault
+
+
+def _fill(vault_dir: Path) -> None:
+    with open_vault(vault_dir) as v:
+        add_bytes(v, b"first evidence file")
+        add_bytes(v, "두 번째 증거".encode())
+
+
+def test_tokens_per_part_and_openssl_verifies(vault_dir: Path, tmp_path: Path,
+                                              monkeypatch) -> None:
+    block_internet(monkeypatch)
+    _fill(vault_dir)
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        res = run_cli("timestamp", vault_dir, "--tsa", tsa.url, "--tsa-ca", tsa.root_pem_path,
+                      "--save")
+        assert res.code == 0, res.err
+        assert "Item 1" in res.out and "Item 2" in res.out and "custody log" in res.out
+        shown = json.loads(run_cli("show", vault_dir, "2", "--json").out)
+        ts = shown["parts"][0]["timestamp"]
+        assert ts["status"] == "verified" and ts["tsa"] and ts["time"].endswith("+00:00")
+        # openssl verifies the token against the extracted part with nothing else
+        with open_vault(vault_dir) as v:
+            part_ts = v.item(2).parts[0].timestamp
+            assert v.get_setting("tsa_urls") == [tsa.url]
+            assert v.events()[-1].kind == "log_timestamped"
+        assert part_ts is not None
+        tsr = tmp_path / "part.tsr"
+        tsr.write_bytes(base64.b64decode(part_ts["token"]))
+        data = tmp_path / "part.bin"
+        assert run_cli("extract", vault_dir, "2", data).code == 0
+        proc = subprocess.run(["openssl", "ts", "-verify", "-data", str(data), "-in", str(tsr),
+                               "-CAfile", str(tsa.chain_pem_path)],
+                              capture_output=True, text=True)
+        assert "Verification: OK" in proc.stdout, proc.stdout + proc.stderr
+        # A second run has nothing to do.
+        res = run_cli("timestamp", vault_dir, "--tsa-ca", tsa.root_pem_path)
+        assert res.code == 0 and "already" in res.out
+    assert run_cli("check", vault_dir).code == 0
+
+
+def test_tsa_down_queues_and_completes_later(vault_dir: Path, tmp_path: Path,
+                                             monkeypatch) -> None:
+    block_internet(monkeypatch)
+    _fill(vault_dir)
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        tsa.mode = "down"
+        res = run_cli("timestamp", vault_dir, "--tsa", tsa.url, "--tsa-ca", tsa.root_pem_path,
+                      "--save")
+        assert res.code == 9
+        assert "2 part(s) are still waiting" in res.err and "nothing was lost" in res.err
+        with open_vault(vault_dir) as v:
+            assert all(p.timestamp is None for i in v.items() for p in i.parts)
+        tsa.mode = "ok"
+        res = run_cli("timestamp", vault_dir, "--tsa-ca", tsa.root_pem_path)
+        assert res.code == 0, res.err
+        with open_vault(vault_dir) as v:
+            assert all(p.timestamp for i in v.items() for p in i.parts)
+
+
+def test_misbehaving_tsa_rejected_nothing_stored(vault_dir: Path, tmp_path: Path,
+                                                 monkeypatch) -> None:
+    block_internet(monkeypatch)
+    _fill(vault_dir)
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        for mode in ("wrong_imprint", "wrong_nonce", "bad_signature"):
+            tsa.mode = mode
+            res = run_cli("timestamp", vault_dir, "--tsa", tsa.url,
+                          "--tsa-ca", tsa.root_pem_path)
+            assert res.code == 9, (mode, res.err)
+            named = {"wrong_imprint": "imprint mismatch", "wrong_nonce": "nonce mismatch",
+                     "bad_signature": "bad signature"}[mode]
+            assert named in res.err, res.err
+            with open_vault(vault_dir) as v:
+                assert all(p.timestamp is None for i in v.items() for p in i.parts), mode
+                assert not any(e.kind == "timestamp_received" for e in v.events())
