@@ -1,11 +1,106 @@
-"""Bundle sub-commands: export, verify, demo, timestamp."""
+"""Bundle sub-commands: export, verify, demo."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+from evidencekit.commands.common import add_secret_options, open_vault, print_json, stderr_progress
+from evidencekit.i18n import current_language, tr
 
 __all__ = ["register"]
 
 
 def register(sub: Any) -> None:
-    """Registered once the bundle modules land."""
+    p = sub.add_parser("export", help=tr("cli.help.export"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("out", type=Path, metavar="OUT.pdf")
+    p.add_argument("--items", default=None, metavar="1,3-7", help=tr("cli.help.items"))
+    p.add_argument("--title", default="")
+    p.add_argument("--prepared-by", default="", metavar="NAME")
+    p.add_argument("--blur", action="store_true", help=tr("cli.help.blur"))
+    p.add_argument("--no-originals", action="store_true", help=tr("cli.help.no_originals"))
+    p.add_argument("--lang", dest="bundle_lang", choices=["ko", "en", "both"], default="both")
+    p.add_argument("--max-embed-mb", type=float, default=200.0, metavar="N")
+    p.add_argument("--tsa", action="append", default=[], metavar="URL",
+                   help=tr("cli.help.export_tsa"))
+    p.add_argument("--tsa-ca", type=Path, default=None, metavar="FILE",
+                   help=tr("cli.help.tsa_ca"))
+    p.add_argument("--no-timestamp", action="store_true", help=tr("cli.help.no_timestamp"))
+    add_secret_options(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("verify", help=tr("cli.help.verify"))
+    p.add_argument("bundle", type=Path, metavar="BUNDLE.pdf")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--extract", type=Path, default=None, metavar="DIR")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("demo", help=tr("cli.help.demo"))
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--no-render", action="store_true", help=tr("cli.help.no_render"))
+    p.set_defaults(func=cmd_demo)
+
+
+def _timestamper(args: argparse.Namespace, configured: list[str]) -> Any:
+    """A document timestamper for the first configured TSA, or None (offline is fine)."""
+    if args.no_timestamp:
+        return None
+    urls = list(args.tsa) or configured
+    if not urls:
+        return None
+    from evidencekit.timestamps.document import document_timestamper
+
+    roots = args.tsa_ca.read_bytes() if args.tsa_ca else None
+    return document_timestamper(urls[0], trust_roots_pem=roots)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from evidencekit.bundle.export import export_bundle, parse_item_ranges
+    from evidencekit.vault.identity import format_fingerprint
+
+    items = parse_item_ranges(args.items) if args.items else None
+    with open_vault(args, writable=True) as vault:
+        configured = list(vault.get_setting("tsa_urls") or [])
+        result = export_bundle(
+            vault, args.out, items=items, title=args.title, prepared_by=args.prepared_by,
+            blur=args.blur, originals=not args.no_originals, lang=args.bundle_lang,
+            max_embed_mb=args.max_embed_mb, timestamper=_timestamper(args, configured),
+            progress=stderr_progress(),
+        )
+    out = sys.stdout
+    out.write(tr("cli.export.done", path=str(result.path), items=len(result.items),
+                 pages=result.pages) + "\n")
+    out.write(f"SHA-256: {result.sha256}\n")
+    out.write(tr("cli.init.fingerprint", fp=format_fingerprint(result.fingerprint)) + "\n")
+    if result.side_files:
+        out.write(tr("cli.export.side_files", count=len(result.side_files),
+                     folder=str(result.side_files[0].parent)) + "\n")
+    if args.tsa or configured:
+        key = "cli.export.doc_ts_yes" if result.document_timestamp else "cli.export.doc_ts_no"
+        out.write(tr(key) + "\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from evidencekit.bundle.verify import verify_bundle
+    from evidencekit.bundle.verify_report import format_report
+
+    report = verify_bundle(args.bundle, extract_dir=args.extract, progress=stderr_progress())
+    if args.json:
+        print_json(report.public(current_language()))
+    else:
+        sys.stdout.write(format_report(report) + "\n")
+    return report.exit_code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from evidencekit.demo import make_demo
+
+    result = make_demo(args.dir, render=not args.no_render, progress=stderr_progress())
+    out = sys.stdout
+    out.write(tr("cli.demo.done", vault=str(result.vault), bundle=str(result.bundle)) + "\n")
+    out.write(tr("cli.demo.passphrase", passphrase=result.passphrase) + "\n")
+    return 0

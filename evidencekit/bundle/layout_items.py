@@ -1,0 +1,317 @@
+"""The per-item section of the bundle: picture or placeholder, metadata, notes, parts.
+
+An :class:`ItemView` is what the exporter hands over for one item: the stored
+:class:`~evidencekit.model.Item`, where each part went (attachment name, embedded / side
+folder / not included), the page images already made by :mod:`evidencekit.bundle.images`
+and the text of small plain-text parts. This module only arranges them as flowables.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from evidencekit.bundle.images import Preview
+from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
+from evidencekit.bundle.styles import (
+    RULE,
+    SHADE,
+    Labels,
+    Localized,
+    Styles,
+    esc,
+    fmt_size,
+    fmt_time,
+    fmt_value,
+)
+from evidencekit.model import Item, Part
+
+__all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label", "PREVIEW_BOX"]
+
+#: The box (width is the frame's) one image slice may fill on an item page.
+PREVIEW_BOX = (0.0, 160 * mm)
+KST = timezone(timedelta(hours=9), "KST")
+_MAX_TEXT = 20_000
+
+
+@dataclass
+class PartView:
+    index: int
+    part: Part
+    file: str
+    location: str
+    path: str | None = None
+    token_file: str | None = None
+
+
+@dataclass
+class ItemView:
+    item: Item
+    parts: list[PartView]
+    previews: list[tuple[int, Preview]] = field(default_factory=list)
+    texts: list[tuple[int, str]] = field(default_factory=list)
+
+
+def kind_label(labels: Labels, kind: str) -> str:
+    key = f"bundle.kind.{kind}"
+    return labels(key) if labels.has(key) else kind
+
+
+def _kind_param(labels: Labels, kind: str) -> Localized | str:
+    key = f"bundle.kind.{kind}"
+    return Localized(key) if labels.has(key) else kind
+
+
+def timestamp_text(labels: Labels, ts: dict[str, Any] | None) -> str:
+    """One line about a part's trusted timestamp (or the lack of one)."""
+    if not ts:
+        return labels("bundle.ts.none")
+    status = str(ts.get("status") or "unknown")
+    status_key = f"bundle.ts.status.{status}"
+    status_text: Localized | str = Localized(status_key) if labels.has(status_key) else status
+    when = ts.get("time")
+    when_text = "—"
+    if when:
+        try:
+            dt = datetime.fromisoformat(str(when))
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=UTC)
+            when_text = f"{fmt_time(dt, utc=True)} ({dt.astimezone(KST).strftime('%H:%M:%S')} KST)"
+        except ValueError:
+            when_text = str(when)
+    return labels(
+        "bundle.ts.line", tsa=str(ts.get("tsa") or "—"), time=when_text, status=status_text
+    )
+
+
+def _location_text(labels: Labels, pv: PartView) -> str:
+    if pv.location == LOCATION_EMBEDDED:
+        return labels("bundle.part.embedded")
+    if pv.location == LOCATION_SIDE:
+        return labels("bundle.part.side", path=pv.path or pv.file)
+    return labels("bundle.part.omitted")
+
+
+def _placeholder(text: str, st: Styles, width: float) -> Table:
+    t = Table([[Paragraph(text, st.center)]], colWidths=[width], rowHeights=[34 * mm])
+    t.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ]
+        )
+    )
+    return t
+
+
+def _picture(preview: Preview, pv: PartView, labels: Labels, st: Styles, width: float
+             ) -> list[Flowable]:
+    if preview.problem is not None:
+        text = labels(preview.problem) + "<br/>" + labels(
+            "bundle.preview.attached_as", file=esc(pv.file)
+        )
+        return [_placeholder(text, st, width)]
+    out: list[Flowable] = []
+    for n, img in enumerate(preview.images):
+        flow = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
+        framed = Table([[flow]], colWidths=[img.width_pt + 2], rowHeights=[img.height_pt + 2])
+        framed.setStyle(
+            TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 1),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 1),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            )
+        )
+        out.append(framed)
+        if len(preview.images) > 1:
+            out.append(
+                Paragraph(
+                    labels("bundle.preview.slice", n=n + 1, total=len(preview.images)), st.small
+                )
+            )
+    if preview.blurred:
+        out.append(Paragraph(labels("bundle.item.blurred"), st.caption))
+    caption = labels("bundle.preview.caption", part=esc(pv.part.name), file=esc(pv.file))
+    if preview.source_size:
+        caption += f" · {preview.source_size[0]}×{preview.source_size[1]} px"
+    out.append(Paragraph(caption, st.small))
+    return out
+
+
+def _kv_table(rows: list[tuple[str, Paragraph]], st: Styles, width: float) -> Table:
+    label_w = 42 * mm
+    data = [[Paragraph(esc(k), st.cell_bold), v] for k, v in rows]
+    t = Table(data, colWidths=[label_w, width - label_w], repeatRows=0)
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+                ("BACKGROUND", (0, 0), (0, -1), SHADE),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ]
+        )
+    )
+    return t
+
+
+def _value_para(value: Any, labels: Labels, st: Styles) -> Paragraph:
+    text, cut = fmt_value(value)
+    token_like = isinstance(value, str) and " " not in value.strip() and len(value) > 24
+    body = esc(text).replace("\n", "<br/>")
+    if cut:
+        body += f" <i>({esc(labels('bundle.item.value_cut'))})</i>"
+    return Paragraph(body, st.mono if token_like else st.cell_wrap)
+
+
+def _metadata_rows(item: Item, labels: Labels, st: Styles) -> list[tuple[str, Paragraph]]:
+    def p(text: str, style: Any = None) -> Paragraph:
+        return Paragraph(esc(text), style or st.cell_wrap)
+
+    rows: list[tuple[str, Paragraph]] = [
+        (labels("bundle.field.number"), p(str(item.number))),
+        (labels("bundle.field.kind"), p(kind_label(labels, item.kind))),
+        (labels("bundle.field.title"), p(item.title or "—")),
+        (labels("bundle.field.source"), p(item.source or "—", st.mono)),
+        (labels("bundle.field.captured_local"),
+         p(f"{fmt_time(item.captured_at)} ({item.timezone})")),
+        (labels("bundle.field.captured_utc"), p(fmt_time(item.captured_at_utc, utc=True))),
+        (labels("bundle.field.id"), p(item.id, st.mono)),
+    ]
+    if item.state != "active":
+        rows.append((labels("bundle.field.state"), p(item.state)))
+    if item.tags:
+        rows.append((labels("bundle.field.tags"), p(", ".join(item.tags))))
+    if item.sha256:
+        rows.append((labels("bundle.field.sha256"), p(item.sha256, st.mono)))
+        rows.append((labels("bundle.field.size"), p(fmt_size(item.size))))
+    for key in sorted(item.metadata):
+        label_key = f"bundle.meta.{key}"
+        label = labels(label_key) if labels.has(label_key) else str(key)
+        rows.append((label, _value_para(item.metadata[key], labels, st)))
+    return rows
+
+
+def _parts_table(view: ItemView, labels: Labels, st: Styles, width: float) -> Table:
+    widths = [46 * mm, 30 * mm, width - 46 * mm - 30 * mm - 40 * mm, 40 * mm]
+    head = [
+        Paragraph(esc(labels("bundle.parts.file")), st.cell_head),
+        Paragraph(esc(labels("bundle.parts.type")), st.cell_head),
+        Paragraph("SHA-256", st.cell_head),
+        Paragraph(esc(labels("bundle.parts.timestamp")), st.cell_head),
+    ]
+    data: list[list[Any]] = [head]
+    for pv in view.parts:
+        part = pv.part
+        data.append(
+            [
+                Paragraph(
+                    f"<font name='NanumGothicCoding'>{esc(pv.file)}</font><br/>"
+                    f"{esc(part.name)} · {esc(_location_text(labels, pv))}",
+                    st.cell_wrap,
+                ),
+                Paragraph(f"{esc(part.media_type)}<br/>{esc(fmt_size(part.size))}", st.cell_wrap),
+                Paragraph(esc(part.sha256), st.mono_small),
+                Paragraph(esc(timestamp_text(labels, part.timestamp)), st.cell_wrap),
+            ]
+        )
+    t = Table(data, colWidths=widths, repeatRows=1)
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+            ]
+        )
+    )
+    return t
+
+
+def _text_block(name: str, text: str, labels: Labels, st: Styles, width: float
+                ) -> list[Flowable]:
+    out: list[Flowable] = [Paragraph(esc(labels("bundle.item.content", part=name)), st.h2)]
+    shown = text[:_MAX_TEXT]
+    paras = [Paragraph(esc(line) if line.strip() else "&nbsp;", st.body)
+             for line in shown.splitlines()]
+    if len(text) > _MAX_TEXT:
+        paras.append(Paragraph(esc(labels("bundle.item.text_cut")), st.small))
+    box = Table([[paras]], colWidths=[width])
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    out.append(box)
+    return out
+
+
+def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> list[Flowable]:
+    """The flowables of one item (the caller puts a page break before it)."""
+    item = view.item
+    heading = labels("bundle.item.heading", number=item.number,
+                     kind=_kind_param(labels, item.kind))
+    head: list[Flowable] = [Paragraph(esc(heading), st.h1)]
+    if item.title:
+        head.append(Paragraph(esc(item.title), st.h2))
+    story: list[Flowable] = []
+    parts_by_index = {pv.index: pv for pv in view.parts}
+    pictures: list[Flowable] = []
+    for index, preview in view.previews:
+        pv = parts_by_index.get(index)
+        if pv is not None:
+            pictures.extend(_picture(preview, pv, labels, st, width))
+            pictures.append(Spacer(1, 3 * mm))
+    if not pictures and not view.texts:
+        if view.parts:
+            pv = view.parts[0]
+            text = labels("bundle.preview.none", media_type=esc(pv.part.media_type)) + "<br/>" + (
+                labels("bundle.preview.attached_as", file=esc(pv.file))
+            )
+        else:
+            text = labels("bundle.preview.no_parts")
+        pictures.append(_placeholder(text, st, width))
+        pictures.append(Spacer(1, 3 * mm))
+    if pictures:
+        story.append(KeepTogether(head + pictures[:2]))
+        story.extend(pictures[2:])
+    else:
+        story.extend(head)
+    for index, text in view.texts:
+        pv = parts_by_index.get(index)
+        story.extend(_text_block(pv.part.name if pv else str(index), text, labels, st, width))
+        story.append(Spacer(1, 3 * mm))
+    story.append(KeepTogether([Paragraph(esc(labels("bundle.item.metadata")), st.h2),
+                               _kv_table(_metadata_rows(item, labels, st), st, width)]))
+    if item.notes:
+        story.append(Paragraph(esc(labels("bundle.item.notes")), st.h2))
+        for note in item.notes:
+            story.append(
+                Paragraph(
+                    f"{esc(note.text).replace(chr(10), '<br/>')} <font color='#555555' size='7.5'>"
+                    f"({esc(fmt_time(note.at, utc=True))})</font>",
+                    st.body,
+                )
+            )
+    if view.parts:
+        story.append(KeepTogether([Paragraph(esc(labels("bundle.item.parts")), st.h2),
+                                   _parts_table(view, labels, st, width)]))
+    return story
