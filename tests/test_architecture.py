@@ -68,7 +68,8 @@ def test_importing_core_leaves_qt_out() -> None:
         "import importlib, json, sys\n"
         f"mods = {core!r}\n"
         "for m in mods: importlib.import_module(m)\n"
-        "print(json.dumps(sorted(k for k in sys.modules if k.startswith(('PySide6','shiboken6')))))\n"
+        "qt = ('PySide6', 'shiboken6')\n"
+        "print(json.dumps(sorted(k for k in sys.modules if k.startswith(qt))))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
