@@ -26,10 +26,12 @@ def test_every_key_in_both_languages() -> None:
 def test_keys_used_in_code_exist() -> None:
     en = catalogue("en")
     pattern = re.compile(
-        r"""(?:tr|both|Error|Finding|add)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']"""
+        r"""(?:\btr|\bboth|Error)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']"""
     )
     missing = set()
     for path in (ROOT / "evidencekit").rglob("*.py"):
+        if path.name == "i18n.py":
+            continue
         for key in pattern.findall(path.read_text(encoding="utf-8")):
             if key not in en and not key.endswith("."):
                 missing.add(f"{key} ({path.name})")

@@ -45,9 +45,10 @@ from evidencekit.bundle.manifest import (
     BundleFile,
     NameAllocator,
     build_manifest,
-    certificate_fingerprint,
     certificate_pem,
+    certificate_sha256,
     chain_records,
+    display_fingerprint,
     manifest_bytes,
 )
 from evidencekit.bundle.signing import sign_in_place
@@ -72,7 +73,8 @@ _MAX_RANGE = 1_000_000
 
 @dataclass(frozen=True)
 class ExportResult:
-    """The written bundle: path, SHA-256 (hex), signer fingerprint, pages, side files."""
+    """The written bundle: path, SHA-256 (hex), signer fingerprint (SHA-256 of the
+    certificate, lower-case hex like ``vault.identity.fingerprint``), pages, side files."""
 
     path: Path
     sha256: str
@@ -225,7 +227,8 @@ class _Export:
         self.attachments: list[Attachment] = []
         self.tokens: dict[tuple[int, int], tuple[str, str | None]] = {}
         self._chains: dict[str, str] = {}
-        self.pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+        # Page images are made in threads (Pillow releases the GIL); few, to bound memory.
+        self.pool = ThreadPoolExecutor(max_workers=max(1, min(3, os.cpu_count() or 1)))
 
     # -- reading -------------------------------------------------------------------------
     def read_memory(self, item: Item, index: int, limit: int) -> bytes:
@@ -402,6 +405,9 @@ def export_bundle(
     :raises InputError: bad options or item numbers.
     :raises IntegrityError: a part or the custody log failed its check (nothing written).
     :raises StorageError: the bundle could not be written (nothing left behind).
+
+    Runs pyHanko through ``asyncio.run``: call it from a worker thread, never from a thread
+    that is running an asyncio event loop.
     """
     if lang not in LANG_CHOICES:
         raise InputError("bundle.bad_lang", lang=lang)
@@ -414,7 +420,7 @@ def export_bundle(
         raise InputError("bundle.out_dir_missing", path=str(out.parent))
     chosen = _select(source, items)
     key, cert = source.identity()
-    fingerprint = certificate_fingerprint(cert)
+    fingerprint = certificate_sha256(cert)
     records, head = _check_custody(source, cert, chosen)
     run = _Export(source, out, blur=blur, originals=originals,
                   max_embed=int(max_embed_mb * MB), progress=progress)
@@ -427,7 +433,8 @@ def export_bundle(
         layout_in = LayoutInput(
             title=title, prepared_by=prepared_by, lang=lang, exported_at=exported_at,
             exported_at_local=local, timezone=zone, vault_id=source.vault_id,
-            fingerprint=fingerprint, signer_subject=cert.subject.rfc4514_string(),
+            fingerprint=display_fingerprint(fingerprint),
+            signer_subject=cert.subject.rfc4514_string(),
             items=views, records=records, head=head, bundle_name=out.name,
             side_dir=run.side_dir_name if run.side_files else None, blur=blur,
             originals=originals,
@@ -455,8 +462,7 @@ def export_bundle(
             run.attachments.clear()
             if progress is not None:
                 progress(0, 1, "bundle.progress.sign")
-            outcome = sign_in_place(fh, key, cert, timestamper=timestamper,
-                                    signer_name=prepared_by or None)
+            outcome = sign_in_place(fh, key, cert, timestamper=timestamper)
             fh.flush()
             os.fsync(fh.fileno())
             fh.seek(0)

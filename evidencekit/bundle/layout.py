@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
@@ -33,6 +35,7 @@ from evidencekit.bundle.fonts import MONO, REGULAR
 from evidencekit.bundle.layout_items import ItemView, item_section, kind_label
 from evidencekit.bundle.manifest import CERT_NAME, MANIFEST_NAME
 from evidencekit.bundle.styles import (
+    CELL_PADDING,
     MUTED,
     PAGE_MARGIN,
     RULE,
@@ -41,7 +44,9 @@ from evidencekit.bundle.styles import (
     Styles,
     esc,
     fmt_time,
+    hard_wrap,
     make_styles,
+    mono_para,
 )
 from evidencekit.model import Progress
 from evidencekit.vault.custody import ChainRecord
@@ -53,6 +58,7 @@ log = logging.getLogger(__name__)
 PAGE_W, PAGE_H = A4
 FOOTER_H = 14 * mm
 FRAME_WIDTH = PAGE_W - 2 * PAGE_MARGIN
+_RL_LOCK = threading.Lock()
 BOTTOM_MARGIN = PAGE_MARGIN + FOOTER_H - 6 * mm
 FRAME_HEIGHT = PAGE_H - PAGE_MARGIN - BOTTOM_MARGIN
 
@@ -96,7 +102,11 @@ def _kv(rows: list[tuple[str, Flowable]], st: Styles, label_w: float = 52 * mm) 
 
 
 def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
+    value_w = FRAME_WIDTH - 52 * mm
+
     def p(text: str, style: Any = None) -> Paragraph:
+        if style is st.mono:
+            return mono_para(text, st.mono, value_w)
         return Paragraph(esc(text), style or st.cell_wrap)
 
     yes_no = {True: labels("bundle.yes"), False: labels("bundle.no")}
@@ -154,16 +164,17 @@ def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         item = view.item
         source = item.source or "—"
         title = item.title
-        cell = f"{esc(title)}<br/><font name='{MONO}' size='7'>{esc(source)}</font>" if (
-            title and title != source
-        ) else f"<font name='{MONO}' size='7'>{esc(source)}</font>"
+        src = hard_wrap(source, MONO, 7, widths[3] - 2 * CELL_PADDING - 0.5)
+        cell = f"<font name='{MONO}' size='7'>{src}</font>"
+        if title and title != source:
+            cell = f"{esc(title)}<br/>{cell}"
         data.append(
             [
                 Paragraph(str(item.number), st.cell),
                 Paragraph(esc(kind_label(labels, item.kind)), st.cell),
                 Paragraph(esc(fmt_time(item.captured_at_utc, utc=True)), st.cell),
                 Paragraph(cell, st.cell_wrap),
-                Paragraph(esc(item.sha256 or "—"), st.mono_small),
+                mono_para(item.sha256 or "—", st.mono_small, widths[4]),
             ]
         )
     t = Table(data, colWidths=widths, repeatRows=1)
@@ -194,8 +205,9 @@ def _custody(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
     ):
         story.append(Paragraph(esc(text), st.body))
     story.append(Spacer(1, 3 * mm))
-    widths = [12 * mm, 31 * mm, 36 * mm, 14 * mm]
+    widths = [12 * mm, 28 * mm, 33 * mm, 13 * mm]
     widths.append(FRAME_WIDTH - sum(widths))
+    hash_w = widths[4] - 2 * CELL_PADDING - 0.5
     head = [
         Paragraph(esc(labels(k)), st.cell_head)
         for k in (
@@ -229,7 +241,8 @@ def _custody(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
                 Paragraph(esc(_event_label(labels, str(body.get("event")))), st.cell_wrap),
                 Paragraph(str(item_no) if item_no is not None else "—", st.cell),
                 Paragraph(
-                    f"{esc(rec.hash)}<br/><font color='#666666'>← {esc(rec.prev_hash)}</font>",
+                    hard_wrap(rec.hash, MONO, 7, hash_w) + "<br/><font color='#666666'>"
+                    + hard_wrap("← " + rec.prev_hash, MONO, 7, hash_w) + "</font>",
                     st.mono_small,
                 ),
             ]
@@ -260,7 +273,7 @@ def _custody(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
     head_rows: list[tuple[str, Flowable]] = [
         (labels("bundle.custody.head_seq"), Paragraph(str(inp.head.get("seq")), st.cell)),
         (labels("bundle.custody.head_hash"),
-         Paragraph(esc(str(inp.head.get("hash"))), st.mono)),
+         mono_para(str(inp.head.get("hash")), st.mono, FRAME_WIDTH - 52 * mm)),
         (labels("bundle.custody.head_signature"),
          Paragraph(esc(labels("bundle.custody.head_signed")), st.cell_wrap)),
     ]
@@ -284,7 +297,8 @@ def _howto(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         ("bundle.howto.step_hashes", ["sha256sum *", "certutil -hashfile FILE SHA256"]),
     ]
     if inp.side_dir:
-        steps.append(("bundle.howto.step_side", [f"sha256sum {inp.side_dir}/*"]))
+        side = f'"{inp.side_dir}"/*' if " " in inp.side_dir else f"{inp.side_dir}/*"
+        steps.append(("bundle.howto.step_side", [f"sha256sum {side}"]))
     steps.append(("bundle.howto.step_timestamps",
                   ["openssl ts -verify -data FILE -in FILE.tsr -CAfile TSA-CHAIN.pem"]))
     steps.append(("bundle.howto.step_tool", [f"evidencekit verify {quoted}"]))
@@ -385,7 +399,15 @@ def build_layout(inp: LayoutInput, progress: Progress | None = None) -> tuple[by
         lang="ko" if inp.lang in ("ko", "both") else "en",
     )
     counter: list[int] = []
-    doc.build(story, canvasmaker=_canvas_class(inp, labels, counter))
+    with _RL_LOCK:
+        # Binary streams: reportlab's ASCII85 encoding (pure Python without rl_accel) of
+        # the page JPEGs would dominate the export time and grow the file by a quarter.
+        saved = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            doc.build(story, canvasmaker=_canvas_class(inp, labels, counter))
+        finally:
+            rl_config.useA85 = saved
     pages = counter[-1] if counter else 0
     log.debug("bundle layout: %d pages", pages)
     return out.getvalue(), pages

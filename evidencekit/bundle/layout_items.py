@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
 from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
 from evidencekit.bundle.styles import (
+    CELL_PADDING,
     RULE,
     SHADE,
     Labels,
@@ -28,6 +31,8 @@ from evidencekit.bundle.styles import (
     fmt_size,
     fmt_time,
     fmt_value,
+    hard_wrap,
+    mono_para,
 )
 from evidencekit.model import Item, Part
 
@@ -36,6 +41,7 @@ __all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label
 #: The box (width is the frame's) one image slice may fill on an item page.
 PREVIEW_BOX = (0.0, 160 * mm)
 KST = timezone(timedelta(hours=9), "KST")
+LABEL_WIDTH = 42 * mm
 _MAX_TEXT = 20_000
 
 
@@ -57,6 +63,38 @@ class ItemView:
     texts: list[tuple[int, str]] = field(default_factory=list)
 
 
+class _JpegReader(ImageReader):
+    """An ImageReader for our own page JPEGs that skips reportlab's RGB decode.
+
+    ``Canvas.drawImage`` decodes every image to RGB only to name it by a digest; the JPEG
+    bytes themselves serve as well (the JPEG is then embedded as it is, DCTDecode).
+    """
+
+    def __init__(self, jpeg: bytes) -> None:
+        super().__init__(io.BytesIO(jpeg))
+        self._jpeg = jpeg
+        self._dataA = None
+
+    def getRGBData(self) -> bytes:  # noqa: N802 - reportlab's name
+        return self._jpeg
+
+
+class JpegFlowable(Flowable):
+    """A page JPEG drawn at a fixed size in points."""
+
+    def __init__(self, jpeg: bytes, width: float, height: float) -> None:
+        super().__init__()
+        self._reader = _JpegReader(jpeg)
+        self.width = width
+        self.height = height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
+
+
 def kind_label(labels: Labels, kind: str) -> str:
     key = f"bundle.kind.{kind}"
     return labels(key) if labels.has(key) else kind
@@ -73,7 +111,7 @@ def timestamp_text(labels: Labels, ts: dict[str, Any] | None) -> str:
         return labels("bundle.ts.none")
     status = str(ts.get("status") or "unknown")
     status_key = f"bundle.ts.status.{status}"
-    status_text: Localized | str = Localized(status_key) if labels.has(status_key) else status
+    status_text = labels(status_key) if labels.has(status_key) else status
     when = ts.get("time")
     when_text = "—"
     if when:
@@ -121,7 +159,7 @@ def _picture(preview: Preview, pv: PartView, labels: Labels, st: Styles, width: 
         return [_placeholder(text, st, width)]
     out: list[Flowable] = []
     for n, img in enumerate(preview.images):
-        flow = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
+        flow = JpegFlowable(img.jpeg, img.width_pt, img.height_pt)
         framed = Table([[flow]], colWidths=[img.width_pt + 2], rowHeights=[img.height_pt + 2])
         framed.setStyle(
             TableStyle(
@@ -144,6 +182,8 @@ def _picture(preview: Preview, pv: PartView, labels: Labels, st: Styles, width: 
     if preview.blurred:
         out.append(Paragraph(labels("bundle.item.blurred"), st.caption))
     caption = labels("bundle.preview.caption", part=esc(pv.part.name), file=esc(pv.file))
+    if preview.note_key:
+        caption = esc(labels(preview.note_key)) + " · " + caption
     if preview.source_size:
         caption += f" · {preview.source_size[0]}×{preview.source_size[1]} px"
     out.append(Paragraph(caption, st.small))
@@ -151,7 +191,7 @@ def _picture(preview: Preview, pv: PartView, labels: Labels, st: Styles, width: 
 
 
 def _kv_table(rows: list[tuple[str, Paragraph]], st: Styles, width: float) -> Table:
-    label_w = 42 * mm
+    label_w = LABEL_WIDTH
     data = [[Paragraph(esc(k), st.cell_bold), v] for k, v in rows]
     t = Table(data, colWidths=[label_w, width - label_w], repeatRows=0)
     t.setStyle(
@@ -160,25 +200,34 @@ def _kv_table(rows: list[tuple[str, Paragraph]], st: Styles, width: float) -> Ta
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
                 ("BACKGROUND", (0, 0), (0, -1), SHADE),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )
     return t
 
 
-def _value_para(value: Any, labels: Labels, st: Styles) -> Paragraph:
+def _value_para(value: Any, labels: Labels, st: Styles, width: float) -> Paragraph:
     text, cut = fmt_value(value)
     token_like = isinstance(value, str) and " " not in value.strip() and len(value) > 24
-    body = esc(text).replace("\n", "<br/>")
+    if token_like:
+        body = hard_wrap(text, st.mono.fontName, st.mono.fontSize,
+                         width - 2 * CELL_PADDING - 0.5)
+    else:
+        body = esc(text).replace("\n", "<br/>")
     if cut:
         body += f" <i>({esc(labels('bundle.item.value_cut'))})</i>"
     return Paragraph(body, st.mono if token_like else st.cell_wrap)
 
 
-def _metadata_rows(item: Item, labels: Labels, st: Styles) -> list[tuple[str, Paragraph]]:
+def _metadata_rows(item: Item, labels: Labels, st: Styles, width: float
+                   ) -> list[tuple[str, Paragraph]]:
+    value_w = width - LABEL_WIDTH
+
     def p(text: str, style: Any = None) -> Paragraph:
+        if style is st.mono:
+            return mono_para(text, st.mono, value_w)
         return Paragraph(esc(text), style or st.cell_wrap)
 
     rows: list[tuple[str, Paragraph]] = [
@@ -201,12 +250,12 @@ def _metadata_rows(item: Item, labels: Labels, st: Styles) -> list[tuple[str, Pa
     for key in sorted(item.metadata):
         label_key = f"bundle.meta.{key}"
         label = labels(label_key) if labels.has(label_key) else str(key)
-        rows.append((label, _value_para(item.metadata[key], labels, st)))
+        rows.append((label, _value_para(item.metadata[key], labels, st, value_w)))
     return rows
 
 
 def _parts_table(view: ItemView, labels: Labels, st: Styles, width: float) -> Table:
-    widths = [46 * mm, 30 * mm, width - 46 * mm - 30 * mm - 40 * mm, 40 * mm]
+    widths = [44 * mm, 28 * mm, 47 * mm, width - 119 * mm]
     head = [
         Paragraph(esc(labels("bundle.parts.file")), st.cell_head),
         Paragraph(esc(labels("bundle.parts.type")), st.cell_head),
@@ -219,12 +268,13 @@ def _parts_table(view: ItemView, labels: Labels, st: Styles, width: float) -> Ta
         data.append(
             [
                 Paragraph(
-                    f"<font name='NanumGothicCoding'>{esc(pv.file)}</font><br/>"
-                    f"{esc(part.name)} · {esc(_location_text(labels, pv))}",
+                    f"<font name='{MONO}'>"
+                    f"{hard_wrap(pv.file, MONO, st.cell_wrap.fontSize, widths[0] - 12.5)}"
+                    f"</font><br/>{esc(part.name)} · {esc(_location_text(labels, pv))}",
                     st.cell_wrap,
                 ),
                 Paragraph(f"{esc(part.media_type)}<br/>{esc(fmt_size(part.size))}", st.cell_wrap),
-                Paragraph(esc(part.sha256), st.mono_small),
+                mono_para(part.sha256, st.mono_small, widths[2]),
                 Paragraph(esc(timestamp_text(labels, part.timestamp)), st.cell_wrap),
             ]
         )
@@ -300,7 +350,7 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         story.extend(_text_block(pv.part.name if pv else str(index), text, labels, st, width))
         story.append(Spacer(1, 3 * mm))
     story.append(KeepTogether([Paragraph(esc(labels("bundle.item.metadata")), st.h2),
-                               _kv_table(_metadata_rows(item, labels, st), st, width)]))
+                               _kv_table(_metadata_rows(item, labels, st, width), st, width)]))
     if item.notes:
         story.append(Paragraph(esc(labels("bundle.item.notes")), st.h2))
         for note in item.notes:

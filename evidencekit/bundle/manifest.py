@@ -52,6 +52,8 @@ __all__ = [
     "safe_file_name",
     "NameAllocator",
     "certificate_fingerprint",
+    "certificate_sha256",
+    "display_fingerprint",
     "certificate_pem",
     "chain_records",
     "record_to_json",
@@ -71,7 +73,9 @@ LOCATION_SIDE = "side"
 LOCATION_OMITTED = "omitted"
 
 #: Custody events without an item whose bodies a bundle discloses.
-VAULT_EVENTS = frozenset({"vault_created", "passphrase_changed", "exported"})
+VAULT_EVENTS = frozenset(
+    {"vault_created", "passphrase_changed", "exported", "log_timestamped", "vault_checked"}
+)
 
 _MAX_NAME = 80
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -108,11 +112,14 @@ class BundleFile:
 
 def safe_file_name(name: str, fallback: str = "part") -> str:
     """An ASCII-safe file name (letters, digits, ``._-``) keeping the extension."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    ascii_name = os.path.basename(ascii_name.replace("\\", "/"))
-    stem, ext = os.path.splitext(ascii_name)
-    stem = _SAFE.sub("_", stem).strip("._-")
-    ext = _SAFE.sub("", ext)[:12]
+    base = os.path.basename(name.replace("\\", "/").replace("\x00", "_"))
+    stem, ext = os.path.splitext(base)
+
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+    stem = _SAFE.sub("_", fold(stem)).strip("._-")
+    ext = _SAFE.sub("", fold(ext))[:12]
     if ext == ".":
         ext = ""
     if not stem:
@@ -141,10 +148,20 @@ class NameAllocator:
         return self.take(f"{number:03d}-{safe_file_name(part_name, f'part{index + 1}')}")
 
 
+def certificate_sha256(cert: x509.Certificate) -> str:
+    """SHA-256 of the DER certificate, lower-case hex (as ``vault.identity.fingerprint``)."""
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def display_fingerprint(hex_digest: str) -> str:
+    """``AB:CD:…``: colon-separated upper-case hex, as ``openssl x509 -fingerprint`` prints."""
+    up = hex_digest.replace(":", "").upper()
+    return ":".join(up[i : i + 2] for i in range(0, len(up), 2))
+
+
 def certificate_fingerprint(cert: x509.Certificate) -> str:
-    """SHA-256 of the DER certificate as colon-separated upper-case hex (as openssl prints)."""
-    digest = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
-    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+    """The certificate's SHA-256 fingerprint in display form (``AB:CD:…``)."""
+    return display_fingerprint(certificate_sha256(cert))
 
 
 def certificate_pem(cert: x509.Certificate) -> str:

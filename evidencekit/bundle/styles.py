@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -18,6 +19,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Paragraph
 
 from evidencekit.bundle.fonts import BOLD, MONO, REGULAR, register_fonts
@@ -34,11 +36,15 @@ __all__ = [
     "fmt_time",
     "fmt_value",
     "make_styles",
+    "hard_wrap",
+    "mono_para",
 ]
 
 LANG_CHOICES = ("ko", "en", "both")
 PAGE_MARGIN = 18 * mm
 MAX_VALUE_CHARS = 1500
+#: reportlab's default left/right padding of a table cell.
+CELL_PADDING = 6.0
 
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")
@@ -125,9 +131,7 @@ def make_styles() -> Styles:
         alignment=TA_LEFT, splitLongWords=True,
     )
     cell = ParagraphStyle("ek-cell", parent=body, fontSize=8, leading=10.5)
-    mono = ParagraphStyle(
-        "ek-mono", parent=body, fontName=MONO, fontSize=8, leading=10.5, wordWrap="CJK"
-    )
+    mono = ParagraphStyle("ek-mono", parent=body, fontName=MONO, fontSize=8, leading=10.5)
     return Styles(
         title=ParagraphStyle(
             "ek-title", parent=body, fontName=BOLD, fontSize=22, leading=30, spaceAfter=6
@@ -149,7 +153,7 @@ def make_styles() -> Styles:
         cell_bold=ParagraphStyle("ek-cell-bold", parent=cell, fontName=BOLD),
         cell_head=ParagraphStyle("ek-cell-head", parent=cell, fontName=BOLD, fontSize=7.5,
                                  leading=10),
-        cell_wrap=ParagraphStyle("ek-cell-wrap", parent=cell, wordWrap="CJK"),
+        cell_wrap=ParagraphStyle("ek-cell-wrap", parent=cell),
         mono=mono,
         mono_small=ParagraphStyle("ek-mono-small", parent=mono, fontSize=7, leading=9),
         code=ParagraphStyle(
@@ -169,9 +173,40 @@ def make_styles() -> Styles:
     )
 
 
-def para(text: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph from already-escaped markup."""
-    return Paragraph(text, style)
+def hard_wrap(text: str, font: str, size: float, width: float) -> str:
+    """Escaped markup of ``text`` broken at character boundaries to fit ``width`` points.
+
+    Used for hashes, URLs and identifiers, which have no spaces to wrap at (reportlab's
+    CJK wrapping would do it too, but costs several times more on a 200-item bundle).
+    """
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0.0
+    for ch in text:
+        if ch == "\n":
+            lines.append("".join(current))
+            current, used = [], 0.0
+            continue
+        w = _char_width(ch, font, size)
+        if current and used + w > width:
+            lines.append("".join(current))
+            current, used = [], 0.0
+        current.append(ch)
+        used += w
+    lines.append("".join(current))
+    return "<br/>".join(esc(line) for line in lines)
+
+
+@lru_cache(maxsize=4096)
+def _char_width(ch: str, font: str, size: float) -> float:
+    register_fonts()
+    return float(pdfmetrics.stringWidth(ch, font, size))
+
+
+def mono_para(text: str, style: ParagraphStyle, cell_width: float) -> Paragraph:
+    """A paragraph in ``style`` (a mono style) hard-wrapped to a table cell's width."""
+    inner = cell_width - 2 * CELL_PADDING - 0.5
+    return Paragraph(hard_wrap(text, style.fontName, style.fontSize, inner), style)
 
 
 def fmt_time(value: str | datetime | None, *, utc: bool = False) -> str:

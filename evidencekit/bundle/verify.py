@@ -32,7 +32,11 @@ from pyhanko_certvalidator import ValidationContext
 
 from evidencekit.bundle import verify_files
 from evidencekit.bundle.attachments import EmbeddedFile, embedded_files
-from evidencekit.bundle.manifest import certificate_fingerprint, parse_manifest
+from evidencekit.bundle.manifest import (
+    certificate_fingerprint,
+    certificate_sha256,
+    parse_manifest,
+)
 from evidencekit.bundle.verify_report import (
     Check,
     ItemResult,
@@ -104,7 +108,7 @@ def _check_signature(reader: PdfFileReader, report: VerifyReport) -> x509.Certif
     sig = regular[0]
     cert = _crypto_cert(sig)
     fingerprint = certificate_fingerprint(cert)
-    report.fingerprint = fingerprint
+    report.fingerprint = certificate_sha256(cert)
     report.signer = cert.subject.rfc4514_string()
     self_signed = _self_signed(cert)
     vc = ValidationContext(trust_roots=[sig.signer_cert] if self_signed else None,
@@ -320,6 +324,9 @@ def verify_bundle(
     :param extract_dir: if given, every attachment is written there (ASCII-safe names).
     :param progress: ``progress(done, total, message_key)`` callback.
     :return: a :class:`VerifyReport`; ``report.ok`` / ``report.exit_code`` give the verdict.
+
+    Like the export, it runs pyHanko through ``asyncio.run``: call it from a worker thread,
+    not from a thread running an asyncio event loop.
     """
     p = Path(path)
     report = VerifyReport(path=p)

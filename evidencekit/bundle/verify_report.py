@@ -77,7 +77,7 @@ class VerifyReport:
     path: Path
     checks: list[Check] = field(default_factory=list)
     items: list[ItemResult] = field(default_factory=list)
-    fingerprint: str | None = None
+    fingerprint: str | None = None  # SHA-256 of the signer certificate, lower-case hex
     signer: str | None = None
     signed_at: str | None = None
     extracted: list[Path] = field(default_factory=list)
@@ -135,7 +135,10 @@ def format_report(report: VerifyReport, lang: str | None = None) -> str:
     """A plain-text report for a terminal, in ``lang`` (default: the current language)."""
     lines = [tr("bundle.verify.report_title", lang, path=report.path.name)]
     if report.fingerprint:
-        lines.append(tr("bundle.verify.report_fingerprint", lang, fingerprint=report.fingerprint))
+        from evidencekit.bundle.manifest import display_fingerprint
+
+        lines.append(tr("bundle.verify.report_fingerprint", lang,
+                        fingerprint=display_fingerprint(report.fingerprint)))
     lines.append("")
     for check in report.checks:
         lines.append(f"{_mark(check.ok, lang)}  {check.title(lang)}: {check.detail_text(lang)}")
