@@ -171,7 +171,10 @@ def _recheck_one(vault: Vault, item: Item, args: argparse.Namespace) -> str:
 
     url = str(item.metadata.get("url") or item.source)
     result = recheck_url(url, timeout=args.timeout, ca_file=args.ca_file)
-    vault.log_event("link_rechecked", item, url=url, **result)
+    details = {k: v for k, v in result.items() if k not in ("event", "at", "item_id",
+                                                            "item_number")}
+    details.setdefault("url", url)
+    vault.log_event("link_rechecked", item, **details)
     return str(result.get("status"))
 
 
