@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Row", "median_time", "run_cmd_time", "reset_peak_rss", "peak_rss_mb", "print_rows",
-           "bench_dir"]
+__all__ = ["Row", "emit", "main_rows", "median_time", "run_cmd_time", "reset_peak_rss",
+           "peak_rss_mb", "print_rows", "bench_dir"]
 
 
 @dataclass
@@ -23,6 +23,29 @@ class Row:
     met: bool | None = None
 
 
+def emit(rows: list[Row]) -> None:
+    """Print rows for the ``python -m bench`` orchestrator (one JSON line each)."""
+    import dataclasses
+    import json
+
+    for r in rows:
+        print("ROW " + json.dumps(dataclasses.asdict(r), ensure_ascii=False), flush=True)
+
+
+def main_rows(figures: dict[str, Callable[[], list[Row]]]) -> None:
+    """Entry point of a bench module: ``--rows NAME`` emits for the orchestrator,
+    otherwise every figure of the module is printed as a table."""
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--rows":
+        emit(figures[sys.argv[2]]())
+        return
+    rows: list[Row] = []
+    for fn in figures.values():
+        rows.extend(fn())
+    print_rows(rows)
+
+
 def bench_dir() -> Path:
     d = Path(os.environ.get("EVIDENCEKIT_BENCH_DIR", "/tmp/evidencekit-bench"))
     d.mkdir(parents=True, exist_ok=True)
@@ -32,6 +55,7 @@ def bench_dir() -> Path:
 def median_time(fn: Callable[[], object], runs: int = 3) -> float:
     times = []
     for _ in range(runs):
+        os.sync()  # every tool starts with no dirty pages from the one before
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 from bench.common import Row, bench_dir, median_time, peak_rss_mb, reset_peak_rss, run_cmd_time
@@ -98,7 +97,6 @@ def list_rows(n: int = 10_000) -> list[Row]:
 
 
 if __name__ == "__main__":
-    from bench.common import print_rows
+    from bench.common import main_rows
 
-    t = time.perf_counter()
-    print_rows(ingest_rows() + list_rows())
+    main_rows({"ingest": ingest_rows, "list": list_rows})
