@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -132,6 +133,17 @@ class _HashingFile:
 
     def flush(self) -> None:
         self._fh.flush()
+
+
+def _remove_stale_temp(out: Path, suffix: str) -> None:
+    """Delete hidden temp files a killed export of this same bundle left beside it (they
+    may hold evidence in the clear)."""
+    for stale in out.parent.glob(f".{glob_escape(out.name)}.*{suffix}"):
+        try:
+            stale.unlink()
+            log.info("removed a temp file left by an interrupted export")
+        except OSError:
+            log.warning("could not remove a temp file left by an interrupted export")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -424,6 +436,7 @@ def export_bundle(
     records, head = _check_custody(source, cert, chosen)
     run = _Export(source, out, blur=blur, originals=originals,
                   max_embed=int(max_embed_mb * MB), progress=progress)
+    _remove_stale_temp(out, ".tmp")
     tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
     try:
         views = run.collect(chosen)

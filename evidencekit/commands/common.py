@@ -22,6 +22,7 @@ __all__ = [
     "print_json",
     "stderr_progress",
     "warn_header",
+    "table",
 ]
 
 
@@ -98,3 +99,24 @@ def stderr_progress(enabled: bool = True) -> Any:
             sys.stderr.flush()
 
     return cb
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text`` (Hangul and other wide characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    """A plain text table whose columns line up with Korean text too."""
+    right = right or set()
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _width(cell))
+            cells.append(pad + cell if i in right else cell + pad)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"

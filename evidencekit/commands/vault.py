@@ -13,6 +13,7 @@ from evidencekit.commands.common import (
     print_json,
     read_passphrase,
     stderr_progress,
+    table,
 )
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.i18n import tr
@@ -176,14 +177,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     header = [tr("cli.col.number"), tr("cli.col.kind"), tr("cli.col.captured"),
               tr("cli.col.size"), "SHA-256", tr("cli.col.title")]
-    sys.stdout.write("  ".join(header) + "\n")
+    rows = []
     for i in items:
-        kind = tr(f"kind.{i.kind}") + (f" ({tr('state.' + i.state)})" if i.state != "active"
-                                       else "")
-        sys.stdout.write(
-            f"{i.number:>4}  {kind}  {i.captured_at[:19]}  {_size(i.size)}  "
-            f"{(i.sha256 or '-')[:16]}…  {i.title or i.source}\n"
-        )
+        kind = tr(f"kind.{i.kind}")
+        if i.state != "active":
+            kind += f" ({tr('state.' + i.state)})"
+        title = (i.title or i.source).replace("\n", " ")
+        rows.append([str(i.number), kind, i.captured_at[:16].replace("T", " "), _size(i.size),
+                     (i.sha256 or "-")[:16], title[:60] + ("…" if len(title) > 60 else "")])
+    sys.stdout.write(table(header, rows, right={0, 3}))
     return 0
 
 
@@ -199,6 +201,9 @@ def _show_text(item: Item) -> str:
         f"SHA-256: {item.sha256 or '-'}",
         f"{tr('cli.col.size')}: {item.size}",
     ]
+    for key, value in sorted(item.metadata.items()):
+        if isinstance(value, str | int | float | bool) and value != "":
+            lines.append(f"  {key}: {value}")
     for n, p in enumerate(item.parts, 1):
         ts = ""
         if p.timestamp:

@@ -13,6 +13,7 @@ import os
 import secrets
 import threading
 from datetime import UTC
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -297,6 +298,9 @@ class VaultItems:
         if item.state == "deleted":
             raise InputError("error.already_deleted", number=number)
         out_path = Path(out_path)
+        for stale in out_path.parent.glob(f".{glob_escape(out_path.name)}.*.part"):
+            with contextlib.suppress(OSError):
+                stale.unlink()  # left by a killed extract of the same file
         tmp = out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
         try:
             with tmp.open("xb") as fh:
