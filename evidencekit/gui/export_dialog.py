@@ -1,0 +1,297 @@
+"""The export dialog: choose items, case title, prepared by, blurred pictures, originals,
+language and where to save; a progress bar with Cancel; on success the bundle's
+fingerprint, SHA-256 and a button that opens its folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidencekit.errors import EvidenceKitError, InputError
+from evidencekit.gui import file_dialogs
+from evidencekit.gui.item_list import kind_label
+from evidencekit.gui.theme import mono_family
+from evidencekit.gui.widgets import (
+    button,
+    card,
+    fingerprint_text,
+    heading,
+    muted,
+    para,
+    primary,
+)
+from evidencekit.i18n import catalogue, tr
+
+if TYPE_CHECKING:
+    from evidencekit.bundle.export import ExportResult
+    from evidencekit.gui.main_window import MainWindow
+
+__all__ = ["ExportDialog", "default_bundle_path"]
+
+log = logging.getLogger(__name__)
+
+
+def default_bundle_path() -> Path:
+    docs = Path.home() / "Documents"
+    folder = docs if docs.is_dir() else Path.home()
+    return folder / f"evidence-bundle-{datetime.now():%Y%m%d-%H%M}.pdf"
+
+
+class ExportDialog(QDialog):
+    """Exports a signed bundle; emits ``exported(ExportResult)``."""
+
+    exported = Signal(object)
+
+    def __init__(self, window: MainWindow, selected: list[int] | None = None,
+                 tsa_urls: list[str] | None = None) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.tsa_urls = tsa_urls or []
+        self.job: Any = None
+        self.export_result: ExportResult | None = None
+        self.setWindowTitle(tr("gui.action.export"))
+        self.setMinimumSize(760, 720)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 22, 28, 18)
+        layout.setSpacing(12)
+        layout.addWidget(heading(tr("gui.export.title")))
+        layout.addWidget(muted(tr("gui.export.text")))
+        self.pages = QStackedWidget()
+        options = QWidget()
+        outer = layout
+        layout = QVBoxLayout(options)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        self.pages.addWidget(options)
+        outer.addWidget(self.pages, 1)
+
+        self.items = QListWidget()
+        self.items.setMinimumHeight(170)
+        chosen = set(selected or [])
+        for item in window.session.items():
+            if item.state == "deleted":
+                continue
+            entry = QListWidgetItem(f"#{item.number}  ·  {kind_label(item.kind)}  ·  "
+                                    f"{item.title}")
+            entry.setData(Qt.ItemDataRole.UserRole, item.number)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Checked if not chosen or item.number in chosen
+                                else Qt.CheckState.Unchecked)
+            self.items.addItem(entry)
+        pick = QHBoxLayout()
+        pick.addWidget(para(tr("gui.export.items")), 1)
+        pick.addWidget(button(tr("gui.export.all"), lambda: self._check_all(True)))
+        pick.addWidget(button(tr("gui.export.none"), lambda: self._check_all(False)))
+        layout.addLayout(pick)
+        layout.addWidget(self.items, 1)
+
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setHorizontalSpacing(16)
+        self.case_title = QLineEdit()
+        self.case_title.setPlaceholderText(tr("gui.export.case_placeholder"))
+        self.prepared_by = QLineEdit(window.session.holder)
+        self.lang = QComboBox()
+        for code in ("both", "ko", "en"):
+            self.lang.addItem(tr(f"gui.export.lang_{code}"), code)
+        self.lang.setCurrentIndex(0)
+        self.out = QLineEdit(str(default_bundle_path()))
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out, 1)
+        out_row.addWidget(button(tr("gui.export.browse"), self._browse))
+        form.addRow(tr("gui.export.case_title"), self.case_title)
+        form.addRow(tr("gui.export.prepared_by"), self.prepared_by)
+        form.addRow(tr("gui.export.language"), self.lang)
+        form.addRow(tr("gui.export.save_to"), out_row)
+        layout.addLayout(form)
+        self.blur = QCheckBox(tr("gui.export.blur"))
+        self.originals = QCheckBox(tr("gui.export.originals"))
+        self.originals.setChecked(True)
+        self.doc_timestamp = QCheckBox(tr("gui.export.timestamp"))
+        for box in (self.blur, self.originals, self.doc_timestamp):
+            layout.addWidget(box)
+
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(12)
+        self.status = muted("")
+        self.bar.hide()
+        self.status.hide()
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        done_page = QWidget()
+        done_layout = QVBoxLayout(done_page)
+        done_layout.setContentsMargins(0, 8, 0, 0)
+        self.done_box, inner = card("OkBanner")
+        done_layout.addWidget(self.done_box)
+        done_layout.addStretch(1)
+        self.pages.addWidget(done_page)
+        inner.addWidget(heading(tr("gui.export.done_title"), 15))
+        self.done_text = para("")
+        self.done_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fingerprint = QLabel()
+        self.fingerprint.setFont(QFont(mono_family(), 11))
+        self.fingerprint.setWordWrap(True)
+        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(self.done_text)
+        inner.addWidget(self.fingerprint)
+        open_row = QHBoxLayout()
+        open_row.addStretch(1)
+        self.open_button = button(tr("gui.export.open_folder"), self._open_folder, "import")
+        open_row.addWidget(self.open_button)
+        inner.addLayout(open_row)
+        layout = outer
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.cancel_button = button(tr("gui.common.cancel"), self._cancel)
+        self.export_button = primary(tr("gui.export.start"), self.start)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.export_button)
+        layout.addLayout(row)
+
+    # -- choices ---------------------------------------------------------------------
+
+    def _check_all(self, on: bool) -> None:
+        for i in range(self.items.count()):
+            self.items.item(i).setCheckState(Qt.CheckState.Checked if on else
+                                             Qt.CheckState.Unchecked)
+
+    def chosen_numbers(self) -> list[int]:
+        out = []
+        for i in range(self.items.count()):
+            entry = self.items.item(i)
+            if entry.checkState() == Qt.CheckState.Checked:
+                out.append(int(entry.data(Qt.ItemDataRole.UserRole)))
+        return sorted(out)
+
+    def _browse(self) -> None:
+        path = file_dialogs.save_file(self, tr("gui.export.save_to"), Path(self.out.text()),
+                                      "PDF (*.pdf)")
+        if path is not None:
+            self.out.setText(str(path if path.suffix.lower() == ".pdf" else
+                                 path.with_suffix(".pdf")))
+
+    # -- the job ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.job is not None:
+            return
+        numbers = self.chosen_numbers()
+        if not numbers:
+            self._show_error(InputError("gui.export.no_items"))
+            return
+        out = Path(self.out.text().strip()).expanduser()
+        options = {
+            "items": numbers, "title": self.case_title.text().strip(),
+            "prepared_by": self.prepared_by.text().strip(), "blur": self.blur.isChecked(),
+            "originals": self.originals.isChecked(), "lang": self.lang.currentData(),
+        }
+        want_ts = self.doc_timestamp.isChecked()
+        urls = list(self.tsa_urls)
+        vault = self.window_.session.vault
+
+        def work(progress: Any, _cancel: Any) -> Any:
+            from evidencekit.bundle.export import export_bundle
+
+            timestamper = None
+            if want_ts:
+                from evidencekit.timestamps.document import document_timestamper, tsa_reachable
+
+                progress(0, 0, "gui.export.finding_tsa")
+                for url in urls:
+                    if tsa_reachable(url):
+                        timestamper = document_timestamper(url)
+                        break
+            return export_bundle(vault, out, timestamper=timestamper, progress=progress,
+                                 **options)
+
+        self._set_running(True)
+        self.job = self.window_.session.jobs.start(
+            work, name="export", on_done=self._done, on_error=self._failed,
+            on_progress=self._progress)
+
+    def _set_running(self, running: bool) -> None:
+        for w in (self.items, self.case_title, self.prepared_by, self.lang, self.out,
+                  self.blur, self.originals, self.doc_timestamp, self.export_button):
+            w.setEnabled(not running)
+        self.bar.setVisible(running)
+        self.status.setVisible(running)
+        self.bar.setRange(0, 0)
+        self.status.setText(tr("gui.export.working"))
+        self.cancel_button.setText(tr("gui.common.cancel"))
+        self.cancel_button.setEnabled(True)
+
+    def _progress(self, done: int, total: int, key: str) -> None:
+        if total > 0:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(1000 * min(done, total) / total))
+        if key in catalogue("en"):
+            self.status.setText(tr(key))
+
+    def _done(self, result: object) -> None:
+        self.job = None
+        self.export_result = result  # type: ignore[assignment]
+        self._set_running(False)
+        self.export_button.setEnabled(False)
+        r = self.export_result
+        assert r is not None
+        self.done_text.setText(tr("gui.export.done", path=str(r.path), pages=r.pages,
+                                  count=len(r.items)))
+        fp = fingerprint_text(r.fingerprint)
+        half = len(fp) // 2 + 1
+        self.fingerprint.setText(
+            f"{tr('gui.export.fingerprint')}\n{fp[:half]}\n{fp[half:]}\n\n"
+            f"{tr('gui.export.bundle_sha')}\n{r.sha256[:32]}\n{r.sha256[32:]}")
+        self.pages.setCurrentIndex(1)
+        self.export_button.hide()
+        self.cancel_button.setText(tr("gui.common.close"))
+        self.window_.session.refresh()
+        self.exported.emit(r)
+
+    def _failed(self, exc: EvidenceKitError) -> None:
+        self.job = None
+        self._set_running(False)
+        if exc.key == "error.cancelled":
+            self.status.setText(tr("gui.export.cancelled"))
+            self.status.show()
+            return
+        self._show_error(exc)
+
+    def _show_error(self, exc: EvidenceKitError) -> None:
+        from evidencekit.gui.messages import show_error
+
+        show_error(self, exc)
+
+    def _cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.status.setText(tr("gui.job.cancelling"))
+            self.cancel_button.setEnabled(False)
+            return
+        self.accept() if self.export_result is not None else self.reject()
+
+    def _open_folder(self) -> None:
+        if self.export_result is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.export_result.path.parent)))

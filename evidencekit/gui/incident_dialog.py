@@ -1,0 +1,94 @@
+"""The incident note dialog: what happened in the user's own words, and optionally when,
+where and who. Stored exactly as written (``capture.incident.incident_item``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidencekit.capture.incident import incident_item
+from evidencekit.errors import EvidenceKitError
+from evidencekit.gui.messages import show_error
+from evidencekit.gui.widgets import button, heading, muted, primary
+from evidencekit.i18n import tr
+from evidencekit.model import NewItem
+
+__all__ = ["IncidentDialog"]
+
+log = logging.getLogger(__name__)
+
+
+class IncidentDialog(QDialog):
+    """Collects an incident account; :meth:`new_item` gives the item to store."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("gui.action.incident"))
+        self.setMinimumSize(660, 560)
+        self.item: NewItem | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 20)
+        layout.setSpacing(12)
+        layout.addWidget(heading(tr("gui.incident.title")))
+        layout.addWidget(muted(tr("gui.incident.text")))
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(tr("gui.incident.placeholder"))
+        self.text.setMinimumHeight(200)
+        layout.addWidget(self.text, 1)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.know_when = QCheckBox(tr("gui.incident.know_when"))
+        self.when = QDateTimeEdit(QDateTime.currentDateTime())
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setEnabled(False)
+        self.know_when.toggled.connect(self.when.setEnabled)
+        when_row = QHBoxLayout()
+        when_row.addWidget(self.know_when)
+        when_row.addWidget(self.when, 1)
+        form.addRow(tr("gui.incident.when"), when_row)
+        self.where = QLineEdit()
+        self.where.setPlaceholderText(tr("gui.incident.where_placeholder"))
+        self.who = QLineEdit()
+        self.who.setPlaceholderText(tr("gui.incident.who_placeholder"))
+        self.title_edit = QLineEdit()
+        self.title_edit.setPlaceholderText(tr("gui.incident.title_placeholder"))
+        form.addRow(tr("gui.incident.where"), self.where)
+        form.addRow(tr("gui.incident.who"), self.who)
+        form.addRow(tr("gui.incident.item_title"), self.title_edit)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(button(tr("gui.common.cancel"), self.reject))
+        self.save_button = primary(tr("gui.incident.save"), self._save)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+
+    def _save(self) -> None:
+        when = None
+        if self.know_when.isChecked():
+            chosen: datetime = self.when.dateTime().toPython()  # type: ignore[assignment]
+            when = chosen.astimezone().isoformat(timespec="minutes")
+        try:
+            self.item = incident_item(
+                self.text.toPlainText(), when=when, where=self.where.text().strip() or None,
+                who=self.who.text().strip() or None,
+                title=self.title_edit.text().strip() or None)
+        except EvidenceKitError as exc:
+            show_error(self, exc)
+            return
+        self.accept()

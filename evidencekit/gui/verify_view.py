@@ -1,0 +1,216 @@
+"""The verify screen: pick (or drop) a bundle PDF and see a clear green or red verdict,
+the signer's fingerprint, every check with its detail, and the result for each item.
+
+It needs no vault (police and courts use it) and runs ``bundle.verify.verify_bundle`` on a
+worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidencekit.errors import EvidenceKitError
+from evidencekit.gui import file_dialogs
+from evidencekit.gui.item_list import short_time
+from evidencekit.gui.messages import show_error
+from evidencekit.gui.theme import COLORS, mono_family
+from evidencekit.gui.widgets import (
+    card,
+    fingerprint_text,
+    heading,
+    muted,
+    para,
+    primary,
+    signer_name,
+)
+from evidencekit.gui.workers import JobHost
+from evidencekit.i18n import tr
+
+__all__ = ["VerifyWindow"]
+
+log = logging.getLogger(__name__)
+
+
+def _mark(ok: bool | None) -> tuple[str, str]:
+    if ok is True:
+        return "✓", COLORS["ok"]
+    if ok is False:
+        return "✗", COLORS["error"]
+    return "·", COLORS["muted"]
+
+
+class VerifyWindow(QWidget):
+    """A window of its own; ``verify(path)`` starts a check (also used by tests)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("Page")
+        self.setWindowTitle(tr("gui.verify.window"))
+        self.setAcceptDrops(True)
+        self.resize(860, 760)
+        self.jobs = JobHost(self, threads=1)
+        self.report: Any = None
+        self.job: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 26, 32, 22)
+        layout.setSpacing(14)
+        layout.addWidget(heading(tr("gui.verify.title"), 20))
+        layout.addWidget(para(tr("gui.verify.text")))
+        row = QHBoxLayout()
+        self.path_label = muted(tr("gui.verify.drop"))
+        row.addWidget(self.path_label, 1)
+        self.choose_button = primary(tr("gui.verify.choose"), self._choose)
+        row.addWidget(self.choose_button)
+        layout.addLayout(row)
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(12)
+        self.bar.hide()
+        layout.addWidget(self.bar)
+        self.results_area = QScrollArea()
+        self.results_area.setWidgetResizable(True)
+        layout.addWidget(self.results_area, 1)
+        self._show_result(None)
+
+    # -- choosing --------------------------------------------------------------------
+
+    def _choose(self) -> None:
+        path = file_dialogs.open_file(self, tr("gui.verify.choose"), "PDF (*.pdf)")
+        if path is not None:
+            self.verify(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                event.acceptProposedAction()
+                self.verify(Path(url.toLocalFile()))
+                return
+
+    def verify(self, path: Path) -> None:
+        if self.job is not None:
+            return
+        self.path_label.setText(str(path))
+        self.bar.setRange(0, 0)
+        self.bar.show()
+        self.choose_button.setEnabled(False)
+        self._show_result(None, working=True)
+
+        def work(progress: Any, _cancel: Any) -> Any:
+            from evidencekit.bundle.verify import verify_bundle
+
+            return verify_bundle(path, progress=progress)
+
+        self.job = self.jobs.start(work, name="verify", on_done=self._done,
+                                   on_error=self._failed, on_progress=self._progress)
+
+    def _progress(self, done: int, total: int, _key: str) -> None:
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+
+    def _done(self, report: object) -> None:
+        self.job = None
+        self.bar.hide()
+        self.choose_button.setEnabled(True)
+        self.report = report
+        self._show_result(report)
+
+    def _failed(self, exc: EvidenceKitError) -> None:
+        self.job = None
+        self.bar.hide()
+        self.choose_button.setEnabled(True)
+        self._show_result(None)
+        show_error(self, exc)
+
+    # -- the result ------------------------------------------------------------------
+
+    def _show_result(self, report: Any, working: bool = False) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)
+        layout.setSpacing(10)
+        if report is None:
+            hint = muted(tr("gui.verify.working") if working else tr("gui.verify.nothing"))
+            hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addStretch(1)
+            layout.addWidget(hint)
+            layout.addStretch(2)
+            self.results_area.setWidget(body)
+            return
+        ok = bool(report.ok)
+        banner, inner = card("OkBanner" if ok else "BadBanner")
+        verdict = heading(tr("gui.verify.ok" if ok else "gui.verify.bad"), 17)
+        verdict.setStyleSheet(f"color: {COLORS['ok'] if ok else COLORS['error']};")
+        inner.addWidget(verdict)
+        inner.addWidget(para(tr("gui.verify.ok_text" if ok else "gui.verify.bad_text")))
+        if report.fingerprint:
+            inner.addWidget(muted(tr("gui.verify.fingerprint")))
+            fp = QLabel(fingerprint_text(report.fingerprint))
+            fp.setFont(QFont(mono_family(), 10))
+            fp.setWordWrap(True)
+            fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            inner.addWidget(fp)
+        if report.signer:
+            inner.addWidget(muted(tr("gui.verify.signer", signer=signer_name(report.signer),
+                                     when=short_time(report.signed_at or "") or "?")))
+        layout.addWidget(banner)
+        layout.addWidget(heading(tr("gui.verify.checks"), 13))
+        for check in report.checks:
+            layout.addWidget(self._line(check.ok, check.title(), check.detail_text()))
+        if report.items:
+            layout.addWidget(heading(tr("gui.verify.items"), 13))
+            for item in report.items:
+                detail = "; ".join(p.detail_text() for p in item.parts if p.ok is not True)
+                layout.addWidget(self._line(item.ok, f"#{item.number}  {item.title}",
+                                            detail or tr("gui.verify.item_ok")))
+        layout.addStretch(1)
+        self.results_area.setWidget(body)
+
+    @staticmethod
+    def _line(ok: bool | None, title: str, detail: str) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(4, 2, 4, 2)
+        mark, color = _mark(ok)
+        sign = QLabel(mark)
+        sign.setFont(QFont(sign.font().family(), 14, QFont.Weight.Bold))
+        sign.setStyleSheet(f"color: {color};")
+        sign.setFixedWidth(26)
+        sign.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        row.addWidget(sign)
+        text = QVBoxLayout()
+        title_label = para(title)
+        title_label.setFont(QFont(title_label.font().family(), 11, QFont.Weight.Bold))
+        text.addWidget(title_label)
+        detail_label = para(detail)
+        detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if ok is False:
+            detail_label.setStyleSheet(f"color: {COLORS['error']};")
+        text.addWidget(detail_label)
+        row.addLayout(text, 1)
+        return box
+
+    def result_lines(self) -> list[str]:
+        """The verdict and failed check names, as text (for tests and screen readers)."""
+        if self.report is None:
+            return []
+        lines = [tr("gui.verify.ok" if self.report.ok else "gui.verify.bad")]
+        lines += [c.title() for c in self.report.failures]
+        return lines

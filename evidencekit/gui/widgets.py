@@ -1,0 +1,204 @@
+"""Small building blocks shared by the windows: headings, wrapping paragraphs, buttons,
+cards, a passphrase field with a show/hide switch, a job progress panel.
+
+Every label that holds a sentence wraps (``setWordWrap``), so Korean text, which is often
+longer on screen than English, is never clipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidencekit.gui.theme import heading_font, icon
+from evidencekit.i18n import tr
+
+__all__ = [
+    "heading",
+    "para",
+    "muted",
+    "primary",
+    "button",
+    "link",
+    "card",
+    "PassphraseField",
+    "JobPanel",
+    "fingerprint_text",
+    "signer_name",
+]
+
+
+def fingerprint_text(fingerprint: str) -> str:
+    """A SHA-256 fingerprint as the bundle prints it: upper-case hex pairs joined by ':'."""
+    hexdigits = "".join(ch for ch in fingerprint if ch in "0123456789abcdefABCDEF").upper()
+    return ":".join(hexdigits[i:i + 2] for i in range(0, len(hexdigits), 2))
+
+
+def signer_name(subject: str) -> str:
+    """The common name (CN) of an RFC 4514 subject, or the subject itself."""
+    for part in subject.split(","):
+        key, _, value = part.partition("=")
+        if key.strip().upper() == "CN" and value.strip():
+            return value.strip()
+    return subject
+
+
+def heading(text: str, size: int = 18) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("Heading")
+    label.setFont(heading_font(size))
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def para(text: str, rich: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+def muted(text: str) -> QLabel:
+    label = para(text)
+    label.setProperty("muted", True)
+    return label
+
+
+def primary(text: str, slot: Callable[[], object] | None = None) -> QPushButton:
+    b = QPushButton(text)
+    b.setObjectName("Primary")
+    b.setCursor(Qt.CursorShape.PointingHandCursor)
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b
+
+
+def button(text: str, slot: Callable[[], object] | None = None,
+           icon_name: str | None = None) -> QPushButton:
+    b = QPushButton(text)
+    if icon_name:
+        b.setIcon(icon(icon_name))
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b
+
+
+def link(text: str, slot: Callable[[], object] | None = None) -> QPushButton:
+    b = QPushButton(text)
+    b.setObjectName("Link")
+    b.setCursor(Qt.CursorShape.PointingHandCursor)
+    b.setFlat(True)
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b
+
+
+def card(name: str = "Card") -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName(name)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(24, 20, 24, 20)
+    layout.setSpacing(12)
+    return frame, layout
+
+
+class PassphraseField(QWidget):
+    """A passphrase line edit with a show/hide button."""
+
+    textChanged = Signal(str)
+    returnPressed = Signal()
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setMinimumHeight(38)
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("Small")
+        self.toggle.setCheckable(True)
+        self.toggle.setIcon(icon("eye"))
+        self.toggle.setToolTip(tr("gui.common.show_passphrase"))
+        self.toggle.toggled.connect(self._toggle)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.toggle)
+        self.edit.textChanged.connect(self.textChanged)
+        self.edit.returnPressed.connect(self.returnPressed)
+
+    def _toggle(self, shown: bool) -> None:
+        self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else
+                              QLineEdit.EchoMode.Password)
+        self.toggle.setIcon(icon("eye_off" if shown else "eye"))
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        self.edit.setText(text)
+
+    def clear(self) -> None:
+        self.edit.clear()
+
+    def setFocus(self) -> None:  # type: ignore[override]  # noqa: N802
+        self.edit.setFocus()
+
+
+class JobPanel(QFrame):
+    """A quiet strip showing one running job: what it does, a progress bar, Cancel."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 10, 16, 10)
+        row.setSpacing(14)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(12)
+        self.bar.setMinimumWidth(220)
+        self.cancel = button(tr("gui.common.cancel"), self.cancel_requested.emit)
+        row.addWidget(self.label, 2)
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.cancel)
+        self.hide()
+
+    def start(self, text: str, cancellable: bool = True) -> None:
+        self.label.setText(text)
+        self.bar.setRange(0, 0)
+        self.cancel.setVisible(cancellable)
+        self.cancel.setEnabled(True)
+        self.show()
+
+    def progress(self, done: int, total: int, text: str | None = None) -> None:
+        if total > 0:
+            scale = 1000 / total
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(min(done, total) * scale))
+        else:
+            self.bar.setRange(0, 0)
+        if text:
+            self.label.setText(text)
+
+    def finish(self) -> None:
+        self.hide()
