@@ -30,7 +30,8 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert proc.returncode == 0, proc.stderr[-4000:]
     exe = dist / "evidencekit" / "evidencekit"
     assert exe.exists()
-    size = sum(f.stat().st_size for f in exe.parent.rglob("*") if f.is_file())
+    size = sum(f.stat().st_size for f in exe.parent.rglob("*")
+               if f.is_file() and not f.is_symlink())
     report = ROOT / "test-artifacts" / "dist-report.txt"
     report.write_text(f"build {time.perf_counter() - started:.0f} s, "
                       f"folder {size / 1e6:.0f} MB\n")

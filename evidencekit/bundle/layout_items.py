@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
 from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
+from evidencekit.bundle.metadata_view import Line, Row, metadata_groups, source_is_shown
 from evidencekit.bundle.styles import (
     CELL_PADDING,
     RULE,
@@ -30,7 +33,6 @@ from evidencekit.bundle.styles import (
     esc,
     fmt_size,
     fmt_time,
-    fmt_value,
     hard_wrap,
     mono_para,
 )
@@ -42,6 +44,9 @@ __all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label
 PREVIEW_BOX = (0.0, 160 * mm)
 KST = timezone(timedelta(hours=9), "KST")
 LABEL_WIDTH = 42 * mm
+LABEL_WIDTH_BOTH = 50 * mm
+GROUP_SHADE = colors.HexColor("#dcdcdc")
+WARN_COLOR = "#8a1c1c"
 _MAX_TEXT = 20_000
 
 
@@ -61,6 +66,8 @@ class ItemView:
     parts: list[PartView]
     previews: list[tuple[int, Preview]] = field(default_factory=list)
     texts: list[tuple[int, str]] = field(default_factory=list)
+    #: A link's parsed ``summary.json`` (for the step-by-step redirect chain), if read.
+    link_summary: dict[str, Any] | None = None
 
 
 class _JpegReader(ImageReader):
@@ -190,51 +197,78 @@ def _picture(preview: Preview, pv: PartView, labels: Labels, st: Styles, width: 
     return out
 
 
-def _kv_table(rows: list[tuple[str, Paragraph]], st: Styles, width: float) -> Table:
-    label_w = LABEL_WIDTH
-    data = [[Paragraph(esc(k), st.cell_bold), v] for k, v in rows]
-    t = Table(data, colWidths=[label_w, width - label_w], repeatRows=0)
-    t.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                ("BACKGROUND", (0, 0), (0, -1), SHADE),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
+def _label_width(labels: Labels) -> float:
+    return LABEL_WIDTH_BOTH if labels.lang == "both" else LABEL_WIDTH
+
+
+def _kv_table(rows: list[tuple[str, Flowable]], st: Styles, width: float, label_w: float,
+              title: str | None = None) -> Table:
+    """Label/value rows; with ``title``, under a heading row across both columns."""
+    data: list[list[Any]] = [[Paragraph(esc(k), st.cell_bold), v] for k, v in rows]
+    style: list[Any] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("BACKGROUND", (0, 0), (0, -1), SHADE),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if title is not None:
+        data.insert(0, [Paragraph(esc(title), st.cell_bold), ""])
+        style += [
+            ("SPAN", (0, 0), (-1, 0)),
+            ("BACKGROUND", (0, 0), (-1, 0), GROUP_SHADE),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, RULE),
+            ("TOPPADDING", (0, 0), (-1, 0), 3),
+        ]
+    t = Table(data, colWidths=[label_w, width - label_w], repeatRows=1 if title else 0)
+    t.setStyle(TableStyle(style))
     return t
 
 
-def _value_para(value: Any, labels: Labels, st: Styles, width: float) -> Paragraph:
-    text, cut = fmt_value(value)
-    token_like = isinstance(value, str) and " " not in value.strip() and len(value) > 24
-    if token_like:
-        body = hard_wrap(text, st.mono.fontName, st.mono.fontSize,
-                         width - 2 * CELL_PADDING - 0.5)
+def _line_markup(line: Line, st: Styles, inner: float) -> str:
+    """One value line as Paragraph markup (mono lines broken to fit ``inner`` points)."""
+    prefix = ""
+    if line.prefix:
+        prefix = f"<font color='#555555'>{esc(line.prefix)}</font> "
+    if line.mono:
+        size = st.mono.fontSize
+        fits = (stringWidth(f"{line.prefix} ", st.cell_wrap.fontName, st.cell_wrap.fontSize)
+                + stringWidth(line.text, MONO, size) <= inner)
+        if line.prefix and not fits:
+            prefix += "<br/>"
+        body = f"<font name='{MONO}'>{hard_wrap(line.text, MONO, size, inner)}</font>"
     else:
-        body = esc(text).replace("\n", "<br/>")
-    if cut:
+        body = esc(line.text).replace("\n", "<br/>")
+    if line.warn:
+        return f"<font color='{WARN_COLOR}'>{prefix}{body}</font>"
+    return prefix + body
+
+
+def _row_para(row: Row, labels: Labels, st: Styles, value_w: float) -> Paragraph:
+    inner = value_w - 2 * CELL_PADDING - 0.5
+    body = "<br/>".join(_line_markup(line, st, inner) for line in row.lines) or "—"
+    if row.cut:
         body += f" <i>({esc(labels('bundle.item.value_cut'))})</i>"
-    return Paragraph(body, st.mono if token_like else st.cell_wrap)
+    return Paragraph(body, st.cell_wrap)
 
 
-def _metadata_rows(item: Item, labels: Labels, st: Styles, width: float
-                   ) -> list[tuple[str, Paragraph]]:
-    value_w = width - LABEL_WIDTH
+def _general_rows(item: Item, labels: Labels, st: Styles, value_w: float
+                  ) -> list[tuple[str, Flowable]]:
+    """The rows every item has (number, kind, title, source, times, hash)."""
 
     def p(text: str, style: Any = None) -> Paragraph:
         if style is st.mono:
             return mono_para(text, st.mono, value_w)
         return Paragraph(esc(text), style or st.cell_wrap)
 
-    rows: list[tuple[str, Paragraph]] = [
+    rows: list[tuple[str, Flowable]] = [
         (labels("bundle.field.number"), p(str(item.number))),
         (labels("bundle.field.kind"), p(kind_label(labels, item.kind))),
         (labels("bundle.field.title"), p(item.title or "—")),
-        (labels("bundle.field.source"), p(item.source or "—", st.mono)),
+    ]
+    if not source_is_shown(item):
+        rows.append((labels("bundle.field.source"), p(item.source or "—", st.mono)))
+    rows += [
         (labels("bundle.field.captured_local"),
          p(f"{fmt_time(item.captured_at)} ({item.timezone})")),
         (labels("bundle.field.captured_utc"), p(fmt_time(item.captured_at_utc, utc=True))),
@@ -247,11 +281,24 @@ def _metadata_rows(item: Item, labels: Labels, st: Styles, width: float
     if item.sha256:
         rows.append((labels("bundle.field.sha256"), p(item.sha256, st.mono)))
         rows.append((labels("bundle.field.size"), p(fmt_size(item.size))))
-    for key in sorted(item.metadata):
-        label_key = f"bundle.meta.{key}"
-        label = labels(label_key) if labels.has(label_key) else str(key)
-        rows.append((label, _value_para(item.metadata[key], labels, st, value_w)))
     return rows
+
+
+def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float
+                     ) -> list[Flowable]:
+    """The "Collection details": general rows, then one table per metadata group."""
+    label_w = _label_width(labels)
+    value_w = width - label_w
+    out: list[Flowable] = [KeepTogether([
+        Paragraph(esc(labels("bundle.item.metadata")), st.h2),
+        _kv_table(_general_rows(view.item, labels, st, value_w), st, width, label_w),
+    ])]
+    for group in metadata_groups(view.item, labels, view.link_summary):
+        rows: list[tuple[str, Flowable]] = [
+            (row.label, _row_para(row, labels, st, value_w)) for row in group.rows
+        ]
+        out.append(KeepTogether([_kv_table(rows, st, width, label_w, group.title)]))
+    return out
 
 
 def _parts_table(view: ItemView, labels: Labels, st: Styles, width: float) -> Table:
@@ -349,8 +396,7 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         pv = parts_by_index.get(index)
         story.extend(_text_block(pv.part.name if pv else str(index), text, labels, st, width))
         story.append(Spacer(1, 3 * mm))
-    story.append(KeepTogether([Paragraph(esc(labels("bundle.item.metadata")), st.h2),
-                               _kv_table(_metadata_rows(item, labels, st, width), st, width)]))
+    story.extend(_metadata_tables(view, labels, st, width))
     if item.notes:
         story.append(Paragraph(esc(labels("bundle.item.notes")), st.h2))
         for note in item.notes:
