@@ -42,7 +42,9 @@ def test_second_writer_refused(vault_dir: Path) -> None:
 def test_stale_lock_file_from_dead_pid_taken_over(vault_dir: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (vault_dir / "vault.lock").write_text(json.dumps({"pid": dead.pid, "host": os.uname()[1],
+    from evidencekit.vault.locking import _host_tag
+
+    (vault_dir / "vault.lock").write_text(json.dumps({"pid": dead.pid, "host": _host_tag(),
                                                       "since": time.time() - 3600}))
     with open_vault(vault_dir) as v:
         assert v.writable
@@ -66,8 +68,10 @@ def test_pid_fallback_refuses_live_holder(vault_dir: Path, monkeypatch) -> None:
     monkeypatch.setattr(locking.fcntl, "flock", no_locks)
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
+        from evidencekit.vault.locking import _host_tag
+
         (vault_dir / "vault.lock").write_text(json.dumps({"pid": proc.pid,
-                                                          "host": os.uname()[1]}))
+                                                          "host": _host_tag()}))
         with pytest.raises(VaultLockedError):
             open_vault(vault_dir)
     finally:
@@ -75,3 +79,31 @@ def test_pid_fallback_refuses_live_holder(vault_dir: Path, monkeypatch) -> None:
         proc.wait()
     with open_vault(vault_dir) as v:  # holder gone: taken over
         assert v.writable
+
+
+def test_lock_on_a_replaced_lock_file_is_retried(vault_dir: Path, monkeypatch) -> None:
+    """If the previous holder unlinks vault.lock between our open and our flock, we must not
+    end up holding a lock on the deleted file (two writers at once)."""
+    from evidencekit.vault import locking
+
+    real_flock = locking.fcntl.flock
+    calls = [0]
+
+    def racing_flock(fd: int, op: int) -> None:
+        calls[0] += 1
+        if calls[0] == 1:  # the old holder releases: unlinks, a new file appears
+            (vault_dir / "vault.lock").unlink()
+            (vault_dir / "vault.lock").write_text("{}")
+        real_flock(fd, op)
+
+    monkeypatch.setattr(locking.fcntl, "flock", racing_flock)
+    lock = locking.WriterLock(vault_dir)
+    lock.acquire()
+    try:
+        assert calls[0] >= 2
+        assert lock._fh is not None
+        assert os.fstat(lock._fh.fileno()).st_ino == os.stat(vault_dir / "vault.lock").st_ino
+        assert oct(os.stat(vault_dir / "vault.lock").st_mode & 0o777) == "0o600"
+        assert os.uname()[1] not in (vault_dir / "vault.lock").read_text()
+    finally:
+        lock.release()

@@ -62,12 +62,15 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool = False,
     return first
 
 
-def open_vault(args: argparse.Namespace, *, writable: bool) -> Vault:
+def open_vault(args: argparse.Namespace, *, writable: bool,
+               collect_garbage: bool = True) -> Vault:
     rk = getattr(args, "recovery_key", None)
     if rk:
-        vault = Vault.open(args.vault, recovery_key=rk, writable=writable)
+        vault = Vault.open(args.vault, recovery_key=rk, writable=writable,
+                           collect_garbage=collect_garbage)
     else:
-        vault = Vault.open(args.vault, passphrase=read_passphrase(args), writable=writable)
+        vault = Vault.open(args.vault, passphrase=read_passphrase(args), writable=writable,
+                           collect_garbage=collect_garbage)
     warn_header(vault)
     return vault
 

@@ -286,7 +286,8 @@ def cmd_log(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from evidencekit.vault.check import check_vault
 
-    vault = open_vault(args, writable=True)
+    # No clean-up before checking: what a crash or an attacker left is looked at first.
+    vault = open_vault(args, writable=True, collect_garbage=False)
     try:
         report = check_vault(vault, progress=stderr_progress())
         if not any(f.target_key in ("check.target.log", "check.target.event",

@@ -92,6 +92,11 @@ class BlobStore:
         ).derive(self._key)
         return AESGCM(key)
 
+    @staticmethod
+    def new_name() -> str:
+        """A fresh random blob name (128 bits, hex)."""
+        return secrets.token_hex(16)
+
     def path(self, name: str) -> Path:
         return self.folder / name[:2] / name
 
@@ -104,8 +109,10 @@ class BlobStore:
         total: int = 0,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        name: str | None = None,
     ) -> BlobInfo:
-        """Encrypt ``source`` into a new blob; return its name, SHA-256 and size.
+        """Encrypt ``source`` into a new blob (named ``name`` if given, see
+        :meth:`new_name`); return its name, SHA-256 and size.
 
         Three stages overlap: a reader thread reads and hashes into recycled buffers, this
         thread encrypts each chunk straight into the output buffer, and a writer thread
@@ -113,7 +120,7 @@ class BlobStore:
         durable (fsynced and renamed into place) when this returns; on any failure no
         blob file is left behind.
         """
-        name = secrets.token_hex(16)
+        name = name or self.new_name()
         aead = self._file_aead(name)
         header = _header(self.chunk_size)
         final = self.path(name)

@@ -174,6 +174,14 @@ class Index:
     def insert_event(self, seq: int, record: bytes) -> None:
         self._exec("INSERT INTO events (seq, record) VALUES (?, ?)", (seq, record))
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and truncate the log."""
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise _translate(exc, self.path) from exc
+
     def quick_check(self) -> list[str]:
         rows = self._query("PRAGMA quick_check")
         return [str(r[0]) for r in rows if str(r[0]) != "ok"]

@@ -22,11 +22,17 @@ from evidencekit.errors import InputError, IntegrityError, NotFoundError, Storag
 from evidencekit.model import Event, Item, NewItem, Note, Part, PartInput, Progress, iso, now_utc
 from evidencekit.vault.atomic import storage_error
 from evidencekit.vault.blobs import BlobError, BlobInfo, BlobStore
-from evidencekit.vault.index import Index, item_ad
+from evidencekit.vault.index import Index, item_ad, meta_ad
 from evidencekit.vault.records import item_from_record, item_to_record
 from evidencekit.vault.sealing import Sealer, SealError
 
-__all__ = ["VaultItems"]
+__all__ = ["VaultItems", "record_digest"]
+
+
+def record_digest(sealed: bytes) -> str:
+    """SHA-256 of a sealed record as stored; the custody event that wrote the record names
+    it, so an older record put back into its row is detected."""
+    return hashlib.sha256(sealed).hexdigest()
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +93,13 @@ class VaultItems:
         self, parts: list[PartInput], progress: Progress | None,
         cancel: threading.Event | None,
     ) -> list[tuple[PartInput, BlobInfo]]:
+        """Encrypt the parts into new blobs. Their names are first written to the sealed
+        pending-blob journal, so that a crash leaves only blobs the next writer open knows
+        it may remove; the caller clears the journal in its commit transaction."""
         total = sum(p.path.stat().st_size if p.path is not None else len(p.data or b"")
                     for p in parts)
+        names = [self.blobs.new_name() for _ in parts]
+        self._set_pending_blobs(names)
         done_before = 0
         written: list[tuple[PartInput, BlobInfo]] = []
 
@@ -97,7 +108,7 @@ class VaultItems:
                 progress(done_before + done, total, msg)
 
         try:
-            for part in parts:
+            for part, name in zip(parts, names, strict=True):
                 if part.path is not None:
                     try:
                         fh: BinaryIO = part.path.open("rb")
@@ -107,7 +118,8 @@ class VaultItems:
                 else:
                     fh = io.BytesIO(part.data or b"")
                 with fh:
-                    info = self.blobs.write(fh, total=total, progress=sub, cancel=cancel)
+                    info = self.blobs.write(fh, total=total, progress=sub, cancel=cancel,
+                                            name=name)
                 written.append((part, info))
                 done_before += info.size
         except BaseException:
@@ -146,14 +158,16 @@ class VaultItems:
         try:
             with self._mutex, self._index.transaction():
                 item.number = self._index.next_number()
-                self._index.insert_item(item.id, item.number, item.state, self._seal_item(item))
+                sealed = self._seal_item(item)
+                self._index.insert_item(item.id, item.number, item.state, sealed)
                 self._append_event(
                     "item_imported" if new.kind == "file" else "item_captured", item,
                     {"kind": item.kind, "sha256": item.sha256,
                      "parts": [{"name": p.name, "sha256": p.sha256, "size": p.size}
                                for p in parts],
-                     "pending": new.pending},
+                     "pending": new.pending, "record_sha256": record_digest(sealed)},
                 )
+                self._clear_pending_blobs()
         except BaseException:
             for _p, info in written:
                 with contextlib.suppress(StorageError):
@@ -171,8 +185,10 @@ class VaultItems:
         with self._mutex, self._index.transaction():
             if new_state is not None:
                 item.state = new_state
-            self._index.update_item(item.id, item.state, self._seal_item(item))
-            self._append_event(event, item, details)
+            sealed = self._seal_item(item)
+            self._index.update_item(item.id, item.state, sealed)
+            self._append_event(event, item, {**details, "record_sha256": record_digest(sealed)})
+            self._clear_pending_blobs()
         return item
 
     def add_note(self, number: int, text: str) -> Item:
@@ -254,13 +270,42 @@ class VaultItems:
                     state="deleted", deletion=tomb)
         self._require_writer()
         with self._mutex, self._index.transaction():
-            self._index.update_item(gone.id, gone.state, self._seal_item(gone))
+            sealed = self._seal_item(gone)
+            self._index.update_item(gone.id, gone.state, sealed)
             self._append_event("item_deleted", gone, {"sha256": tomb["sha256"],
                                                       "reason": reason,
-                                                      "parts": tomb["parts"]})
+                                                      "parts": tomb["parts"],
+                                                      "record_sha256": record_digest(sealed)})
+            # the blobs are removed after the commit; until then the journal names them
+            self._index.set_meta("pending_blobs", self._seal_pending(blobs))
         for name in blobs:
             self.blobs.remove(name)
+        self._set_pending_blobs([])
         return gone
+
+    # -- the pending-blob journal ---------------------------------------------------------
+
+    def _seal_pending(self, names: list[str]) -> bytes:
+        return self._meta.seal_json({"blobs": names}, meta_ad("pending_blobs"))
+
+    def _set_pending_blobs(self, names: list[str]) -> None:
+        with self._mutex, self._index.transaction():
+            self._index.set_meta("pending_blobs", self._seal_pending(names))
+
+    def _clear_pending_blobs(self) -> None:
+        """Inside the caller's transaction: the blobs written are now committed."""
+        self._index.set_meta("pending_blobs", self._seal_pending([]))
+
+    def pending_blobs(self) -> list[str]:
+        """Blob names of a write or delete that may not have finished (crash leftovers)."""
+        sealed = self._index.get_meta("pending_blobs")
+        if sealed is None:
+            return []
+        try:
+            data = self._meta.open_json(sealed, meta_ad("pending_blobs"))
+            return [str(n) for n in data.get("blobs", [])]
+        except (SealError, AttributeError, TypeError) as exc:
+            raise IntegrityError("error.journal_damaged") from exc
 
     @staticmethod
     def _live(item: Item) -> None:

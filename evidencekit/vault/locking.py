@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -30,6 +31,12 @@ __all__ = ["WriterLock", "LOCK_NAME"]
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "vault.lock"
+
+
+def _host_tag() -> str:
+    """A short digest of the host name: enough to tell hosts apart, without writing the
+    computer's name into the vault folder."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:16]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -59,8 +66,16 @@ class WriterLock:
             return {}
 
     def acquire(self) -> None:
+        for _attempt in range(20):
+            if self._acquire_once():
+                return
+        raise VaultLockedError(pid="?")
+
+    def _acquire_once(self) -> bool:
+        """One try; False when the lock file was replaced under us (then try again)."""
         try:
-            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            fh = os.fdopen(fd, "a+", encoding="utf-8")
         except OSError as exc:
             raise storage_error(exc, self.path) from exc
         if fcntl is not None:
@@ -77,21 +92,31 @@ class WriterLock:
                 self._pid_fallback(fh)
         else:  # pragma: no cover
             self._pid_fallback(fh)
+        # The holder before us may have unlinked the file between our open and our lock:
+        # then we hold a lock on a deleted file, and must start again on the new one.
+        try:
+            same = os.fstat(fh.fileno()).st_ino == os.stat(self.path).st_ino
+        except OSError:
+            same = False
+        if not same:
+            fh.close()
+            return False
+        with contextlib.suppress(OSError):
+            os.fchmod(fh.fileno(), 0o600)
         holder = self._read_holder()
         if holder.get("pid") and holder.get("pid") != os.getpid():
             log.info("taking over a stale vault lock left by pid %s", holder.get("pid"))
         fh.seek(0)
         fh.truncate()
-        fh.write(
-            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()})
-        )
+        fh.write(json.dumps({"pid": os.getpid(), "host": _host_tag(), "since": time.time()}))
         fh.flush()
         self._fh = fh
+        return True
 
     def _pid_fallback(self, fh: IO[str]) -> None:
         holder = self._read_holder()
         pid = holder.get("pid")
-        same_host = holder.get("host") == socket.gethostname()
+        same_host = holder.get("host") == _host_tag()
         if isinstance(pid, int) and pid != os.getpid() and (not same_host or _pid_alive(pid)):
             fh.close()
             raise VaultLockedError(pid=pid)

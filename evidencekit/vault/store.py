@@ -36,7 +36,7 @@ from evidencekit.vault.blobs import BlobStore
 from evidencekit.vault.header import HEADER_NAME, Header, parse_header, wrap_ad
 from evidencekit.vault.identity import fingerprint, key_from_pem, key_to_pem, new_identity
 from evidencekit.vault.index import INDEX_NAME, Index, event_ad, meta_ad
-from evidencekit.vault.items import VaultItems
+from evidencekit.vault.items import VaultItems, record_digest
 from evidencekit.vault.locking import LOCK_NAME, WriterLock
 from evidencekit.vault.sealing import Sealer, SealError
 
@@ -114,10 +114,13 @@ class Vault(VaultItems):
                         meta_ad("identity"),
                     ),
                 )
-                index.set_meta("settings", vault._settings.seal_json({}, meta_ad("settings")))
+                settings = vault._settings.seal_json({}, meta_ad("settings"))
+                index.set_meta("settings", settings)
                 vault._identity = (key, cert)
-                vault._append_event("vault_created", None, {"holder": holder,
-                                     "certificate_sha256": fingerprint(cert)})
+                vault._append_event("vault_created", None, {
+                    "holder": holder, "certificate_sha256": fingerprint(cert),
+                    "identity_record_sha256": record_digest(index.get_meta("identity") or b""),
+                    "settings_record_sha256": record_digest(settings)})
             write_atomic(folder / HEADER_NAME, raw)
         except BaseException:
             lock.release()
@@ -129,6 +132,7 @@ class Vault(VaultItems):
     def open(
         cls, folder: Path | str, *, passphrase: str | None = None,
         recovery_key: str | None = None, writable: bool = True,
+        collect_garbage: bool = True,
     ) -> Vault:
         """Open a vault with the passphrase or the recovery key.
 
@@ -158,7 +162,7 @@ class Vault(VaultItems):
             if lock is not None:
                 lock.release()
             raise
-        if lock is not None:
+        if lock is not None and collect_garbage:
             vault._collect_garbage()
         return vault
 
@@ -258,30 +262,33 @@ class Vault(VaultItems):
         self._index.set_meta("header_mac", hmac.new(self._header_key, raw, hashlib.sha256).digest())
 
     def _collect_garbage(self) -> None:
-        """Remove temp files and blobs that no committed item refers to (left when a write
-        was killed between storing a blob and committing its row).
+        """Remove what an interrupted write or delete left behind: temp files, and blobs
+        named in the sealed pending-blob journal that no item refers to.
 
-        Orphans are removed only when the vault is consistent: every item record and every
-        custody event authenticates, and every item the log says was added still has its
-        row. A vault that fails any of that may have been tampered with, and then nothing
-        is deleted (``check`` reports it instead).
+        Nothing else is ever deleted: a blob no item refers to and the journal does not
+        name is a sign of tampering (rows rolled back), reported by ``check``. And even
+        journal blobs are removed only when the vault is consistent (see
+        :func:`evidencekit.vault.consistency.consistency_problems`).
         """
+        from evidencekit.vault.consistency import consistency_problems
+
         removed = self.blobs.remove_temp_files()
         try:
-            items = self._iter_items(include_deleted=True, strict=True)
-            events = self.events()
+            pending = self.pending_blobs()
         except IntegrityError:
-            log.warning("vault inconsistent: leftover blobs are kept for the check")
+            log.warning("pending-blob journal unreadable: nothing removed")
             return
-        ids = {i.id for i in items}
-        added = {e.item_id for e in events if e.kind in ("item_captured", "item_imported")}
-        if not added <= ids:
-            log.warning("vault inconsistent: leftover blobs are kept for the check")
-            return
-        referenced = {p.blob for i in items for p in i.parts}
-        for name in self.blobs.names() - referenced:
-            self.blobs.remove(name)
-            removed += 1
+        if pending:
+            if consistency_problems(self):
+                log.warning("vault inconsistent: leftover blobs are kept for the check")
+                return
+            referenced = {p.blob for i in self.items(include_deleted=True) for p in i.parts}
+            present = self.blobs.names()
+            for name in pending:
+                if name not in referenced and name in present:
+                    self.blobs.remove(name)
+                    removed += 1
+            self._set_pending_blobs([])
         if removed:
             log.info("removed %d leftover file(s) from an interrupted write", removed)
 
@@ -334,8 +341,10 @@ class Vault(VaultItems):
         with self._mutex, self._index.transaction():
             current = self.settings()
             current[key] = value
-            self._index.set_meta("settings", self._settings.seal_json(current, meta_ad("settings")))
-            self._append_event("setting_changed", None, {"setting": key})
+            sealed = self._settings.seal_json(current, meta_ad("settings"))
+            self._index.set_meta("settings", sealed)
+            self._append_event("setting_changed", None, {"setting": key,
+                                                         "record_sha256": record_digest(sealed)})
 
     # -- custody log ---------------------------------------------------------------------
 
@@ -412,6 +421,9 @@ class Vault(VaultItems):
             self._store_header_copy(raw)
             self._append_event("passphrase_changed", None, {})
         write_atomic(self.folder / HEADER_NAME, raw)
+        # Move the new header into the main database file now, so that the old wrapped key
+        # does not linger in the write-ahead log (secure_delete zeroes the old page).
+        self._index.checkpoint()
         self.header = header
         self.header_problem = None
 
