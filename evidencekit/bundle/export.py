@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import io
+import json
 import logging
 import os
 import re
@@ -67,6 +68,7 @@ MB = 1024 * 1024
 #: Parts up to this size are read back for a page image even when not embedded.
 PREVIEW_READ_LIMIT = 64 * MB
 TEXT_PREVIEW_LIMIT = 256 * 1024
+LINK_SUMMARY_LIMIT = 4 * 1024 * 1024
 MAX_PICTURES_PER_ITEM = 4
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 _MAX_RANGE = 1_000_000
@@ -312,6 +314,18 @@ class _Export:
                        LOCATION_EMBEDDED, None, item, part, description)
         )
 
+    def _link_summary(self, item: Item, index: int, data: bytes | None
+                      ) -> dict[str, Any] | None:
+        """A link's ``summary.json`` (for the redirect chain on its page), or None."""
+        if data is None and item.parts[index].size <= LINK_SUMMARY_LIMIT:
+            data = self.read_memory(item, index, LINK_SUMMARY_LIMIT)
+        try:
+            summary = json.loads(data or b"")
+        except ValueError:
+            log.info("summary.json of item %d is not JSON; no redirect chain", item.number)
+            return None
+        return summary if isinstance(summary, dict) else None
+
     def collect(self, items: list[Item]) -> list[ItemView]:
         total = sum(len(i.parts) for i in items)
         done = 0
@@ -349,6 +363,8 @@ class _Export:
                 )
                 token_file = self._token(item, index, name)
                 view.parts.append(PartView(index, part, name, location, rel_path, token_file))
+                if item.kind == "link" and part.name == "summary.json":
+                    view.link_summary = self._link_summary(item, index, data)
                 if want and data is not None:
                     if want == "text":
                         view.texts.append((index, data.decode("utf-8", errors="replace")))

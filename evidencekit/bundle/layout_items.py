@@ -9,6 +9,7 @@ and the text of small plain-text parts. This module only arranges them as flowab
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -17,12 +18,20 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
 from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
-from evidencekit.bundle.metadata_view import Line, Row, metadata_groups, source_is_shown
+from evidencekit.bundle.metadata_view import Line, Row, metadata_groups
 from evidencekit.bundle.styles import (
     CELL_PADDING,
     RULE,
@@ -43,8 +52,10 @@ __all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label
 #: The box (width is the frame's) one image slice may fill on an item page.
 PREVIEW_BOX = (0.0, 160 * mm)
 KST = timezone(timedelta(hours=9), "KST")
-LABEL_WIDTH = 42 * mm
-LABEL_WIDTH_BOTH = 50 * mm
+LABEL_WIDTH = 44 * mm
+LABEL_WIDTH_BOTH = 52 * mm
+KEEP_GROUP_ROWS = 8
+GROUP_MIN_SPACE = 60 * mm
 GROUP_SHADE = colors.HexColor("#dcdcdc")
 WARN_COLOR = "#8a1c1c"
 _MAX_TEXT = 20_000
@@ -252,6 +263,20 @@ def _row_para(row: Row, labels: Labels, st: Styles, value_w: float) -> Paragraph
     return Paragraph(body, st.cell_wrap)
 
 
+def _source_is_shown(item: Item) -> bool:
+    """Whether the general "Source" row would repeat a row of the metadata groups."""
+    m = item.metadata if isinstance(item.metadata, Mapping) else {}
+    if item.kind == "link":
+        return item.source in (m.get("url"), m.get("url_display"))
+    if item.kind == "file":
+        return item.source in (m.get("original_name"), m.get("display_name"))
+    if item.kind == "screenshot":
+        return isinstance(m.get("target"), Mapping)
+    if item.kind == "incident":
+        return not item.source or item.source == m.get("where")
+    return False
+
+
 def _general_rows(item: Item, labels: Labels, st: Styles, value_w: float
                   ) -> list[tuple[str, Flowable]]:
     """The rows every item has (number, kind, title, source, times, hash)."""
@@ -266,7 +291,7 @@ def _general_rows(item: Item, labels: Labels, st: Styles, value_w: float
         (labels("bundle.field.kind"), p(kind_label(labels, item.kind))),
         (labels("bundle.field.title"), p(item.title or "—")),
     ]
-    if not source_is_shown(item):
+    if not _source_is_shown(item):
         rows.append((labels("bundle.field.source"), p(item.source or "—", st.mono)))
     rows += [
         (labels("bundle.field.captured_local"),
@@ -275,7 +300,9 @@ def _general_rows(item: Item, labels: Labels, st: Styles, value_w: float
         (labels("bundle.field.id"), p(item.id, st.mono)),
     ]
     if item.state != "active":
-        rows.append((labels("bundle.field.state"), p(item.state)))
+        state = f"bundle.metaval.state.{item.state}"
+        rows.append((labels("bundle.field.state"),
+                     p(labels(state) if labels.has(state) else item.state)))
     if item.tags:
         rows.append((labels("bundle.field.tags"), p(", ".join(item.tags))))
     if item.sha256:
@@ -297,7 +324,11 @@ def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float
         rows: list[tuple[str, Flowable]] = [
             (row.label, _row_para(row, labels, st, value_w)) for row in group.rows
         ]
-        out.append(KeepTogether([_kv_table(rows, st, width, label_w, group.title)]))
+        table = _kv_table(rows, st, width, label_w, group.title)
+        if len(rows) <= KEEP_GROUP_ROWS:  # a short group moves whole to the next page
+            out.append(KeepTogether([table]))
+        else:  # a long one splits (heading repeated), but not right after its first rows
+            out += [CondPageBreak(GROUP_MIN_SPACE), table]
     return out
 
 
