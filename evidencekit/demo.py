@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
 from evidencekit.capture.incident import incident_item
+from evidencekit.capture.screen import Screenshot, screenshot_item
 from evidencekit.errors import InputError
-from evidencekit.model import ItemKind, NewItem, PartInput, Progress
+from evidencekit.model import NewItem, Progress
 from evidencekit.resources import resource_path
 from evidencekit.vault import Vault
 
@@ -112,6 +114,31 @@ def _link_item(render: bool) -> NewItem:
         server.server_close()
 
 
+def _screen_metadata(at: datetime) -> dict[str, object]:
+    """Metadata shaped exactly like a real capture's (see capture.screen), for one
+    synthetic 1280×800 screen."""
+    import platform
+
+    from evidencekit import __version__
+    from evidencekit.capture.screen import ScreenInfo, ScreenTarget
+
+    screen = ScreenInfo(index=0, name="DEMO-1", x=0, y=0, width=1280, height=800,
+                        device_pixel_ratio=1.0, manufacturer="", model="")
+    return {
+        "captured_at_utc": at.isoformat(),
+        "captured_at_local": at.astimezone(ZoneInfo("Asia/Seoul")).isoformat(),
+        "timezone": "Asia/Seoul",
+        "target": ScreenTarget.all_screens().public(),
+        "screens": [screen.public()],
+        "capture_method": "demo (synthetic image, no screen was captured)",
+        "window_system": "demo",
+        "os": {"system": platform.system(), "release": platform.release(),
+               "platform": platform.platform()},
+        "program": {"name": "EvidenceKit", "version": __version__},
+        "demo": True,
+    }
+
+
 def make_demo(folder: Path | str, *, render: bool = True,
               progress: Progress | None = None) -> DemoResult:
     """Create ``folder/demo-vault`` and ``folder/demo-bundle.pdf``."""
@@ -144,16 +171,16 @@ def make_demo(folder: Path | str, *, render: bool = True,
             ]),
         ]
         for n, (room, msgs) in enumerate(shots):
-            vault.add_item(NewItem(
-                kind=ItemKind.SCREENSHOT, title=f"단체방 화면 캡처 {n + 1} (시연용)",
-                source="all screens",
-                parts=[PartInput(name="screenshot.png", media_type="image/png",
-                                 data=chat_screenshot(room, msgs))],
-                metadata={"demo": True, "screen": {"width": 1280, "height": 800}},
-                notes=["시연용 합성 화면입니다. / Synthetic screen for the demo."],
-                tags=["텔레그램", "demo"], captured_at=base + timedelta(minutes=5 * n),
-                timezone="Asia/Seoul",
-            ))
+            at = base + timedelta(minutes=5 * n)
+            png = chat_screenshot(room, msgs)
+            item = screenshot_item(
+                Screenshot(png=png, metadata=_screen_metadata(at), width=1280, height=800,
+                           captured_at=at),
+                title=f"단체방 화면 캡처 {n + 1} (시연용)",
+                note="시연용 합성 화면입니다. / Synthetic screen for the demo.")
+            item.tags = ["텔레그램", "demo"]
+            item.timezone = "Asia/Seoul"
+            vault.add_item(item)
             step(n + 1)
         inputs = folder / "demo-inputs"
         inputs.mkdir(exist_ok=True)
