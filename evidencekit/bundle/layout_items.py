@@ -58,6 +58,7 @@ KEEP_GROUP_ROWS = 8
 GROUP_MIN_SPACE = 60 * mm
 GROUP_SHADE = colors.HexColor("#dcdcdc")
 WARN_COLOR = "#8a1c1c"
+_LINE_PIECE = 600
 _MAX_TEXT = 20_000
 
 
@@ -374,17 +375,24 @@ def _text_block(name: str, text: str, labels: Labels, st: Styles, width: float
                 ) -> list[Flowable]:
     out: list[Flowable] = [Paragraph(esc(labels("bundle.item.content", part=name)), st.h2)]
     shown = text[:_MAX_TEXT]
-    paras = [Paragraph(esc(line) if line.strip() else "&nbsp;", st.body)
-             for line in shown.splitlines()]
+    # One table row per line (long lines cut into pieces), so a long chat export flows
+    # over as many pages as it needs: a single cell cannot be split across pages.
+    rows: list[list[Flowable]] = []
+    for line in shown.splitlines() or [""]:
+        pieces = [line[i:i + _LINE_PIECE] for i in range(0, len(line), _LINE_PIECE)] or [""]
+        for piece in pieces:
+            rows.append([Paragraph(esc(piece) if piece.strip() else "&nbsp;", st.body)])
     if len(text) > _MAX_TEXT:
-        paras.append(Paragraph(esc(labels("bundle.item.text_cut")), st.small))
-    box = Table([[paras]], colWidths=[width])
+        rows.append([Paragraph(esc(labels("bundle.item.text_cut")), st.small)])
+    box = Table(rows, colWidths=[width], splitByRow=1)
     box.setStyle(
         TableStyle(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
             ]
         )
     )

@@ -191,7 +191,6 @@ def import_file(
     name = given.name or absolute.name
     exact_name, name_hex = _exact_text(name)
     safe_name = display_name(name)
-    exact_path, _ = _exact_text(str(absolute))
     if st.st_size == 0:
         warnings.insert(0, "capture.warn.empty_file")
     if safe_name != name:
@@ -205,7 +204,6 @@ def import_file(
 
     metadata: dict[str, Any] = {
         "original_name": exact_name,
-        "original_path": exact_path,
         "size": st.st_size,
         "mtime": _utc_iso(st.st_mtime),
         "media_type": sniffed.media_type,

@@ -500,7 +500,8 @@ def recheck_url(
     some servers mishandle HEAD. The result is a dict with ``status``:
 
     * ``"online"``: the final answer was below 400;
-    * ``"gone"``: 404, 410 or 451, or the host name no longer resolves, or the server
+    * ``"gone"``: the site itself answered 404, 410 or 451 (a failed connection or an
+      unknown host is "unknown": the user may be offline); formerly also when the server
       refuses or cannot take connections (the brief's definition of a take-down);
     * ``"unknown"``: anything that proves neither (other 4xx/5xx such as 403 or 503, a
       timeout, a TLS failure), so a counsellor is never told "gone" or "online" wrongly.
@@ -536,8 +537,9 @@ def recheck_url(
         return out
     except httpx.HTTPError as exc:
         err = network_error(exc, checked.url, timeout)
-        gone = err.key in ("links.dns_failed", "links.connect_refused", "links.connect_failed")
-        out.update(status="gone" if gone else "unknown", error=err.key,
+        # A failed connection proves nothing: the user may simply be offline. Only an HTTP
+        # answer (404, 410, 451) from the site itself is recorded as "gone".
+        out.update(status="unknown", error=err.key,
                    error_message=err.message("en"), detail=_error_detail(err))
         return out
     out.update(http_status=status, final_url=final, detail=f"HTTP {status}")

@@ -7,8 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evidencekit.commands.common import add_secret_options, open_vault, stderr_progress
-from evidencekit.errors import EvidenceKitError, NetworkError
+from evidencekit.commands.common import (
+    add_secret_options,
+    item_number,
+    open_vault,
+    stderr_progress,
+)
+from evidencekit.errors import EvidenceKitError, InputError, NetworkError
 from evidencekit.i18n import tr
 from evidencekit.model import Item
 from evidencekit.vault import Vault
@@ -41,14 +46,14 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("fetch", help=tr("cli.help.fetch"))
     p.add_argument("vault", type=Path)
-    p.add_argument("number", type=int, nargs="?")
+    p.add_argument("number", type=item_number, nargs="?")
     _fetch_options(p)
     add_secret_options(p)
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("recheck", help=tr("cli.help.recheck"))
     p.add_argument("vault", type=Path)
-    p.add_argument("number", type=int, nargs="?")
+    p.add_argument("number", type=item_number, nargs="?")
     p.add_argument("--timeout", type=float, default=15.0)
     p.add_argument("--ca-file", type=Path, default=None, help=tr("cli.help.ca_file"))
     add_secret_options(p)
@@ -148,6 +153,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     try:
         targets = [vault.item(args.number)] if args.number else [
             i for i in vault.items() if i.state == "pending"]
+        for item in targets:
+            if item.kind != "link":
+                raise InputError("error.not_a_link", number=item.number)
         if not targets:
             sys.stdout.write(tr("cli.fetch.none") + "\n")
         for item in targets:
@@ -183,6 +191,9 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     try:
         targets = [vault.item(args.number)] if args.number else [
             i for i in vault.items() if i.kind == "link"]
+        for item in targets:
+            if item.kind != "link":
+                raise InputError("error.not_a_link", number=item.number)
         for item in targets:
             try:
                 status = _recheck_one(vault, item, args)

@@ -23,7 +23,25 @@ __all__ = [
     "stderr_progress",
     "warn_header",
     "table",
+    "item_number",
+    "refuse_overwrite",
 ]
+
+
+def item_number(text: str) -> int:
+    """argparse type for item numbers: 1 … 2**62, with a message from the catalogue."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 2**62:
+        raise argparse.ArgumentTypeError(tr("error.bad_number", value=text))
+    return value
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise InputError("error.file_exists", path=str(path))
 
 
 def add_secret_options(p: argparse.ArgumentParser) -> None:
@@ -38,7 +56,8 @@ def _from_file(path: Path) -> str:
     except OSError as exc:
         raise InputError("error.cannot_read_file", path=str(path),
                          reason=exc.strerror or "") from exc
-    return text.rstrip("\r\n")
+    # Notepad on Windows saves UTF-8 with a byte-order mark: it is not part of the passphrase.
+    return text.removeprefix("\ufeff").rstrip("\r\n")
 
 
 def read_passphrase(args: argparse.Namespace, *, confirm: bool = False,

@@ -9,9 +9,11 @@ from typing import Any
 
 from evidencekit.commands.common import (
     add_secret_options,
+    item_number,
     open_vault,
     print_json,
     read_passphrase,
+    refuse_overwrite,
     stderr_progress,
     table,
 )
@@ -50,36 +52,37 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("show", help=tr("cli.help.show"))
     p.add_argument("vault", type=Path)
-    p.add_argument("number", type=int)
+    p.add_argument("number", type=item_number)
     p.add_argument("--json", action="store_true")
     add_secret_options(p)
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("extract", help=tr("cli.help.extract"))
     p.add_argument("vault", type=Path)
-    p.add_argument("number", type=int)
+    p.add_argument("number", type=item_number)
     p.add_argument("outfile", type=Path)
-    p.add_argument("--part", type=int, default=1, help=tr("cli.help.part"))
+    p.add_argument("--part", type=item_number, default=1, help=tr("cli.help.part"))
+    p.add_argument("--force", action="store_true", help=tr("cli.help.force"))
     add_secret_options(p)
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("note", help=tr("cli.help.note"))
     p.add_argument("vault", type=Path)
-    p.add_argument("number", type=int)
+    p.add_argument("number", type=item_number)
     p.add_argument("text")
     add_secret_options(p)
     p.set_defaults(func=cmd_note)
 
     p = sub.add_parser("tag", help=tr("cli.help.tag"))
     p.add_argument("vault", type=Path)
-    p.add_argument("number", type=int)
+    p.add_argument("number", type=item_number)
     p.add_argument("tags", nargs="*")
     add_secret_options(p)
     p.set_defaults(func=cmd_tag)
 
     p = sub.add_parser("delete", help=tr("cli.help.delete"))
     p.add_argument("vault", type=Path)
-    p.add_argument("number", type=int)
+    p.add_argument("number", type=item_number)
     p.add_argument("--reason", required=True)
     add_secret_options(p)
     p.set_defaults(func=cmd_delete)
@@ -234,9 +237,12 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    refuse_overwrite(args.outfile, args.force)
     vault = open_vault(args, writable=False)
     try:
         item = vault.item(args.number)
+        if item.state == "pending":
+            raise InputError("error.not_fetched", number=args.number)
         if not 1 <= args.part <= max(len(item.parts), 1):
             raise InputError("error.no_such_part", number=args.number, part=args.part)
         vault.extract(args.number, args.outfile, part=args.part - 1,
@@ -249,6 +255,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_note(args: argparse.Namespace) -> int:
     with open_vault(args, writable=True) as vault:
         vault.add_note(args.number, args.text)
+    sys.stdout.write(tr("cli.note.added", number=args.number) + "\n")
     return 0
 
 
