@@ -293,14 +293,16 @@ def _howto(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
              f"openssl x509 -in {CERT_NAME} -noout -fingerprint -sha256"],
         ),
         ("bundle.howto.step_extract",
-         ["mkdir extracted", "cd extracted", f"pdfdetach -saveall ../{quoted}"]),
-        ("bundle.howto.step_hashes", ["sha256sum *", "certutil -hashfile FILE SHA256"]),
+         ["mkdir extracted", f"pdfdetach -saveall -o extracted {quoted}"]),
+        ("bundle.howto.step_hashes",
+         ["sha256sum extracted/*", "(Windows) certutil -hashfile extracted\\FILE SHA256"]),
     ]
     if inp.side_dir:
         side = f'"{inp.side_dir}"/*' if " " in inp.side_dir else f"{inp.side_dir}/*"
         steps.append(("bundle.howto.step_side", [f"sha256sum {side}"]))
     steps.append(("bundle.howto.step_timestamps",
-                  ["openssl ts -verify -data FILE -in FILE.tsr -CAfile TSA-CHAIN.pem"]))
+                  ["openssl ts -verify -data extracted/FILE -in extracted/FILE.tsr "
+                   "-CAfile extracted/tsa-chain-….pem"]))
     steps.append(("bundle.howto.step_tool", [f"evidencekit verify {quoted}"]))
     story: list[Flowable] = [Paragraph(esc(labels("bundle.howto.title")), st.h1)]
     for text in labels.texts("bundle.howto.intro", manifest=MANIFEST_NAME):
