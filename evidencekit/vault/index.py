@@ -18,6 +18,7 @@ the new signed log head commit together or not at all.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -68,12 +69,20 @@ def _translate(exc: sqlite3.Error, path: Path) -> Exception:
 class Index:
     """Thin, thread-safe access to the index database."""
 
-    def __init__(self, path: Path, *, create: bool = False) -> None:
+    def __init__(self, path: Path, *, create: bool = False, read_only: bool = False) -> None:
         self.path = path
         if not create and not path.exists():
             raise IntegrityError("error.index_missing")
         self._lock = threading.RLock()
         try:
+            if read_only and not os.access(path.parent, os.W_OK):
+                # A write-protected stick: SQLite cannot create its -shm file there, so
+                # open the file as immutable (nothing can change it while we read).
+                uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                           check_same_thread=False, timeout=10.0)
+                self._db.execute("SELECT count(*) FROM items").fetchone()
+                return
             self._db = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=10.0
             )

@@ -152,7 +152,7 @@ class Vault(VaultItems):
         if lock is not None:
             lock.acquire()
         try:
-            index = Index(folder / INDEX_NAME)
+            index = Index(folder / INDEX_NAME, read_only=not writable)
             try:
                 vault = cls._unlock(folder, index, lock, passphrase, recovery_key)
             except BaseException:
