@@ -168,8 +168,9 @@ def test_pdftotext_has_korean_text_and_hashes(demo: tuple[FakeVault, ExportResul
 
 
 def test_verify_report_ok(demo: tuple[FakeVault, ExportResult, Path], tmp_path: Path) -> None:
-    _, result, _ = demo
-    report = verify_bundle(result.path, extract_dir=tmp_path / "out")
+    vault, result, _ = demo
+    report = verify_bundle(result.path, extract_dir=tmp_path / "out",
+                           trust_roots_pem=vault.tsa_pem.encode())  # item 1's test TSA
     assert report.ok, [c.public() for c in report.failures]
     assert report.exit_code == 0
     assert report.fingerprint == result.fingerprint

@@ -22,6 +22,8 @@ from tests.support.bundle_fake import build_demo_vault
 from tests.support.bundle_tools import flip, pdfsig, pdfsig_valid, signed_ranges
 
 ITEMS = [1, 3, 5, 6]
+#: The root of the test TSA that stamped item 1 (trusted on purpose where items are compared).
+TSA_ROOT: dict[str, bytes] = {}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     vault = build_demo_vault()
     out = tmp_path_factory.mktemp("tamper") / "bundle.pdf"
     export_bundle(vault, out, items=ITEMS, title="tamper test")
-    assert verify_bundle(out).ok
+    TSA_ROOT["pem"] = vault.tsa_pem.encode()
+    assert verify_bundle(out, trust_roots_pem=TSA_ROOT["pem"]).ok
     return out
 
 
@@ -99,7 +102,7 @@ def test_change_one_attachment_in_place(bundle: Path, tmp_path: Path) -> None:
     path = tmp_path / "attachment.pdf"
     path.write_bytes(bytes(bad))
     assert not pdfsig_valid(path)
-    report = verify_bundle(path)
+    report = verify_bundle(path, trust_roots_pem=TSA_ROOT["pem"])
     assert_fails(report, "signature.intact", "attachments.hashes")
     detail = next(c for c in report.checks if c.name == "attachments.hashes").detail_text("en")
     assert "005-dump.bin" in detail

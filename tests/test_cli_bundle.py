@@ -98,10 +98,17 @@ def test_timestamped_items_and_document_timestamp(vault_dir: Path, tmp_path: Pat
         res = run_cli("export", vault_dir, out, "--tsa-ca", tsa.root_pem_path)
         assert res.code == 0, res.err
         assert "document timestamp was added" in res.out
-    report = json.loads(run_cli("verify", out, "--json").out)
+    report = json.loads(run_cli("verify", out, "--json", "--tsa-ca", tsa.root_pem_path).out)
     assert report["ok"] is True, report
-    names = [c["name"] for c in report["checks"]]
-    assert any("timestamp" in n for n in names), names
+    verdicts = {c["name"]: c["ok"] for c in report["checks"]}
+    for name in ("timestamp.document", "signature.timestamp", "timestamps.tokens",
+                 "custody.items", "custody.timestamps"):
+        assert verdicts.get(name) is True, (name, verdicts)
+    # without the local TSA's root every timestamp is from an untrusted authority
+    res = run_cli("verify", out)
+    assert res.code == 3
+    assert "untrusted time-stamp authority" in res.out
+    assert "document timestamp from an untrusted authority" in res.out
     listing = subprocess.run(["pdfdetach", "-list", str(out)], capture_output=True,
                              text=True).stdout
     assert ".tsr" in listing
@@ -142,3 +149,23 @@ def test_verify_garbage_is_clear(tmp_path: Path) -> None:
     assert res.code == 3 and "Traceback" not in res.out + res.err
     res = run_cli("verify", tmp_path / "missing.pdf")
     assert res.code in (2, 3) and "Traceback" not in res.out + res.err
+
+
+def test_verify_expect_fingerprint(demo: Path, tmp_path: Path) -> None:
+    bundle = demo / "demo-bundle.pdf"
+    report = json.loads(run_cli("verify", bundle, "--json").out)
+    fingerprint = report["fingerprint"]
+    res = run_cli("verify", bundle)
+    assert res.code == 0 and "--expect-fingerprint" in res.out.splitlines()[2]
+    colons = ":".join(fingerprint[i:i + 2] for i in range(0, 64, 2))
+    res = run_cli("verify", bundle, "--expect-fingerprint", colons.lower())
+    assert res.code == 0, res.out
+    other = ("0" if fingerprint[0] != "0" else "1") + fingerprint[1:]
+    res = run_cli("verify", bundle, "--expect-fingerprint", other)
+    assert res.code == 3 and "different certificate" in res.out
+    res = run_cli("verify", bundle, "--expect-fingerprint", "12:34")
+    assert res.code == 2 and "not a SHA-256 fingerprint" in res.err
+    junk = tmp_path / "roots.pem"
+    junk.write_text("no certificate here")
+    res = run_cli("verify", bundle, "--tsa-ca", junk)
+    assert res.code == 2 and "Traceback" not in res.err

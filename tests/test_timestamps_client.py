@@ -1,5 +1,6 @@
 """RFC 3161 client against a local TSA: tokens obtained, verified, checked by openssl;
-misbehaving TSAs rejected with the named reason."""
+misbehaving TSAs rejected with the named reason; a TSA that does not chain to the trust
+store (public CA roots + roots given) - e.g. a self-made "DigiCert" - is refused."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from asn1crypto import tsp
 from evidencekit.errors import InputError, TimestampError
 from evidencekit.timestamps.client import TokenResult, request_token
 from evidencekit.timestamps.verify import verify_token
-from tests.support.tsa_server import LocalTSA, block_internet, other_root_pem, refused_url
+from tests.support.tsa_server import (
+    LocalTSA,
+    block_internet,
+    impostor_pki,
+    other_root_pem,
+    refused_url,
+)
 
 DATA = "증거 evidence €".encode() * 100
 
@@ -64,17 +71,43 @@ def test_token_obtained_and_verified(tsa: LocalTSA) -> None:
 
 
 def test_request_has_nonce_cert_req_and_content_type(tsa: LocalTSA) -> None:
-    result = request_token(digest_of(DATA), tsa.url)
+    result = request_token(digest_of(DATA), tsa.url, ca_file=tsa.root_pem_path)
     (req,) = tsa.requests
     assert tsa.content_types == ["application/timestamp-query"]
     assert req["cert_req"].native is True
     assert req["nonce"].native == result.nonce
     assert req["message_imprint"]["hash_algorithm"]["algorithm"].native == "sha256"
     assert req["message_imprint"]["hashed_message"].native == digest_of(DATA)
-    # without trust roots the token is still fully checked, but trust is not claimed
-    assert result.trusted is None
-    second = request_token(digest_of(DATA), tsa.url)
+    assert result.trusted is True and result.record()["trusted"] is True
+    second = request_token(digest_of(DATA), tsa.url, ca_file=tsa.root_pem_path)
     assert second.nonce != result.nonce
+
+
+def test_without_its_root_a_local_tsa_is_untrusted(tsa: LocalTSA) -> None:
+    """No roots given: only the public CA roots count, and the test root is not one."""
+    with pytest.raises(TimestampError) as info:
+        request_token(digest_of(DATA), tsa.url)
+    err = info.value
+    assert err.key == "timestamps.untrusted"
+    assert err.params["problems"] == ["untrusted chain"]
+    assert "untrusted chain" in err.message("en") and "--tsa-ca" in err.message("en")
+    assert "EvidenceKit Test TSA" in err.message("en")
+    assert err.message("ko") != err.message("en")
+
+
+def test_forged_digicert_tsa_refused(tmp_path: Path) -> None:
+    """F4: a self-made root named exactly like DigiCert's public root, and a TSA certificate
+    named like DigiCert's responder: the token carries its whole chain, is intact, and must
+    still be refused - names prove nothing, the public root's key does."""
+    with LocalTSA(tmp_path / "fake", pki=impostor_pki()) as fake:
+        with pytest.raises(TimestampError) as info:
+            request_token(digest_of(DATA), fake.url)
+        assert info.value.key == "timestamps.untrusted"
+        assert info.value.params["problems"] == ["untrusted chain"]
+        assert "DigiCert" in info.value.message("en")
+        # the same TSA is accepted only when its (self-made) root is given on purpose
+        ok = request_token(digest_of(DATA), fake.url, ca_file=fake.root_pem_path)
+        assert ok.trusted is True and ok.tsa.startswith("DigiCert")
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
@@ -124,7 +157,7 @@ def test_openssl_ts_verify_accepts_token(tsa: LocalTSA, tmp_path: Path, ca: str)
 def test_misbehaving_tsa_rejected_with_reason(tsa: LocalTSA, mode: str, problem: str) -> None:
     tsa.mode = mode
     with pytest.raises(TimestampError) as info:
-        request_token(digest_of(DATA), tsa.url)
+        request_token(digest_of(DATA), tsa.url, ca_file=tsa.root_pem_path)
     err = info.value
     assert err.key == "timestamps.response_invalid"
     assert problem in err.params["problems"]  # type: ignore[operator]
@@ -134,11 +167,12 @@ def test_misbehaving_tsa_rejected_with_reason(tsa: LocalTSA, mode: str, problem:
 
 
 @pytest.mark.parametrize("mode", ["wrong_imprint", "wrong_nonce", "bad_signature"])
-def test_misbehaving_tsa_rejected_with_roots_too(tsa: LocalTSA, mode: str) -> None:
+def test_misbehaving_tsa_rejected_without_roots_too(tsa: LocalTSA, mode: str) -> None:
     tsa.mode = mode
     with pytest.raises(TimestampError) as info:
-        request_token(digest_of(DATA), tsa.url, ca_file=tsa.root_pem_path)
+        request_token(digest_of(DATA), tsa.url)
     assert info.value.key == "timestamps.response_invalid"
+    assert "untrusted chain" in info.value.params["problems"]  # type: ignore[operator]
 
 
 def test_untrusted_root_rejected(tsa: LocalTSA, tmp_path: Path) -> None:
@@ -146,6 +180,7 @@ def test_untrusted_root_rejected(tsa: LocalTSA, tmp_path: Path) -> None:
     roots.write_bytes(other_root_pem())
     with pytest.raises(TimestampError) as info:
         request_token(digest_of(DATA), tsa.url, ca_file=roots)
+    assert info.value.key == "timestamps.untrusted"
     assert info.value.params["problems"] == ["untrusted chain"]
 
 
@@ -198,7 +233,8 @@ def test_tsa_down_clear_error(tsa: LocalTSA) -> None:
     assert err.exit_code == 9
     # back up: the same URL works again (the queue is finished later)
     tsa.mode = "ok"
-    assert request_token(digest_of(DATA), tsa.url).tsa == "EvidenceKit Test TSA"
+    assert request_token(digest_of(DATA), tsa.url,
+                         ca_file=tsa.root_pem_path).tsa == "EvidenceKit Test TSA"
 
 
 def test_nothing_listening_clear_error() -> None:

@@ -73,10 +73,20 @@ def test_document_timestamper_refuses_bad_url() -> None:
         document_timestamper("file:///tmp/tsr")
 
 
+def test_document_timestamp_from_untrusted_tsa_refused(tsa: LocalTSA) -> None:
+    with pytest.raises(TimestampError) as info:
+        PdfTimeStamper(document_timestamper(tsa.url)).timestamp_pdf(
+            IncrementalPdfFileWriter(small_pdf()), "sha256", output=io.BytesIO()
+        )
+    assert info.value.key == "timestamps.untrusted"
+    assert info.value.params["problems"] == ["untrusted chain"]
+
+
 def test_tsa_reachable(tsa: LocalTSA) -> None:
-    assert tsa_reachable(tsa.url, timeout=5)
+    assert tsa_reachable(tsa.url, timeout=5, trust_roots_pem=tsa.root_pem)
+    assert not tsa_reachable(tsa.url, timeout=5)  # answers, but is not trusted
     tsa.mode = "bad_signature"
-    assert not tsa_reachable(tsa.url, timeout=5)
+    assert not tsa_reachable(tsa.url, timeout=5, trust_roots_pem=tsa.root_pem)
     tsa.mode = "down"
     assert not tsa_reachable(tsa.url, timeout=5)
     assert not tsa_reachable(refused_url(), timeout=5)

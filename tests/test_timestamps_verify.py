@@ -1,7 +1,8 @@
 """verify_token: the recipient's check of a stored token, without a vault.
 
 Tamper tests: make a token, change one byte (of the file or of the token), assert the
-check names the failure."""
+check names the failure. Trust: only the public CA roots and roots given explicitly count;
+the certificates a token carries never do."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from pathlib import Path
 import pytest
 from asn1crypto import tsp
 
+from evidencekit.timestamps.trust import public_roots, trust_roots
 from evidencekit.timestamps.verify import (
     PROBLEMS,
     TokenCheck,
     describe_problem,
+    load_pem_certificates,
     verify_token,
 )
 from tests.support.tsa_server import (
     LocalTSA,
     block_internet,
     flip_signature_byte,
+    impostor_pki,
     other_root_pem,
 )
 
@@ -41,7 +45,8 @@ def stamped(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:
     from evidencekit.timestamps.client import request_token
 
     with LocalTSA(tmp_path_factory.mktemp("tsa")) as server:
-        result = request_token(hashlib.sha256(DATA).digest(), server.url)
+        result = request_token(hashlib.sha256(DATA).digest(), server.url,
+                               ca_file=server.root_pem_path)
         return result.token, server.root_pem
 
 
@@ -55,8 +60,6 @@ def test_good_token(stamped: tuple[bytes, bytes]) -> None:
     assert result.ok and result.problems == [] and result.trusted is True
     assert result.tsa == "EvidenceKit Test TSA"
     assert result.time is not None and result.time.tzinfo is not None
-    no_roots = check(token)
-    assert no_roots.ok and no_roots.trusted is None
 
 
 def test_bare_timestamp_token_accepted(stamped: tuple[bytes, bytes]) -> None:
@@ -131,11 +134,39 @@ def test_every_byte_flip_in_signed_region_is_named(stamped: tuple[bytes, bytes])
         assert result.problems and set(result.problems) <= set(PROBLEMS), (at, result.problems)
 
 
-def test_untrusted_chain_only_when_roots_given(stamped: tuple[bytes, bytes]) -> None:
+def test_untrusted_without_the_tsa_root(stamped: tuple[bytes, bytes]) -> None:
     token, _root = stamped
     result = check(token, roots=other_root_pem())
     assert result.problems == ["untrusted chain"] and result.trusted is False
-    assert check(token).ok  # no roots: not a failure, trust simply unknown
+    # no roots given: the public CA roots alone, and the token's own root does not count
+    alone = check(token)
+    assert alone.problems == ["untrusted chain"] and alone.trusted is False
+    assert b"EvidenceKit Test Root CA" not in b"".join(c.dump() for c in public_roots())
+
+
+def test_token_carrying_a_forged_public_root_is_untrusted(tmp_path: Path) -> None:
+    """F4: the token embeds a self-made "DigiCert Trusted Root G4" (same name as the public
+    root in certifi, other key) - offered as the chain inside a bundle too."""
+    from evidencekit.timestamps.client import request_token
+
+    pki = impostor_pki()
+    with LocalTSA(tmp_path / "fake", pki=pki) as fake:
+        token = request_token(hashlib.sha256(DATA).digest(), fake.url,
+                              ca_file=fake.root_pem_path).token
+    names = [c.subject.native.get("common_name") for c in public_roots()]
+    assert "DigiCert Trusted Root G4" in names  # the name is real, the key is not
+    result = verify_token(token, hashlib.sha256(DATA).digest(), intermediates_pem=pki.chain_pem)
+    assert result.problems == ["untrusted chain"] and result.trusted is False
+    assert result.tsa is not None and "DigiCert" in result.tsa
+    assert verify_token(token, hashlib.sha256(DATA).digest(), trust_roots_pem=pki.root_pem).ok
+
+
+def test_public_roots_hold_the_default_tsa_roots() -> None:
+    names = {c.subject.native.get("common_name") for c in public_roots()}
+    assert {"DigiCert Trusted Root G4", "USERTrust RSA Certification Authority"} <= names
+    assert len(trust_roots(other_root_pem())) == len(public_roots()) + 1
+    only = trust_roots(other_root_pem(), public=False)
+    assert [c.dump() for c in only] == [c.dump() for c in load_pem_certificates(other_root_pem())]
 
 
 def test_unreadable_roots_mean_untrusted(stamped: tuple[bytes, bytes]) -> None:

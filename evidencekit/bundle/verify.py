@@ -1,10 +1,14 @@
 """Verifying a bundle with nothing but the PDF (and its side folder, if present).
 
 :func:`verify_bundle` checks what a recipient needs: the PAdES signature is intact and
-covers the whole file (only document timestamps may follow it), the attachments match the
-signed manifest, the side-folder files (when present) match too, the custody chain and its
-signed head hold, and timestamp tokens verify where a verifier is available. The signer
-certificate being self-signed is reported, with its fingerprint, and is not a failure.
+covers the whole file (only document timestamps from a trusted time-stamp authority may
+follow it), the attachments match the signed manifest, the side-folder files (when
+present) match too, the custody chain and its signed head hold, every item matches the
+custody event that recorded it, and every timestamp token verifies against the trust store
+(public CA roots plus roots the recipient passes - never certificates from the bundle).
+The signer certificate being self-signed is reported, with its fingerprint, and is not a
+failure; the fingerprint printed on the cover must be the signer's, and the recipient can
+pass the fingerprint the holder gave (``expect_fingerprint``).
 Any input — garbage, a truncated file, a hostile PDF — gives a report, never a traceback.
 """
 
@@ -12,15 +16,19 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils import misc
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
 from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     validate_pdf_signature,
@@ -30,13 +38,15 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
-from evidencekit.bundle import verify_files
-from evidencekit.bundle.attachments import EmbeddedFile, embedded_files
+from evidencekit.bundle import verify_custody, verify_files
+from evidencekit.bundle.attachments import embedded_files
 from evidencekit.bundle.manifest import (
     certificate_fingerprint,
     certificate_sha256,
+    display_fingerprint,
     parse_manifest,
 )
+from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
     Check,
     ItemResult,
@@ -46,27 +56,15 @@ from evidencekit.bundle.verify_report import (
 from evidencekit.errors import EvidenceKitError
 from evidencekit.model import Progress
 
-__all__ = ["verify_bundle", "VerifyReport", "Check", "ItemResult", "format_report"]
+__all__ = ["verify_bundle", "normalize_fingerprint", "VerifyReport", "Check", "ItemResult",
+           "format_report"]
 
 log = logging.getLogger(__name__)
 
-#: What parsing a hostile PDF can raise (pyHanko, asn1crypto and the standard library).
-PARSE_ERRORS: tuple[type[BaseException], ...] = (
-    misc.PdfError,
-    ValueError,
-    KeyError,
-    TypeError,
-    IndexError,
-    AttributeError,
-    AssertionError,
-    OSError,
-    EOFError,
-    RecursionError,
-    OverflowError,
-    UnicodeError,
-    NotImplementedError,
-)
 _STEPS = 6
+#: A document timestamp may be this much earlier than the signing time it follows
+#: (clocks of the holder and of time-stamp authorities differ a little), no more.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _der_length(content: bytes) -> int | None:
@@ -96,7 +94,40 @@ def _self_signed(cert: x509.Certificate) -> bool:
     return True
 
 
-def _check_signature(reader: PdfFileReader, report: VerifyReport) -> x509.Certificate | None:
+# -- the signature and the timestamps on it ---------------------------------------------------
+
+
+def _tst_time(signed_data: cms.SignedData) -> datetime | None:
+    """The genTime a time-stamp token states (unverified), or None."""
+    try:
+        moment = signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+    except PARSE_ERRORS:
+        return None
+    return moment if isinstance(moment, datetime) else None
+
+
+def _ts_context(signed_data: cms.SignedData | None,
+                roots: Sequence[asn1_x509.Certificate]) -> ValidationContext:
+    """Trust for a timestamp: the trust store only, at the time the token states."""
+    moment = _tst_time(signed_data) if signed_data is not None else None
+    return ValidationContext(trust_roots=list(roots), allow_fetching=False, moment=moment,
+                             revocation_mode="soft-fail")
+
+
+def _signature_tst(sig: EmbeddedPdfSignature) -> cms.SignedData | None:
+    try:
+        token = find_unique_cms_attribute(sig.signer_info["unsigned_attrs"],
+                                          "signature_time_stamp_token")
+        content = token["content"]
+    except NonexistentAttributeError:
+        return None
+    except PARSE_ERRORS:
+        return None
+    return content if isinstance(content, cms.SignedData) else None
+
+
+def _check_signature(reader: PdfFileReader, report: VerifyReport,
+                     roots: Sequence[asn1_x509.Certificate]) -> x509.Certificate | None:
     sigs = reader.embedded_signatures
     regular = [s for s in sigs if s.sig_object_type == "/Sig"]
     stamps = [s for s in sigs if s.sig_object_type == "/DocTimeStamp"]
@@ -117,6 +148,7 @@ def _check_signature(reader: PdfFileReader, report: VerifyReport) -> x509.Certif
     status = validate_pdf_signature(
         sig,
         signer_validation_context=vc,
+        ts_validation_context=_ts_context(_signature_tst(sig), roots),
         key_usage_settings=KeyUsageConstraints(
             key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
         ),
@@ -135,7 +167,6 @@ def _check_signature(reader: PdfFileReader, report: VerifyReport) -> x509.Certif
     used = _der_length(padding)
     if used is None or used > len(padding) or any(padding[used:]):
         report.add("signature.container", False, "bundle.verify.sig_container")
-    _check_coverage(status, later, report)
     if self_signed:
         report.add("signature.trust", None, "bundle.verify.trust_self_signed",
                    fingerprint=fingerprint)
@@ -144,16 +175,26 @@ def _check_signature(reader: PdfFileReader, report: VerifyReport) -> x509.Certif
     else:
         report.add("signature.trust", None, "bundle.verify.trust_unknown",
                    fingerprint=fingerprint)
+    signed_at: datetime | None = status.signer_reported_dt
     tst = status.timestamp_validity
     if tst is not None:
-        report.add("signature.timestamp", bool(tst.intact and tst.valid),
-                   "bundle.verify.sig_timestamp" if tst.intact and tst.valid
-                   else "bundle.verify.sig_timestamp_bad", time=tst.timestamp.isoformat())
+        time = tst.timestamp.isoformat()
+        if not (tst.intact and tst.valid):
+            report.add("signature.timestamp", False, "bundle.verify.sig_timestamp_bad", time=time)
+        elif tst.trusted:
+            report.add("signature.timestamp", True, "bundle.verify.sig_timestamp", time=time)
+            signed_at = tst.timestamp
+        else:
+            report.add("signature.timestamp", None, "bundle.verify.sig_timestamp_untrusted",
+                       time=time, tsa=tst.signing_cert.subject.human_friendly)
+    _check_coverage(status, later, report, roots, signed_at)
     return cert
 
 
-def _check_coverage(status: Any, later: list[EmbeddedPdfSignature], report: VerifyReport
-                    ) -> None:
+def _check_coverage(status: Any, later: list[EmbeddedPdfSignature], report: VerifyReport,
+                    roots: Sequence[asn1_x509.Certificate], signed_at: datetime | None) -> None:
+    """Whole-file coverage, or only document timestamps after the signature: each must be
+    intact, from a trusted authority and not earlier than the signing time."""
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         report.add("signature.coverage", True, "bundle.verify.coverage_ok")
         return
@@ -164,90 +205,64 @@ def _check_coverage(status: Any, later: list[EmbeddedPdfSignature], report: Veri
         and level is not None
         and level <= ModificationLevel.LTA_UPDATES
     ):
-        stamp_ok = True
+        intact_all = True
         for n, stamp in enumerate(later):
-            vc = ValidationContext(trust_roots=[stamp.signer_cert], allow_fetching=False)
-            ts = validate_pdf_timestamp(stamp, validation_context=vc,
+            ts = validate_pdf_timestamp(stamp, validation_context=_ts_context(stamp.signed_data,
+                                                                             roots),
                                         skip_diff=n == len(later) - 1)
-            good = bool(ts.intact and ts.valid)
-            stamp_ok = stamp_ok and good
-            report.add("timestamp.document", good,
-                       "bundle.verify.doc_timestamp" if good else "bundle.verify.doc_timestamp_bad",
-                       time=ts.timestamp.isoformat(),
-                       tsa=stamp.signer_cert.subject.human_friendly)
+            params = {"time": ts.timestamp.isoformat(),
+                      "tsa": stamp.signer_cert.subject.human_friendly}
+            if not (ts.intact and ts.valid):
+                intact_all = False
+                report.add("timestamp.document", False, "bundle.verify.doc_timestamp_bad",
+                           **params)
+            elif not ts.trusted:
+                report.add("timestamp.document", False,
+                           "bundle.verify.doc_timestamp_untrusted", **params)
+            elif signed_at is not None and ts.timestamp < signed_at - CLOCK_SKEW:
+                report.add("timestamp.document", False, "bundle.verify.doc_timestamp_early",
+                           signed=signed_at.isoformat(), **params)
+            else:
+                report.add("timestamp.document", True, "bundle.verify.doc_timestamp", **params)
             if n == len(later) - 1 and ts.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-                stamp_ok = False
-        if stamp_ok:
+                intact_all = False
+        if intact_all:
             report.add("signature.coverage", True, "bundle.verify.coverage_ts")
             return
     report.add("signature.coverage", False, "bundle.verify.modified_after")
 
 
-def _check_certificate(manifest: dict[str, Any], files: dict[str, EmbeddedFile],
-                       signer: x509.Certificate | None, report: VerifyReport
-                       ) -> x509.Certificate | None:
-    try:
-        pem = str(manifest["signer"]["certificate_pem"]).encode("ascii")
-        cert = x509.load_pem_x509_certificate(pem)
-    except (KeyError, TypeError, ValueError):
-        report.add("certificate.match", False, "bundle.verify.cert_unreadable")
-        return None
-    der = cert.public_bytes(serialization.Encoding.DER)
-    problems = []
-    if signer is not None and signer.public_bytes(serialization.Encoding.DER) != der:
-        problems.append("signature")
-    if manifest["signer"].get("sha256_fingerprint") != certificate_fingerprint(cert):
-        problems.append("fingerprint")
-    attached = files.get("signer-certificate.pem")
-    if attached is not None and attached.data is not None:
-        try:
-            att = x509.load_pem_x509_certificate(attached.data)
-            if att.public_bytes(serialization.Encoding.DER) != der:
-                problems.append("signer-certificate.pem")
-        except ValueError:
-            problems.append("signer-certificate.pem")
-    if problems:
-        report.add("certificate.match", False, "bundle.verify.cert_mismatch",
-                   where=", ".join(problems))
+# -- the signer's fingerprint: as expected, and as printed ----------------------------------------
+
+
+def normalize_fingerprint(text: str) -> str | None:
+    """A SHA-256 fingerprint as lower-case hex without separators (colons, spaces, dashes
+    and case are forgiven), or None when ``text`` is not one."""
+    cleaned = re.sub(r"[\s:\-]", "", text).lower()
+    return cleaned if re.fullmatch(r"[0-9a-f]{64}", cleaned) else None
+
+
+def _check_expected(report: VerifyReport, expect: str | None) -> None:
+    if report.fingerprint is None:
+        return
+    shown = display_fingerprint(report.fingerprint)
+    if expect is None:
+        report.add("signature.fingerprint", None, "bundle.verify.fp_compare", fingerprint=shown)
+        return
+    wanted = normalize_fingerprint(expect)
+    if wanted is None:
+        report.add("signature.fingerprint", False, "bundle.verify.fp_expect_malformed")
+    elif wanted == report.fingerprint:
+        report.add("signature.fingerprint", True, "bundle.verify.fp_expected_ok",
+                   fingerprint=shown)
     else:
-        report.add("certificate.match", True, "bundle.verify.cert_ok")
-    return cert
-
-
-def _check_pages(reader: PdfFileReader, manifest: dict[str, Any], report: VerifyReport) -> None:
-    expected = manifest.get("pages")
-    try:
-        actual = int(reader.root["/Pages"]["/Count"])
-    except PARSE_ERRORS:
-        actual = -1
-    if isinstance(expected, int) and expected == actual:
-        report.add("layout.pages", True, "bundle.verify.pages_ok", pages=actual)
-    else:
-        report.add("layout.pages", False, "bundle.verify.pages_bad", pages=actual,
-                   expected=expected)
-
-
-def _extract(files: dict[str, EmbeddedFile], target: Path, report: VerifyReport) -> None:
-    from evidencekit.bundle.manifest import NameAllocator, safe_file_name
-
-    target.mkdir(parents=True, exist_ok=True)
-    names = NameAllocator(reserved=())
-    for f in files.values():
-        if f.data is None:
-            continue
-        name = names.take(safe_file_name(f.name, "attachment"))
-        dest = target / name
-        tmp = target / f".{name}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(f.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-        report.extracted.append(dest)
+        report.add("signature.fingerprint", False, "bundle.verify.fp_expected_bad",
+                   fingerprint=shown, expected=display_fingerprint(wanted))
 
 
 def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
-            progress: Progress | None) -> None:
+            progress: Progress | None, roots: Sequence[asn1_x509.Certificate],
+            expect: str | None) -> None:
     def step(n: int) -> None:
         if progress is not None:
             progress(n, _STEPS, "bundle.progress.verify")
@@ -274,11 +289,13 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
         step(1)
         signer: x509.Certificate | None = None
         try:
-            signer = _check_signature(reader, report)
+            signer = _check_signature(reader, report, roots)
         except PARSE_ERRORS as exc:
             log.info("signature could not be validated (%s)", type(exc).__name__)
             report.add("signature.intact", False, "bundle.verify.sig_unreadable",
                        error=type(exc).__name__)
+        _check_expected(report, expect)
+        verify_files.check_cover(reader, report)
         step(2)
         try:
             files = {f.name: f for f in embedded_files(reader)}
@@ -299,16 +316,21 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
                 report.manifest = manifest
                 report.add("manifest.present", True, "bundle.verify.manifest_ok",
                            items=len(manifest["items"]))
-                cert = _check_certificate(manifest, files, signer, report)
-                _check_pages(reader, manifest, report)
+                cert = verify_files.check_certificate(manifest, files, signer, report)
+                verify_files.check_pages(reader, manifest, report)
                 step(4)
                 verify_files.check_files(path, manifest, files, report)
                 step(5)
+                records = None
                 if cert is not None:
-                    verify_files.check_custody(manifest, cert, report)
-                verify_files.check_tokens(manifest, files, report)
+                    records = verify_custody.check_custody(manifest, cert, report)
+                if records is not None:
+                    verify_custody.check_items_custody(manifest, records, report)
+                    verify_custody.check_log_timestamps(records, report, roots)
+                verify_custody.check_tokens(manifest, files, report, roots=roots,
+                                            records=records)
         if extract_dir is not None:
-            _extract(files, extract_dir, report)
+            verify_files.extract_files(files, extract_dir, report)
         step(6)
 
 
@@ -317,24 +339,39 @@ def verify_bundle(
     *,
     extract_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    trust_roots_pem: bytes | None = None,
+    expect_fingerprint: str | None = None,
 ) -> VerifyReport:
     """Verify the bundle at ``path``; never raises for bad input (the report says why).
 
     :param path: the bundle PDF; its side folder ``<stem>-files/`` is checked if present.
     :param extract_dir: if given, every attachment is written there (ASCII-safe names).
     :param progress: ``progress(done, total, message_key)`` callback.
+    :param trust_roots_pem: PEM roots of time-stamp authorities the recipient trusts
+        besides the public CA roots (e.g. a TSA of their own). Timestamps from any other
+        authority - including one whose certificate the bundle itself carries - fail.
+    :param expect_fingerprint: the signer certificate's SHA-256 fingerprint the holder
+        gave (colons, spaces and case do not matter); a different signer fails. Without
+        it the report carries a note to compare the fingerprint by hand.
     :return: a :class:`VerifyReport`; ``report.ok`` / ``report.exit_code`` give the verdict.
 
     Like the export, it runs pyHanko through ``asyncio.run``: call it from a worker thread,
     not from a thread running an asyncio event loop.
     """
+    from evidencekit.timestamps.trust import trust_roots
+
     p = Path(path)
     report = VerifyReport(path=p)
     try:
-        _verify(p, report, Path(extract_dir) if extract_dir is not None else None, progress)
+        roots = trust_roots(trust_roots_pem)
+    except ValueError:
+        report.add("timestamps.roots", False, "bundle.verify.roots_unreadable")
+        roots = trust_roots()
+    try:
+        _verify(p, report, Path(extract_dir) if extract_dir is not None else None, progress,
+                roots, expect_fingerprint)
     except Exception as exc:  # noqa: BLE001 - hostile input must give a report, not a crash
         log.warning("verification stopped by an unexpected %s", type(exc).__name__)
         log.debug("verification traceback", exc_info=True)
         report.add("pdf.readable", False, "bundle.verify.unexpected", error=type(exc).__name__)
     return report
-

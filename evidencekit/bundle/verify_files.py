@@ -1,19 +1,27 @@
-"""The manifest-driven checks of bundle verification: files, side folder, custody, tokens.
+"""The manifest-driven checks of bundle verification: attachments, side folder, the
+certificate in the manifest, the page count, the fingerprint the cover prints; and
+writing the attachments out.
 
-Each function adds named :class:`~evidencekit.bundle.verify_report.Check` entries to the
+Each check adds named :class:`~evidencekit.bundle.verify_report.Check` entries to the
 report; none of them raises for bad content (a malformed manifest entry is a failed check).
+The custody chain and the timestamp tokens are checked in
+:mod:`evidencekit.bundle.verify_custody`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import logging
+import os
+import re
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils import generic, misc
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from evidencekit.bundle.attachments import EmbeddedFile
 from evidencekit.bundle.manifest import (
@@ -21,17 +29,36 @@ from evidencekit.bundle.manifest import (
     LOCATION_OMITTED,
     LOCATION_SIDE,
     MANIFEST_NAME,
-    record_from_json,
+    NameAllocator,
+    certificate_fingerprint,
+    display_fingerprint,
+    safe_file_name,
 )
 from evidencekit.bundle.verify_report import Check, ItemResult, VerifyReport
-from evidencekit.errors import EvidenceKitError
-from evidencekit.vault.custody import verify_chain, verify_head
 
-__all__ = ["check_files", "check_custody", "check_tokens"]
+__all__ = ["PARSE_ERRORS", "check_files", "check_certificate", "check_pages", "check_cover",
+           "extract_files"]
 
 log = logging.getLogger(__name__)
 
 _MAX_LISTED = 5
+
+#: What parsing a hostile PDF can raise (pyHanko, asn1crypto and the standard library).
+PARSE_ERRORS: tuple[type[BaseException], ...] = (
+    misc.PdfError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    OSError,
+    EOFError,
+    RecursionError,
+    OverflowError,
+    UnicodeError,
+    NotImplementedError,
+)
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -193,105 +220,281 @@ def _item_results(manifest: dict[str, Any], results: dict[tuple[Any, Any], Check
         )
 
 
-def check_custody(manifest: dict[str, Any], cert: x509.Certificate,
-                  report: VerifyReport) -> None:
-    """The custody chain in the manifest and the signature on its head."""
-    custody = manifest["custody"]
-    try:
-        records = [record_from_json(r) for r in custody.get("records") or []]
-    except ValueError:
-        report.add("custody.chain", False, "bundle.verify.chain_malformed")
-        return
-    problems = verify_chain(records) if records else ["empty"]
-    if problems:
-        report.add("custody.chain", False, "bundle.verify.chain_broken",
-                   problems="; ".join(problems[:3]))
-    else:
-        report.add("custody.chain", True, "bundle.verify.chain_ok", count=len(records),
-                   disclosed=sum(1 for r in records if r.body is not None))
-    head = custody.get("head")
-    if not isinstance(head, dict) or not records:
-        report.add("custody.head", False, "bundle.verify.head_bad")
-        return
-    seq, head_hash = head.get("seq"), head.get("hash")
-    try:
-        signature = base64.b64decode(str(head.get("signature")), validate=True)
-    except (binascii.Error, ValueError):
-        signature = b""
-    matches = seq == records[-1].seq and head_hash == records[-1].hash
-    signed = isinstance(seq, int) and verify_head(
-        cert, str(manifest.get("vault_id")), seq, str(head_hash), signature
-    )
-    if matches and signed:
-        report.add("custody.head", True, "bundle.verify.head_ok", seq=seq)
-    else:
-        report.add("custody.head", False, "bundle.verify.head_bad")
 
 
-def _token_verifier() -> Any:
-    """``evidencekit.timestamps.verify.verify_token`` when that module exists, else None.
-
-    Expected: ``verify_token(token, digest, *, trust_roots_pem=None) -> TokenCheck`` with
-    ``ok``, ``time``, ``tsa`` and ``problems``.
-    """
+def check_certificate(manifest: dict[str, Any], files: dict[str, EmbeddedFile],
+                      signer: x509.Certificate | None, report: VerifyReport
+                      ) -> x509.Certificate | None:
+    """The certificate in the manifest is the signer's, with the fingerprint it states."""
     try:
-        from evidencekit.timestamps import verify as ts_verify
-    except ImportError:
+        pem = str(manifest["signer"]["certificate_pem"]).encode("ascii")
+        cert = x509.load_pem_x509_certificate(pem)
+    except (KeyError, TypeError, ValueError):
+        report.add("certificate.match", False, "bundle.verify.cert_unreadable")
         return None
-    return getattr(ts_verify, "verify_token", None)
-
-
-def check_tokens(manifest: dict[str, Any], files: dict[str, EmbeddedFile],
-                 report: VerifyReport) -> None:
-    """RFC 3161 tokens of the parts (verified when a token verifier is available).
-
-    The TSA chain attached with a token is used as its trust roots: this shows the token
-    chains to the authority recorded at capture; whether that authority is one the reader
-    trusts is for the reader to judge from its name.
-    """
-    tokens: list[tuple[Any, str, str, bytes, bytes | None]] = []
-    for item in manifest["items"]:
-        for part in (item.get("parts") or []) if isinstance(item, dict) else []:
-            ts = part.get("timestamp") if isinstance(part, dict) else None
-            if not isinstance(ts, dict) or not ts.get("token_file"):
-                continue
-            token_file = files.get(str(ts["token_file"]))
-            chain_file = files.get(str(ts.get("chain_file"))) if ts.get("chain_file") else None
-            if token_file is None or token_file.data is None:
-                continue  # reported as a missing file already
-            tokens.append((item.get("number"), str(part.get("file")), str(part.get("sha256")),
-                           token_file.data, chain_file.data if chain_file else None))
-    if not tokens:
-        return
-    verifier = _token_verifier()
-    if verifier is None:
-        report.add("timestamps.tokens", None, "bundle.verify.tokens_not_checked",
-                   count=len(tokens))
-        return
-    bad: list[str] = []
-    problems: list[str] = []
-    for number, file_name, sha, token, chain in tokens:
+    der = cert.public_bytes(serialization.Encoding.DER)
+    problems = []
+    if signer is not None and signer.public_bytes(serialization.Encoding.DER) != der:
+        problems.append("signature")
+    if manifest["signer"].get("sha256_fingerprint") != certificate_fingerprint(cert):
+        problems.append("fingerprint")
+    attached = files.get("signer-certificate.pem")
+    if attached is not None and attached.data is not None:
         try:
-            digest = bytes.fromhex(sha)
-            result = verifier(token, digest, trust_roots_pem=chain)
-            ok = bool(result.ok)
-            found = [str(p) for p in getattr(result, "problems", [])]
+            att = x509.load_pem_x509_certificate(attached.data)
+            if att.public_bytes(serialization.Encoding.DER) != der:
+                problems.append("signer-certificate.pem")
         except ValueError:
-            ok, found = False, ["malformed token"]
-        except EvidenceKitError as exc:
-            log.info("timestamp token for %s rejected (%s)", file_name, exc.key)
-            ok, found = False, [exc.key]
-        if ok:
-            continue
-        bad.append(file_name)
-        problems.extend(p for p in found if p not in problems)
-        for res in report.items:
-            if res.number == number:
-                res.parts.append(_c("timestamp", False, "bundle.verify.token_bad",
-                                    file=file_name, problems=", ".join(found)))
-                res.ok = False
-    if bad:
-        report.add("timestamps.tokens", False, "bundle.verify.tokens_bad", files=_names(bad),
-                   problems=", ".join(problems))
+            problems.append("signer-certificate.pem")
+    if problems:
+        report.add("certificate.match", False, "bundle.verify.cert_mismatch",
+                   where=", ".join(problems))
     else:
-        report.add("timestamps.tokens", True, "bundle.verify.tokens_ok", count=len(tokens))
+        report.add("certificate.match", True, "bundle.verify.cert_ok")
+    return cert
+
+
+def check_pages(reader: PdfFileReader, manifest: dict[str, Any], report: VerifyReport) -> None:
+    """The PDF has the number of pages the manifest was made with."""
+    expected = manifest.get("pages")
+    try:
+        actual = int(reader.root["/Pages"]["/Count"])
+    except PARSE_ERRORS:
+        actual = -1
+    if isinstance(expected, int) and expected == actual:
+        report.add("layout.pages", True, "bundle.verify.pages_ok", pages=actual)
+    else:
+        report.add("layout.pages", False, "bundle.verify.pages_bad", pages=actual,
+                   expected=expected)
+
+
+def extract_files(files: dict[str, EmbeddedFile], target: Path, report: VerifyReport) -> None:
+    """Write every readable attachment to ``target`` under an ASCII-safe name."""
+    target.mkdir(parents=True, exist_ok=True)
+    names = NameAllocator(reserved=())
+    for f in files.values():
+        if f.data is None:
+            continue
+        name = names.take(safe_file_name(f.name, "attachment"))
+        dest = target / name
+        tmp = target / f".{name}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(f.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+        report.extracted.append(dest)
+
+
+# -- the fingerprint the pages show ---------------------------------------------------------
+
+_FINGERPRINT = re.compile(r"(?:[0-9A-F]{2}:){31}[0-9A-F]{2}")
+
+
+def check_cover(reader: PdfFileReader, report: VerifyReport) -> None:
+    """The fingerprint printed on the cover (and on the last page) is the signer's.
+
+    Reads the text the pages show (text drawn invisibly is ignored). An officer compares
+    the printed fingerprint with the holder's; a bundle signed by someone else that prints
+    the holder's fingerprint fails here. Limits: a fingerprint drawn as an image, or a font
+    whose character map lies, cannot be read - the check then fails as "not shown", or, with
+    a lying map, cannot tell; the fingerprint in the verification report is authoritative.
+    """
+    if report.fingerprint is None:
+        return
+    actual = display_fingerprint(report.fingerprint)
+    try:
+        cover = _FINGERPRINT.findall(_page_text(reader, 0))
+        rest = _FINGERPRINT.findall(_page_text(reader, -1))
+    except PARSE_ERRORS as exc:
+        log.info("the cover page cannot be read (%s)", type(exc).__name__)
+        report.add("signature.cover", False, "bundle.verify.cover_unreadable")
+        return
+    wrong = sorted({f for f in cover + rest if f != actual})
+    if wrong:
+        report.add("signature.cover", False, "bundle.verify.cover_fp_bad", printed=wrong[0],
+                   fingerprint=actual)
+    elif not cover:
+        report.add("signature.cover", False, "bundle.verify.cover_fp_missing")
+    else:
+        report.add("signature.cover", True, "bundle.verify.cover_fp_ok")
+
+
+# -- reading the text a page shows (for the printed fingerprint) -----------------------------
+
+_MAX_CONTENT = 8 * 1024 * 1024
+_WHITE = b" \t\r\n\f\x00"
+_SPECIAL = _WHITE + b"()<>[]{}/%"
+_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
+            ord("f"): b"\f"}
+_INLINE_END = re.compile(rb"\sEI(?=[\s]|$)")
+
+
+def _literal(data: bytes, i: int) -> tuple[bytes, int]:
+    """The literal string starting after ``(`` at ``i``; returns (bytes, next index)."""
+    out = bytearray()
+    depth = 1
+    while i < len(data):
+        c = data[i]
+        i += 1
+        if c == 0x5C and i < len(data):  # backslash
+            e = data[i]
+            i += 1
+            if e in _ESCAPES:
+                out += _ESCAPES[e]
+            elif 0x30 <= e <= 0x37:
+                digits = bytes([e])
+                while len(digits) < 3 and i < len(data) and 0x30 <= data[i] <= 0x37:
+                    digits += data[i : i + 1]
+                    i += 1
+                out.append(int(digits, 8) & 0xFF)
+            elif e not in b"\r\n":
+                out.append(e)
+            continue
+        if c == 0x28:
+            depth += 1
+        elif c == 0x29:
+            depth -= 1
+            if depth == 0:
+                return bytes(out), i
+        out.append(c)
+    return bytes(out), i
+
+
+def _tokens(data: bytes) -> Iterator[tuple[str, Any]]:
+    """Content-stream tokens: ("str", bytes), ("name", str), ("op", str), ("num", str)."""
+    i, n = 0, len(data)
+    while i < n:
+        c = data[i]
+        if c in _WHITE:
+            i += 1
+        elif c == 0x25:  # comment
+            while i < n and data[i] not in b"\r\n":
+                i += 1
+        elif c == 0x28:
+            value, i = _literal(data, i + 1)
+            yield "str", value
+        elif data.startswith(b"<<", i) or data.startswith(b">>", i):
+            yield "op", data[i : i + 2].decode()
+            i += 2
+        elif c == 0x3C:
+            end = data.find(b">", i)
+            end = n if end < 0 else end
+            digits = re.sub(rb"[^0-9A-Fa-f]", b"", data[i + 1 : end])
+            yield "str", bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            i = end + 1
+        elif c in b"[]{}>)":
+            yield "op", chr(c)
+            i += 1
+        else:
+            j = i + 1
+            while j < n and data[j] not in _SPECIAL:
+                j += 1
+            word = data[i:j].decode("latin-1")
+            i = j
+            if word.startswith("/"):
+                yield "name", word
+            elif word == "BI":  # inline image: skip its data
+                found = _INLINE_END.search(data, i)
+                i = found.end() if found else n
+            else:
+                yield ("num" if re.fullmatch(r"[+-]?[\d.]+", word) else "op"), word
+
+
+def _to_unicode(font: Any) -> tuple[dict[bytes, str], int]:
+    """The font's ToUnicode map (code bytes -> text) and its code length in bytes."""
+    if not isinstance(font, generic.DictionaryObject) or "/ToUnicode" not in font:
+        return {}, 1
+    cmap = font["/ToUnicode"].data[: 1 << 20]
+    table: dict[bytes, str] = {}
+
+    def text(hexa: bytes) -> str:
+        return bytes.fromhex(hexa.decode()).decode("utf-16-be", "replace")
+
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            table[bytes.fromhex(src.decode())] = text(dst)
+    budget = 0x20000  # a hostile map cannot make this loop long
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>",
+                                      block):
+            start, end, width = int(lo, 16), int(hi, 16), len(lo) // 2
+            first = int(dst, 16)
+            for k in range(start, min(end, start + budget - 1) + 1):
+                table[k.to_bytes(width, "big")] = chr(min(first + k - start, 0x10FFFF))
+                budget -= 1
+            if budget <= 0:
+                raise ValueError("character map too large")
+    width = max((len(k) for k in table), default=1)
+    return table, width
+
+
+def _decode(raw: bytes, cmap: tuple[dict[bytes, str], int]) -> str:
+    table, width = cmap
+    if not table:
+        return raw.decode("latin-1")
+    return "".join(table.get(raw[i : i + width], "\ufffd") for i in range(0, len(raw), width))
+
+
+def _page(reader: PdfFileReader, index: int) -> tuple[Any, Any]:
+    """The first (``0``) or last (``-1``) page and its (inherited) resources."""
+    node: Any = reader.root["/Pages"]
+    resources: Any = None
+    for _ in range(32):
+        if "/Resources" in node:
+            resources = node["/Resources"]
+        if "/Kids" not in node:
+            return node, resources
+        node = node["/Kids"][index]
+    raise ValueError("page tree too deep")
+
+
+def _page_text(reader: PdfFileReader, index: int) -> str:
+    """The visible text of a page, runs joined so that wrapped hex stays together."""
+    page, resources = _page(reader, index)
+    contents = page["/Contents"] if "/Contents" in page else None
+    if isinstance(contents, generic.ArrayObject):
+        data = b"\n".join(contents[k].data for k in range(min(len(contents), 1000)))
+    else:
+        data = contents.data if isinstance(contents, generic.StreamObject) else b""
+    if len(data) > _MAX_CONTENT:
+        raise ValueError("page content too large")
+    fonts = resources["/Font"] if isinstance(resources, generic.DictionaryObject) \
+        and "/Font" in resources else None
+    maps: dict[str, tuple[dict[bytes, str], int]] = {}
+    runs: list[str] = []
+    operands: list[Any] = []
+    arrays: list[list[Any]] = []
+    font, render, saved = "", 0, []
+    for kind, value in _tokens(data):
+        if kind == "op" and value == "[":
+            arrays.append([])
+            continue
+        if kind == "op" and value == "]" and arrays:
+            done = arrays.pop()
+            (arrays[-1] if arrays else operands).append(done)
+            continue
+        if kind != "op":
+            (arrays[-1] if arrays else operands).append(value)
+            continue
+        if value == "Tf" and len(operands) >= 2 and isinstance(operands[-2], str):
+            font = operands[-2]
+            if font not in maps:
+                maps[font] = _to_unicode(fonts[font] if isinstance(fonts, generic.DictionaryObject)
+                                         and font in fonts else None)
+        elif value == "Tr" and operands:
+            render = int(float(operands[-1]))
+        elif value == "q":
+            saved.append(render)
+        elif value == "Q" and saved:
+            render = saved.pop()
+        elif value in ("Tj", "'", '"', "TJ") and operands and render not in (3, 7):
+            last = operands[-1]
+            parts = last if isinstance(last, list) else [last]
+            text = "".join(_decode(p, maps.get(font, ({}, 1))) for p in parts
+                           if isinstance(p, bytes))
+            runs.append(text)
+        operands = []
+    joined = "\x00".join(runs)
+    joined = re.sub(r"(?<=[0-9A-F:])\x00(?=[0-9A-F:])", "", joined)
+    return joined.replace("\x00", " ")

@@ -134,13 +134,20 @@ def _mark(ok: bool | None, lang: str | None) -> str:
 def format_report(report: VerifyReport, lang: str | None = None) -> str:
     """A plain-text report for a terminal, in ``lang`` (default: the current language)."""
     lines = [tr("bundle.verify.report_title", lang, path=report.path.name)]
+    # the fingerprint, and whether it is the holder's, come first: it is what says who
+    # made the bundle
+    holder = next((c for c in report.checks if c.name == "signature.fingerprint"), None)
     if report.fingerprint:
         from evidencekit.bundle.manifest import display_fingerprint
 
         lines.append(tr("bundle.verify.report_fingerprint", lang,
                         fingerprint=display_fingerprint(report.fingerprint)))
+    if holder is not None:
+        lines.append(f"{_mark(holder.ok, lang)}  {holder.detail_text(lang)}")
     lines.append("")
     for check in report.checks:
+        if check is holder:
+            continue
         lines.append(f"{_mark(check.ok, lang)}  {check.title(lang)}: {check.detail_text(lang)}")
     if report.items:
         lines.append("")

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evidencekit.commands.common import add_secret_options, open_vault, print_json, stderr_progress
+from evidencekit.commands.common import (
+    add_secret_options,
+    open_vault,
+    print_json,
+    refuse_overwrite,
+    stderr_progress,
+)
 from evidencekit.i18n import current_language, tr
 
 __all__ = ["register"]
@@ -29,6 +35,7 @@ def register(sub: Any) -> None:
     p.add_argument("--tsa-ca", type=Path, default=None, metavar="FILE",
                    help=tr("cli.help.tsa_ca"))
     p.add_argument("--no-timestamp", action="store_true", help=tr("cli.help.no_timestamp"))
+    p.add_argument("--force", action="store_true", help=tr("cli.help.force"))
     add_secret_options(p)
     p.set_defaults(func=cmd_export)
 
@@ -36,6 +43,10 @@ def register(sub: Any) -> None:
     p.add_argument("bundle", type=Path, metavar="BUNDLE.pdf")
     p.add_argument("--json", action="store_true")
     p.add_argument("--extract", type=Path, default=None, metavar="DIR")
+    p.add_argument("--tsa-ca", type=Path, default=None, metavar="FILE",
+                   help=tr("bundle.cli.help_verify_tsa_ca"))
+    p.add_argument("--expect-fingerprint", default=None, metavar="HEX",
+                   help=tr("bundle.cli.help_expect_fingerprint"))
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("demo", help=tr("cli.help.demo"))
@@ -61,9 +72,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     from evidencekit.bundle.export import export_bundle, parse_item_ranges
     from evidencekit.vault.identity import format_fingerprint
 
-    items = parse_item_ranges(args.items) if args.items else None
+    items = parse_item_ranges(args.items) if args.items is not None else None
+    refuse_overwrite(args.out, args.force)
     with open_vault(args, writable=True) as vault:
         configured = list(vault.get_setting("tsa_urls") or [])
+        if items is not None:
+            deleted = {i.number for i in vault.items(include_deleted=True)
+                       if i.state == "deleted"}
+            skipped = [n for n in items if n in deleted]
+            if skipped and len(skipped) < len(items):
+                items = [n for n in items if n not in deleted]
+                sys.stderr.write(tr("cli.export.skipped_deleted",
+                                    numbers=", ".join(map(str, skipped))) + "\n")
         result = export_bundle(
             vault, args.out, items=items, title=args.title, prepared_by=args.prepared_by,
             blur=args.blur, originals=not args.no_originals, lang=args.bundle_lang,
@@ -85,10 +105,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from evidencekit.bundle.verify import verify_bundle
+    from evidencekit.bundle.verify import normalize_fingerprint, verify_bundle
     from evidencekit.bundle.verify_report import format_report
+    from evidencekit.errors import InputError
+    from evidencekit.timestamps.client import load_trust_roots
+    from evidencekit.timestamps.trust import roots_pem_text
 
-    report = verify_bundle(args.bundle, extract_dir=args.extract, progress=stderr_progress())
+    roots = None
+    if args.tsa_ca is not None:  # checked before anything else: a typo is not "untrusted"
+        roots = roots_pem_text(load_trust_roots(args.tsa_ca)).encode("ascii")
+    expect = args.expect_fingerprint
+    if expect is not None and normalize_fingerprint(expect) is None:
+        raise InputError("bundle.cli.bad_fingerprint", value=expect)
+    report = verify_bundle(args.bundle, extract_dir=args.extract, progress=stderr_progress(),
+                           trust_roots_pem=roots, expect_fingerprint=expect)
     if args.json:
         print_json(report.public(current_language()))
     else:

@@ -27,11 +27,18 @@ def register(sub: Any) -> None:
 
 
 def cmd_timestamp(args: argparse.Namespace) -> int:
+    from evidencekit.timestamps.client import load_trust_roots
     from evidencekit.timestamps.queue import timestamp_vault, tsa_urls, waiting_parts
+    from evidencekit.timestamps.trust import VAULT_SETTING, roots_pem_text
 
+    # read (and check) the extra roots before anything is changed or asked
+    extra = load_trust_roots(args.tsa_ca) if args.tsa_ca is not None else None
     with open_vault(args, writable=True) as vault:
         if args.tsa and args.save:
             vault.set_setting("tsa_urls", list(args.tsa))
+        if extra is not None and args.save:
+            vault.set_setting(VAULT_SETTING, roots_pem_text(extra))
+            sys.stdout.write(tr("timestamps.roots_saved", path=str(args.tsa_ca)) + "\n")
         urls = list(args.tsa) or tsa_urls(vault)
         before = len(waiting_parts(vault))
         run = timestamp_vault(vault, urls=urls, timeout=args.timeout, ca_file=args.tsa_ca,

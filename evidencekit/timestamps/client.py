@@ -2,8 +2,11 @@
 
 :func:`request_token` builds the request with pyHanko (SHA-256 imprint of a digest the
 caller already has, a random nonce, ``certReq`` true), POSTs it with httpx and keeps the
-answer only if every check of :mod:`evidencekit.timestamps.verify` passes, plus the nonce.
-Failures raise :class:`~evidencekit.errors.TimestampError`; nothing is returned then.
+answer only if every check of :mod:`evidencekit.timestamps.verify` passes, plus the nonce,
+and the TSA's certificate chains to the trust store of :mod:`evidencekit.timestamps.trust`
+(public CA roots plus roots the user added). Over plain HTTP anyone on the network path
+could answer; the chain check is what makes such an answer worthless. Failures raise
+:class:`~evidencekit.errors.TimestampError`; nothing is returned then.
 """
 
 from __future__ import annotations
@@ -24,12 +27,19 @@ from pyhanko.sign.timestamps import TimeStamper
 
 from evidencekit.errors import InputError, TimestampError
 from evidencekit.model import iso
-from evidencekit.timestamps.verify import NOT_GRANTED, inspect_token, load_pem_certificates
+from evidencekit.timestamps.trust import trust_roots
+from evidencekit.timestamps.verify import (
+    NOT_GRANTED,
+    inspect_token,
+    load_pem_certificates,
+    only_untrusted,
+)
 
 __all__ = [
     "TokenResult",
     "request_token",
     "load_trust_roots",
+    "token_trust_store",
     "MAX_RESPONSE_BYTES",
     "QUERY_MEDIA_TYPE",
     "REPLY_MEDIA_TYPE",
@@ -52,7 +62,8 @@ class TokenResult:
     it. ``time`` is the TSA's genTime in UTC. ``chain_pem`` holds the certificates the token
     carries, TSA certificate first; ``chain_complete`` says whether they end in a
     self-signed root (if not, ``openssl`` needs the TSA's root added to ``-CAfile``).
-    ``trusted`` is ``None`` unless trust roots were given (then it is ``True``).
+    ``trusted`` is always ``True``: a token that does not chain to the trust store is
+    never returned.
     """
 
     token: bytes
@@ -64,7 +75,7 @@ class TokenResult:
     tsa_url: str
     nonce: int
     chain_complete: bool
-    trusted: bool | None = None
+    trusted: bool | None = True
 
     def record(self) -> dict[str, Any]:
         """A JSON-safe summary for the vault index and the manifest (no token bytes).
@@ -93,6 +104,21 @@ def load_trust_roots(ca_file: str | PathLike[str]) -> list[asn1_x509.Certificate
         raise InputError("timestamps.bad_roots", path=str(path)) from e
 
 
+def token_trust_store(
+    ca_file: str | PathLike[str] | None = None, trust_roots_pem: bytes | str | None = None
+) -> list[asn1_x509.Certificate]:
+    """The trust store for new tokens: public CA roots, the roots in ``ca_file`` and those
+    in ``trust_roots_pem``. A bad ``ca_file`` raises :class:`InputError`
+    ``timestamps.bad_roots``; unreadable ``trust_roots_pem`` (a stored setting) is logged
+    and left out - a token from that TSA is then refused as untrusted, nothing is lost."""
+    extra = load_trust_roots(ca_file) if ca_file is not None else []
+    try:
+        return trust_roots(trust_roots_pem, extra=extra)
+    except ValueError:
+        log.warning("the stored trusted TSA roots cannot be read; only the others are used")
+        return trust_roots(None, extra=extra)
+
+
 def check_url(url: str) -> None:
     """Refuse anything but an ``http``/``https`` URL with a host (``timestamps.bad_url``)."""
     parts = urlsplit(url)
@@ -109,19 +135,19 @@ def request_token(
 ) -> TokenResult:
     """Get and verify an RFC 3161 token for ``digest`` (32 bytes, SHA-256) from ``tsa_url``.
 
-    ``ca_file``: a PEM file of trusted roots for the TSA's certificate; when given, the
-    token must chain to one of them (else ``untrusted chain``). Without it, the token is
-    still checked for imprint, nonce, signature and the timestamping purpose of the
-    certificate, but the TSA's identity is whatever its certificate claims.
+    The token must chain to the public CA roots (``certifi``) or to a root in ``ca_file``
+    (a PEM file, e.g. the root of one's own TSA) - else it is refused with the problem
+    ``untrusted chain``. It is also checked for imprint, nonce, signature and the
+    timestamping purpose of the certificate.
 
     Raises :class:`TimestampError` (keys ``timestamps.bad_url``, ``.unreachable``,
     ``.timeout``, ``.http_status``, ``.response_too_large``, ``.refused``,
-    ``.response_invalid`` - the last with ``params["problems"]``, a list of problem codes)
-    and :class:`InputError` ``timestamps.bad_roots``. Blocking; do not call it from the
-    GUI thread or inside a running asyncio event loop.
+    ``.untrusted`` (intact, but not from a trusted TSA), ``.response_invalid`` - the last
+    two with ``params["problems"]``, a list of problem codes) and :class:`InputError`
+    ``timestamps.bad_roots``. Blocking; do not call it from the GUI thread or inside a
+    running asyncio event loop.
     """
-    roots = load_trust_roots(ca_file) if ca_file is not None else None
-    return fetch_token(digest, tsa_url, timeout=timeout, roots=roots)
+    return fetch_token(digest, tsa_url, timeout=timeout, roots=token_trust_store(ca_file))
 
 
 def fetch_token(
@@ -131,10 +157,13 @@ def fetch_token(
     timeout: float = 20.0,
     roots: list[asn1_x509.Certificate] | None = None,
 ) -> TokenResult:
-    """:func:`request_token` with trust roots already loaded (used by ``try_tsas``)."""
+    """:func:`request_token` with the trust store already built (``roots``; ``None``: the
+    public CA roots alone). Used by ``try_tsas``."""
     if len(digest) != 32:
         raise ValueError("digest must be a 32-byte SHA-256 value")
     check_url(tsa_url)
+    if roots is None:
+        roots = trust_roots()
     nonce, request = TimeStamper(include_nonce=True).request_cms(digest, "sha256")
     body = _post(tsa_url, request.dump(), timeout)
     check = asyncio.run(
@@ -144,6 +173,15 @@ def fetch_token(
         log.warning("time-stamp authority %s refused the request", tsa_url)
         raise TimestampError(
             "timestamps.refused", url=tsa_url, reason=check.status_detail or check.granted_status
+        )
+    if only_untrusted(check):
+        log.warning("time-stamp authority %s is not trusted (untrusted chain)", tsa_url)
+        raise TimestampError(
+            "timestamps.untrusted",
+            url=tsa_url,
+            tsa=check.tsa or "?",
+            reasons=", ".join(check.problems),
+            problems=list(check.problems),
         )
     if not check.ok:
         log.warning(
@@ -169,7 +207,7 @@ def fetch_token(
         tsa_url=tsa_url,
         nonce=nonce,
         chain_complete=_ends_in_root(check.chain_pem),
-        trusted=check.trusted,
+        trusted=True,
     )
 
 

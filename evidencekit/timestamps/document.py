@@ -3,7 +3,8 @@
 The bundle exporter passes :func:`document_timestamper` to pyHanko (``PdfTimeStamper`` or
 a signer's ``timestamper=``) to add a PAdES document timestamp. Every token it obtains is
 checked like :func:`~evidencekit.timestamps.client.request_token` does (imprint, nonce,
-signature, timestamping certificate, chain when roots are given) before pyHanko embeds it.
+signature, timestamping certificate, chain to the public CA roots or to roots the caller
+adds) before pyHanko embeds it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pyhanko.sign.timestamps.common_utils import handle_tsp_response
 
 from evidencekit.errors import TimestampError
 from evidencekit.timestamps.client import check_url, fetch_token
-from evidencekit.timestamps.verify import inspect_token, load_pem_certificates
+from evidencekit.timestamps.trust import trust_roots
+from evidencekit.timestamps.verify import inspect_token, only_untrusted
 
 __all__ = ["VerifyingHTTPTimeStamper", "document_timestamper", "tsa_reachable"]
 
@@ -27,8 +29,10 @@ log = logging.getLogger(__name__)
 class VerifyingHTTPTimeStamper(HTTPTimeStamper):
     """pyHanko's aiohttp ``HTTPTimeStamper`` that refuses tokens failing our checks.
 
-    A failing token raises :class:`TimestampError` ``timestamps.response_invalid``; a
-    network failure raises pyHanko's ``TimestampRequestError`` (an ``OSError``).
+    A failing token raises :class:`TimestampError` ``timestamps.response_invalid`` (or
+    ``timestamps.untrusted`` when it is intact but does not chain to the public CA roots
+    or ``trust_roots_pem``); a network failure raises pyHanko's ``TimestampRequestError``
+    (an ``OSError``). Unreadable ``trust_roots_pem`` raises ``ValueError``.
     """
 
     def __init__(
@@ -36,7 +40,7 @@ class VerifyingHTTPTimeStamper(HTTPTimeStamper):
     ) -> None:
         check_url(url)
         super().__init__(url, timeout=timeout)
-        self._roots = load_pem_certificates(trust_roots_pem) if trust_roots_pem else None
+        self._roots = trust_roots(trust_roots_pem)
 
     async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
         nonce, request = self.request_cms(message_digest, md_algorithm)
@@ -54,7 +58,8 @@ class VerifyingHTTPTimeStamper(HTTPTimeStamper):
                 "document timestamp from %s failed checks: %s", self.url, ", ".join(check.problems)
             )
             raise TimestampError(
-                "timestamps.response_invalid",
+                "timestamps.untrusted" if only_untrusted(check) else "timestamps.response_invalid",
+                tsa=check.tsa or "?",
                 url=self.url,
                 reasons=", ".join(check.problems),
                 problems=list(check.problems),
@@ -73,20 +78,28 @@ def document_timestamper(
         stamper = document_timestamper(url)
         PdfTimeStamper(stamper).timestamp_pdf(IncrementalPdfFileWriter(f), "sha256", output=out)
 
-    ``trust_roots_pem``: PEM roots the TSA must chain to (optional). Raises
-    :class:`TimestampError` ``timestamps.bad_url`` for a non-HTTP(S) URL.
+    The TSA must chain to the public CA roots or to a root in ``trust_roots_pem`` (PEM,
+    optional: one's own TSA). Raises :class:`TimestampError` ``timestamps.bad_url`` for a
+    non-HTTP(S) URL, ``ValueError`` for unreadable ``trust_roots_pem``.
     """
     return VerifyingHTTPTimeStamper(url, timeout=timeout, trust_roots_pem=trust_roots_pem)
 
 
-def tsa_reachable(url: str, timeout: float = 5.0) -> bool:
-    """Whether ``url`` answers a real time-stamp request with a token that passes the checks.
+def tsa_reachable(url: str, timeout: float = 5.0, *, trust_roots_pem: bytes | None = None
+                  ) -> bool:
+    """Whether ``url`` answers a real time-stamp request with a token that passes the checks
+    (including the chain to the public CA roots or ``trust_roots_pem``).
 
     Costs one token from the TSA (for a random digest, so nothing about any evidence is
     sent). Never raises for network or TSA failures: ``False`` then.
     """
     try:
-        fetch_token(os.urandom(32), url, timeout=timeout)
+        roots = trust_roots(trust_roots_pem)
+    except ValueError:
+        log.warning("the trusted TSA roots given cannot be read")
+        return False
+    try:
+        fetch_token(os.urandom(32), url, timeout=timeout, roots=roots)
     except TimestampError as e:
         log.info("time-stamp authority %s not usable now (%s)", url, e.key)
         return False

@@ -1,7 +1,12 @@
-"""The per-vault timestamp queue: every part without an RFC 3161 token is waiting; a run
-asks the configured TSAs (in order) for a token per part, stores each verified token with
-its part, and stamps the custody log's head. Offline, nothing is lost: the parts stay
+"""The per-vault timestamp queue: every part without a trusted RFC 3161 token is waiting; a
+run asks the configured TSAs (in order) for a token per part, stores each verified token
+with its part, and stamps the custody log's head. Offline, nothing is lost: the parts stay
 waiting and the next run (CLI or GUI) finishes the queue.
+
+Only tokens from a trusted TSA are stored: the certificate must chain to the public CA
+roots or to a root the user added (``ca_file`` / ``--tsa-ca``, or the vault setting
+``tsa_roots_pem``). A part holding a token stored before this rule (not marked trusted)
+that does not chain to the trust store counts as waiting again.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any, Protocol
 
+from asn1crypto import x509 as asn1_x509
+
 from evidencekit.errors import TimestampError
-from evidencekit.model import Event, Item, Progress
-from evidencekit.timestamps.client import TokenResult
+from evidencekit.model import Event, Item, Part, Progress
+from evidencekit.timestamps.client import TokenResult, token_trust_store
+from evidencekit.timestamps.trust import VAULT_SETTING
 
 __all__ = ["TimestampRun", "waiting_parts", "tsa_urls", "timestamp_vault", "token_record"]
 
@@ -40,9 +48,51 @@ class TimestampRun:
 
 
 def waiting_parts(vault: _Vault) -> list[tuple[Item, int]]:
-    """Every (item, part index) of a stored item that has no token yet."""
-    return [(item, i) for item in vault.items() if item.state == "active"
-            for i, part in enumerate(item.parts) if not part.timestamp]
+    """Every (item, part index) of a stored item that has no trusted token yet."""
+    roots: list[asn1_x509.Certificate] | None = None
+    out: list[tuple[Item, int]] = []
+    for item in vault.items():
+        if item.state != "active":
+            continue
+        for i, part in enumerate(item.parts):
+            if not part.timestamp:
+                out.append((item, i))
+            elif part.timestamp.get("trusted") is not True:
+                if roots is None:
+                    roots = _store(vault, None)
+                if not _legacy_token_trusted(part, roots):
+                    out.append((item, i))
+    return out
+
+
+def _store(vault: _Vault, ca_file: str | PathLike[str] | None) -> list[asn1_x509.Certificate]:
+    """Public roots + ``ca_file`` + the vault's ``tsa_roots_pem`` setting."""
+    stored = vault.get_setting(VAULT_SETTING)
+    if isinstance(stored, list):
+        stored = "".join(str(s) for s in stored)
+    return token_trust_store(ca_file, stored if isinstance(stored, str) else None)
+
+
+_LEGACY_CHECKED: dict[tuple[str, int], bool] = {}
+
+
+def _legacy_token_trusted(part: Part, roots: list[asn1_x509.Certificate]) -> bool:
+    """Whether a token stored without ``trusted: true`` chains to the trust store now
+    (remembered per token and store size for this process: the GUI asks often)."""
+    from evidencekit.timestamps.verify import verify_token
+
+    ts = part.timestamp or {}
+    try:
+        token = base64.b64decode(str(ts.get("token") or ""), validate=True)
+        digest = bytes.fromhex(part.sha256)
+    except ValueError:
+        return False
+    if not token:
+        return False
+    key = (hashlib.sha256(token + digest).hexdigest(), len(roots))
+    if key not in _LEGACY_CHECKED:
+        _LEGACY_CHECKED[key] = verify_token(token, digest, roots=roots).ok
+    return _LEGACY_CHECKED[key]
 
 
 def tsa_urls(vault: _Vault) -> list[str]:
@@ -72,18 +122,24 @@ def timestamp_vault(
     stamp_log: bool = True,
 ) -> TimestampRun:
     """Stamp every waiting part, then the custody-log head. Never raises for an
-    unreachable or misbehaving TSA: the error is returned in the run and the parts that
-    got no token stay waiting."""
+    unreachable, misbehaving or untrusted TSA: the error is returned in the run and the
+    parts that got no token stay waiting.
+
+    A token is kept only when it chains to the public CA roots, to a root in ``ca_file``
+    or to a root of the vault setting ``tsa_roots_pem`` (else ``timestamps.untrusted``,
+    problem ``untrusted chain``). A bad ``ca_file`` raises
+    :class:`~evidencekit.errors.InputError` before anything is asked."""
     from evidencekit.timestamps.tsa_list import try_tsas
 
     chosen = list(urls) if urls else tsa_urls(vault)
+    roots = _store(vault, ca_file)
     run = TimestampRun()
     todo = waiting_parts(vault)
     for n, (item, index) in enumerate(todo, 1):
         part = item.parts[index]
         try:
             result = try_tsas(bytes.fromhex(part.sha256), chosen, timeout=timeout,
-                              ca_file=ca_file)
+                              roots=roots)
         except TimestampError as exc:
             run.error = exc
             run.waiting = len(todo) - n + 1
@@ -97,7 +153,7 @@ def timestamp_vault(
         head = vault.log_head()
         try:
             result = try_tsas(bytes.fromhex(head["hash"]), chosen, timeout=timeout,
-                              ca_file=ca_file)
+                              roots=roots)
         except TimestampError as exc:
             run.error = exc
             return run

@@ -1,8 +1,11 @@
 """The default time-stamp authorities and trying a list of them in order.
 
-The defaults are well-known free public TSAs. A vault keeps its own list (setting
-``tsa_urls``); :func:`try_tsas` takes whatever list the caller chose - it never falls back
-to the defaults by itself, so nothing is contacted that the caller did not name.
+The defaults are well-known free public TSAs whose certificates chain to roots of the
+public CA bundle (``certifi``), so their tokens verify with no extra configuration. A vault
+keeps its own list (setting ``tsa_urls``); :func:`try_tsas` takes whatever list the caller
+chose - it never falls back to the defaults by itself, so nothing is contacted that the
+caller did not name. A TSA whose root is not public (one's own) needs its root added
+(``--tsa-ca``, vault setting ``tsa_roots_pem``), else its tokens are refused.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 
+from asn1crypto import x509 as asn1_x509
+
 from evidencekit.errors import TimestampError
 from evidencekit.model import Progress
-from evidencekit.timestamps.client import TokenResult, fetch_token, load_trust_roots
+from evidencekit.timestamps.client import TokenResult, fetch_token, token_trust_store
 
 __all__ = [
     "TsaEntry",
@@ -36,12 +41,13 @@ class TsaEntry:
     url: str
 
 
-#: Free public TSAs, tried in this order. Their roots are not bundled: tokens from them are
-#: checked for integrity and timestamping purpose; trust is established by the recipient.
+#: Free public TSAs, tried in this order. Both chain to roots in the public CA bundle
+#: (DigiCert Trusted Root G4; USERTrust RSA for Sectigo). Both document only plain-HTTP
+#: endpoints; integrity does not depend on the transport (every token must chain to the
+#: trust store). FreeTSA is not a default: its root is in no public CA bundle.
 DEFAULT_TSAS: tuple[TsaEntry, ...] = (
     TsaEntry("DigiCert", "http://timestamp.digicert.com"),
     TsaEntry("Sectigo", "http://timestamp.sectigo.com"),
-    TsaEntry("FreeTSA", "https://freetsa.org/tsr"),
 )
 DEFAULT_TSA_URLS: tuple[str, ...] = tuple(t.url for t in DEFAULT_TSAS)
 
@@ -68,6 +74,7 @@ def try_tsas(
     timeout: float = 20.0,
     ca_file: str | PathLike[str] | None = None,
     progress: Progress | None = None,
+    roots: list[asn1_x509.Certificate] | None = None,
 ) -> TokenResult:
     """The first verified token for ``digest`` from ``urls``, tried in order.
 
@@ -76,12 +83,16 @@ def try_tsas(
     :class:`TimestampError` with key ``timestamps.offline`` (every TSA was unreachable:
     probably no network) or ``timestamps.all_failed`` (at least one answered, badly);
     ``params["failures"]`` is a list of :class:`TsaFailure`. The caller keeps the item
-    queued. ``timestamps.no_tsa`` if ``urls`` is empty. A bad ``ca_file`` raises
-    :class:`~evidencekit.errors.InputError` at once.
+    queued. ``timestamps.no_tsa`` if ``urls`` is empty. Tokens must chain to the public CA
+    roots or to a root in ``ca_file`` (or exactly to ``roots``, a trust store the caller
+    built with :func:`~evidencekit.timestamps.client.token_trust_store`); an intact token
+    from any other TSA fails with ``timestamps.untrusted`` (problem ``untrusted chain``).
+    A bad ``ca_file`` raises :class:`~evidencekit.errors.InputError` at once.
     """
     if not urls:
         raise TimestampError("timestamps.no_tsa")
-    roots = load_trust_roots(ca_file) if ca_file is not None else None
+    if roots is None:
+        roots = token_trust_store(ca_file)
     failures: list[TsaFailure] = []
     total = len(urls)
     for index, url in enumerate(urls):

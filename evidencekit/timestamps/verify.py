@@ -7,9 +7,10 @@ the same checks, plus the nonce, on each fresh response before it is kept.
 
 Parsing is done with asn1crypto, the CMS signature check with pyHanko
 (``validate_sig_integrity``), path validation with pyhanko-certvalidator. Nothing here
-touches the network: revocation is not checked (no fetching), and without trust roots
-the result says nothing about *who* the TSA is, only that the token is intact and signed
-by the certificate it carries.
+touches the network: revocation is not checked (no fetching). Trust is always checked:
+the TSA certificate must chain, at the token's time, to the trust store of
+:mod:`evidencekit.timestamps.trust` (public CA roots plus roots the caller adds); the
+certificates a token carries only help to build the path, they are never trusted.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ __all__ = [
     "CERTIFICATE_NOT_VALID_AT_TIME",
     "UNTRUSTED_CHAIN",
     "PROBLEMS",
+    "only_untrusted",
     "TokenCheck",
     "verify_token",
     "describe_problem",
@@ -97,8 +99,9 @@ class TokenCheck:
 
     ``ok`` is true only when ``problems`` is empty. ``time`` (UTC), ``tsa``, ``serial``
     and ``policy`` are read from the token when it can be parsed, even if it fails checks
-    (never show them as established when ``ok`` is false). ``trusted`` is ``None`` when no
-    trust roots were given, else whether the TSA certificate chains to them.
+    (never show them as established when ``ok`` is false). ``trusted``: whether the TSA
+    certificate chains to the trust store (``None`` only when the check could not run:
+    the token is unreadable or carries no certificate).
     ``chain_pem`` holds the certificates the token carries, signer first.
     """
 
@@ -124,26 +127,40 @@ def describe_problem(problem: str, lang: str | None = None) -> str:
     return tr("timestamps.problem." + problem.replace(" ", "_"), lang)
 
 
+def only_untrusted(check: TokenCheck) -> bool:
+    """True when the token is intact and its only problem is an untrusted chain."""
+    return check.problems == [UNTRUSTED_CHAIN]
+
+
 def load_pem_certificates(data: bytes) -> list[asn1_x509.Certificate]:
-    """Every certificate in a PEM (or single DER) blob; ``ValueError`` if there is none."""
+    """Every certificate in a PEM (or single DER) blob; ``ValueError`` if there is none
+    or one of them cannot be parsed."""
     certs: list[asn1_x509.Certificate] = []
-    if pem.detect(data):
-        for kind, _headers, der in pem.unarmor(data, multiple=True):
-            if kind == "CERTIFICATE":
-                cert = asn1_x509.Certificate.load(der)
-                cert.native  # noqa: B018 - parse fully now, not later
-                certs.append(cert)
-    elif data:
-        cert = asn1_x509.Certificate.load(data, strict=True)
-        cert.native  # noqa: B018
-        certs.append(cert)
+    try:
+        if pem.detect(data):
+            for kind, _headers, der in pem.unarmor(data, multiple=True):
+                if kind == "CERTIFICATE":
+                    cert = asn1_x509.Certificate.load(der)
+                    cert.native  # noqa: B018 - parse fully now, not later
+                    certs.append(cert)
+        elif data:
+            cert = asn1_x509.Certificate.load(data, strict=True)
+            cert.native  # noqa: B018
+            certs.append(cert)
+    except _PARSE_ERRORS as exc:
+        raise ValueError("unreadable certificate") from exc
     if not certs:
         raise ValueError("no certificate found")
     return certs
 
 
 def verify_token(
-    token: bytes, digest: bytes, *, trust_roots_pem: bytes | None = None
+    token: bytes,
+    digest: bytes,
+    *,
+    trust_roots_pem: bytes | None = None,
+    roots: Sequence[asn1_x509.Certificate] | None = None,
+    intermediates_pem: bytes | None = None,
 ) -> TokenCheck:
     """Check a time-stamp token (``.tsr`` TimeStampResp, or a bare TimeStampToken) against
     the SHA-256 ``digest`` of the data it should cover.
@@ -151,28 +168,34 @@ def verify_token(
     Checks: the response status (granted), the message imprint (SHA-256, equal to
     ``digest``), the CMS signature over the TSTInfo, the ESS signing-certificate binding,
     the TSA certificate (``id-kp-timeStamping`` extended key usage, critical, alone; valid
-    at the token's time) and, only when ``trust_roots_pem`` is given, the certificate path
-    to those roots at the token's time. Never raises on bad tokens: every failure is named
-    in ``problems``. Must not be called from inside a running asyncio event loop.
+    at the token's time) and the certificate path, at the token's time, to the trust
+    store: the public CA roots plus ``trust_roots_pem`` (see
+    :func:`evidencekit.timestamps.trust.trust_roots`), or exactly ``roots`` when given.
+    ``intermediates_pem``: extra CA certificates that may help build the path (e.g. the
+    chain file of a bundle) - never used as roots.
+
+    Never raises on bad tokens: every failure is named in ``problems`` (a token that is
+    intact but does not chain to the store has exactly ``["untrusted chain"]``). Unreadable
+    ``trust_roots_pem`` gives ``untrusted chain`` too. Must not be called from inside a
+    running asyncio event loop.
     """
-    roots = _roots_or_problem(trust_roots_pem)
-    if isinstance(roots, TokenCheck):
-        return roots
-    return asyncio.run(inspect_token(token, digest, roots=roots))
+    if roots is None:
+        from evidencekit.timestamps.trust import trust_roots
 
-
-def _roots_or_problem(
-    trust_roots_pem: bytes | None,
-) -> list[asn1_x509.Certificate] | TokenCheck | None:
-    if trust_roots_pem is None:
-        return None
-    try:
-        return load_pem_certificates(trust_roots_pem)
-    except _PARSE_ERRORS:
-        log.warning("the trust roots given for timestamp verification could not be read")
-        return TokenCheck(
-            ok=False, time=None, tsa=None, problems=[UNTRUSTED_CHAIN], trusted=False
-        )
+        try:
+            roots = trust_roots(trust_roots_pem)
+        except ValueError:
+            log.warning("the trust roots given for timestamp verification could not be read")
+            return TokenCheck(
+                ok=False, time=None, tsa=None, problems=[UNTRUSTED_CHAIN], trusted=False
+            )
+    intermediates: list[asn1_x509.Certificate] = []
+    if intermediates_pem:
+        try:
+            intermediates = load_pem_certificates(intermediates_pem)
+        except ValueError:
+            log.info("the extra certificates given with a token could not be read; ignored")
+    return asyncio.run(inspect_token(token, digest, roots=roots, intermediates=intermediates))
 
 
 # --------------------------------------------------------------------------------------
@@ -221,17 +244,21 @@ async def inspect_token(
     nonce: int | None = None,
     roots: Sequence[asn1_x509.Certificate] | None = None,
     require_response: bool = False,
+    intermediates: Sequence[asn1_x509.Certificate] = (),
 ) -> TokenCheck:
     """The checks of :func:`verify_token`, awaitable, with options for the client.
 
     ``nonce``: the nonce that was sent (checked when given). ``require_response``: accept
     only a full TimeStampResp (what a TSA must answer), not a bare token.
     ``md_algorithm``: the hash that made ``digest`` (pyHanko may ask for another than
-    SHA-256 for PDF document timestamps).
+    SHA-256 for PDF document timestamps). ``roots``: the trust store, exactly; ``None``
+    skips the trust check (``trusted`` stays ``None``) - only for callers that check
+    trust themselves. ``intermediates``: extra certificates for path building.
     """
     found = _Findings()
     try:
-        await _inspect(token, digest, md_algorithm, nonce, roots, require_response, found)
+        await _inspect(token, digest, md_algorithm, nonce, roots, require_response,
+                       list(intermediates), found)
     except _PARSE_ERRORS as e:
         log.info("timestamp token could not be parsed: %s", type(e).__name__)
         found.add(MALFORMED)
@@ -285,6 +312,7 @@ async def _inspect(
     nonce: int | None,
     roots: Sequence[asn1_x509.Certificate] | None,
     require_response: bool,
+    intermediates: list[asn1_x509.Certificate],
     found: _Findings,
 ) -> None:
     tst = _load(token, require_response, found)
@@ -368,7 +396,9 @@ async def _inspect(
         found.add(CERTIFICATE_NOT_VALID_AT_TIME)
 
     if roots is not None:
-        found.trusted = await _chain_trusted(signer, others, roots, gen_time)
+        carried = {c.dump() for c in others}
+        helpers = others + [c for c in intermediates if c.dump() not in carried]
+        found.trusted = await _chain_trusted(signer, helpers, roots, gen_time)
         if not found.trusted:
             found.add(UNTRUSTED_CHAIN)
 
@@ -399,6 +429,8 @@ async def _chain_trusted(
     roots: Sequence[asn1_x509.Certificate],
     moment: datetime,
 ) -> bool:
+    if not roots:  # an empty store trusts nothing (None would mean the system store)
+        return False
     context = ValidationContext(
         trust_roots=list(roots),
         other_certs=others,

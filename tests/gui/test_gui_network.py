@@ -82,6 +82,8 @@ def test_get_timestamps_from_the_status_bar(qtbot, main_window, tmp_path: Path) 
     assert main_window.ts_button.isVisible()
     with LocalTSA(tmp_path / "tsa") as tsa:
         main_window.session.vault.set_setting("tsa_urls", [tsa.url])
+        # the local TSA's root is in no public trust store: trust it for this vault
+        main_window.session.vault.set_setting("tsa_roots_pem", tsa.root_pem.decode())
         tsa.mode = "down"
         item_flows.get_timestamps(main_window)
         qtbot.waitUntil(lambda: not main_window.session.jobs.busy, timeout=30000)

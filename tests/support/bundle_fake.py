@@ -87,8 +87,12 @@ def make_identity(
     return key, cert
 
 
-def make_tsa() -> tuple[DummyTimeStamper, str]:
-    """A local test time-stamp authority (pyHanko's DummyTimeStamper, RSA) and its PEM."""
+def make_tsa(when: datetime | None = None) -> tuple[DummyTimeStamper, str]:
+    """A local test time-stamp authority (pyHanko's DummyTimeStamper, RSA) and its PEM.
+
+    Its self-signed certificate is in no public trust store: verification trusts its
+    tokens only when the PEM is passed as a trust root. ``when``: a fixed token time.
+    """
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EvidenceKit Test TSA")])
     now = datetime.now(UTC)
@@ -98,7 +102,7 @@ def make_tsa() -> tuple[DummyTimeStamper, str]:
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
         .not_valid_after(now + timedelta(days=3650))
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
                        critical=True)
@@ -109,6 +113,7 @@ def make_tsa() -> tuple[DummyTimeStamper, str]:
     stamper = DummyTimeStamper(
         tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
         tsa_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        fixed_dt=when,
     )
     return stamper, cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
@@ -177,6 +182,7 @@ class FakeVault:
         self._blobs: dict[str, bytes] = {}
         self._events: list[Event] = []
         self._settings: dict[str, Any] = {}
+        self.tsa_pem = ""  # the root of the test TSA of build_demo_vault, if any
         self.clock = datetime(2024, 8, 30, 5, 0, 0, tzinfo=UTC)
         self.log_event("vault_created", holder=holder)
 
@@ -223,6 +229,7 @@ class FakeVault:
         body: dict[str, Any] = {"event": event, "at": iso(self.clock)}
         if item is not None:
             body["item_id"] = item.id
+            body["item_number"] = item.number
         body.update(details)
         seq = len(self._events) + 1
         prev = self._events[-1].hash if self._events else GENESIS
@@ -256,8 +263,18 @@ class FakeVault:
             tags=list(tags or []), parts=stored,
         )
         self._items[number] = item
-        self.log_event("item_captured", item, kind=kind,
-                       sha256=item.sha256, parts=[p.name for p in stored])
+        # the events a real vault writes (vault/items.py): creation, then each timestamp
+        self.log_event("item_imported" if kind == "file" else "item_captured", item, kind=kind,
+                       sha256=item.sha256, pending=False,
+                       parts=[{"name": p.name, "sha256": p.sha256, "size": p.size}
+                              for p in stored])
+        for part in stored:
+            token = (part.timestamp or {}).get("token")
+            if token:
+                self.log_event("timestamp_received", item, part=part.name, sha256=part.sha256,
+                               tsa=part.timestamp.get("tsa"),  # type: ignore[union-attr]
+                               time=part.timestamp.get("time"),  # type: ignore[union-attr]
+                               token_sha256=hashlib.sha256(base64.b64decode(token)).hexdigest())
         for n in item.notes:
             self.log_event("note_added", item, text=n.text)
         return item
@@ -277,9 +294,14 @@ class FakeVault:
 
 
 def build_demo_vault(*, with_tokens: bool = True) -> FakeVault:
-    """Items of every kind; item 7 is left out of most exports, item 8 is deleted."""
+    """Items of every kind; item 7 is left out of most exports, item 8 is deleted.
+
+    Item 1's token comes from a test TSA whose root is ``v.tsa_pem``: pass it as
+    ``verify_bundle(..., trust_roots_pem=v.tsa_pem.encode())`` to trust it.
+    """
     v = FakeVault()
-    stamper, tsa_pem = make_tsa()
+    stamper, tsa_pem = make_tsa(when=datetime(2024, 8, 30, 5, 10, tzinfo=UTC))
+    v.tsa_pem = tsa_pem
     shot1 = screenshot_png(1280, 720, seed=1)
     ts = None
     if with_tokens:

@@ -12,6 +12,11 @@ Usage::
         tsa.root_pem       # the root alone (trust anchor for verify_token)
         tsa.mode = "wrong_imprint"
 
+Trust: the test root is in no public trust store, so every check that should accept these
+tokens must be given ``tsa.root_pem`` / ``tsa.root_pem_path`` (``--tsa-ca``). An impostor
+TSA (``LocalTSA(folder, pki=impostor_pki())``) names itself "DigiCert" with a self-made
+root of the same name as a real public root; nothing may trust it.
+
 Modes: ``ok``, ``wrong_imprint``, ``wrong_nonce``, ``bad_signature`` (one byte of the CMS
 signature flipped), ``not_granted`` (status rejection), ``wrong_eku`` (signer certificate
 for code signing), ``noncritical_eku`` (timeStamping EKU not marked critical),
@@ -27,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +54,7 @@ __all__ = [
     "TsaPki",
     "LocalTSA",
     "make_pki",
+    "impostor_pki",
     "refused_url",
     "block_internet",
     "signature_offset",
@@ -93,18 +100,18 @@ class TsaPki:
         return self.tsa.public_bytes(serialization.Encoding.PEM) + self.root_pem
 
 
-def _name(cn: str) -> x509.Name:
+def _name(cn: str, org: str = "EvidenceKit Test PKI", country: str = "KR") -> x509.Name:
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "KR"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "EvidenceKit Test PKI"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
             x509.NameAttribute(NameOID.COMMON_NAME, cn),
         ]
     )
 
 
 def _leaf(
-    cn: str,
+    name: x509.Name,
     key: rsa.RSAPrivateKey,
     root: x509.Certificate,
     root_key: rsa.RSAPrivateKey,
@@ -114,11 +121,11 @@ def _leaf(
 ) -> x509.Certificate:
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(cn))
+        .subject_name(name)
         .issuer_name(root.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(days=3000))  # back-dated tokens in tests
         .not_valid_after(now + dt.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
@@ -147,15 +154,40 @@ def _leaf(
 @cache
 def make_pki() -> TsaPki:
     """The test PKI (made once per process: RSA key generation is the slow part)."""
+    return _pki(_name("EvidenceKit Test Root CA"), lambda cn: _name(cn), "EvidenceKit Test TSA")
+
+
+@cache
+def impostor_pki() -> TsaPki:
+    """A self-made "DigiCert": its root has exactly the name of the public DigiCert Trusted
+    Root G4 (but its own key), its TSA certificate the name of DigiCert's responder."""
+    digicert = "DigiCert Inc"
+
+    def named(cn: str) -> x509.Name:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, digicert),
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "www.digicert.com"),
+                x509.NameAttribute(NameOID.COMMON_NAME, cn),
+            ]
+        )
+
+    return _pki(named("DigiCert Trusted Root G4"),
+                lambda cn: _name(cn, "DigiCert, Inc.", "US"),
+                "DigiCert SHA256 RSA4096 Timestamp Responder 2025 1")
+
+
+def _pki(root_name: x509.Name, leaf_name: Callable[[str], x509.Name], tsa_cn: str) -> TsaPki:
     now = dt.datetime.now(dt.UTC)
     root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     root = (
         x509.CertificateBuilder()
-        .subject_name(_name("EvidenceKit Test Root CA"))
-        .issuer_name(_name("EvidenceKit Test Root CA"))
+        .subject_name(root_name)
+        .issuer_name(root_name)
         .public_key(root_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=2))
+        .not_valid_before(now - dt.timedelta(days=3650))
         .not_valid_after(now + dt.timedelta(days=7300))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
@@ -180,10 +212,10 @@ def make_pki() -> TsaPki:
     return TsaPki(
         root=root,
         root_key=root_key,
-        tsa=_leaf("EvidenceKit Test TSA", tsa_key, root, root_key, ts, True, now),
+        tsa=_leaf(leaf_name(tsa_cn), tsa_key, root, root_key, ts, True, now),
         tsa_key=tsa_key,
         wrong_eku=_leaf(
-            "EvidenceKit Test Code Signer",
+            leaf_name("EvidenceKit Test Code Signer"),
             tsa_key,
             root,
             root_key,
@@ -192,7 +224,7 @@ def make_pki() -> TsaPki:
             now,
         ),
         noncritical_eku=_leaf(
-            "EvidenceKit Test Lax TSA", tsa_key, root, root_key, ts, False, now
+            leaf_name("EvidenceKit Test Lax TSA"), tsa_key, root, root_key, ts, False, now
         ),
     )
 
@@ -279,8 +311,9 @@ def refused_url() -> str:
 class LocalTSA:
     """A threaded local TSA; use as a context manager or call start()/stop()."""
 
-    def __init__(self, folder: Path, *, mode: str = "ok", slow_seconds: float = 3.0) -> None:
-        self.pki = make_pki()
+    def __init__(self, folder: Path, *, mode: str = "ok", slow_seconds: float = 3.0,
+                 pki: TsaPki | None = None, fixed_time: dt.datetime | None = None) -> None:
+        self.pki = pki or make_pki()
         self.slow_seconds = slow_seconds
         self.requests: list[tsp.TimeStampReq] = []
         self.content_types: list[str | None] = []
@@ -289,7 +322,7 @@ class LocalTSA:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
-        self._good = _dummy(self.pki, self.pki.tsa)
+        self._good = _dummy(self.pki, self.pki.tsa, fixed_dt=fixed_time)
         self._wrong_eku = _dummy(self.pki, self.pki.wrong_eku)
         self._noncritical = _dummy(self.pki, self.pki.noncritical_eku)
         late = self.pki.tsa.not_valid_after_utc + dt.timedelta(days=1)
