@@ -95,7 +95,8 @@ def test_timestamped_items_and_document_timestamp(vault_dir: Path, tmp_path: Pat
                       "--save")
         assert res.code == 0, res.err
         out = tmp_path / "stamped.pdf"
-        res = run_cli("export", vault_dir, out, "--tsa-ca", tsa.root_pem_path)
+        # the roots saved with "timestamp --save" are used: no --tsa-ca needed
+        res = run_cli("export", vault_dir, out)
         assert res.code == 0, res.err
         assert "document timestamp was added" in res.out
     report = json.loads(run_cli("verify", out, "--json", "--tsa-ca", tsa.root_pem_path).out)

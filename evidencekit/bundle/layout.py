@@ -302,7 +302,7 @@ def _howto(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         steps.append(("bundle.howto.step_side", [f"sha256sum {side}"]))
     steps.append(("bundle.howto.step_timestamps",
                   ["openssl ts -verify -data extracted/FILE -in extracted/FILE.tsr "
-                   "-CAfile extracted/tsa-chain-….pem"]))
+                   "-CAfile TSA-PUBLISHED-ROOT.pem -untrusted extracted/tsa-chain-….pem"]))
     steps.append(("bundle.howto.step_tool", [f"evidencekit verify {quoted}"]))
     story: list[Flowable] = [Paragraph(esc(labels("bundle.howto.title")), st.h1)]
     for text in labels.texts("bundle.howto.intro", manifest=MANIFEST_NAME):

@@ -55,8 +55,10 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_demo)
 
 
-def _timestamper(args: argparse.Namespace, configured: list[str]) -> Any:
-    """A document timestamper for the first configured TSA, or None (offline is fine)."""
+def _timestamper(args: argparse.Namespace, configured: list[str],
+                 saved_roots: str | list[str] | None) -> Any:
+    """A document timestamper for the first configured TSA, or None (offline is fine).
+    Trusted roots: the public ones, the vault's saved ``tsa_roots_pem`` and ``--tsa-ca``."""
     if args.no_timestamp:
         return None
     urls = list(args.tsa) or configured
@@ -64,8 +66,12 @@ def _timestamper(args: argparse.Namespace, configured: list[str]) -> Any:
         return None
     from evidencekit.timestamps.document import document_timestamper
 
-    roots = args.tsa_ca.read_bytes() if args.tsa_ca else None
-    return document_timestamper(urls[0], trust_roots_pem=roots)
+    if isinstance(saved_roots, list):
+        saved_roots = "".join(saved_roots)
+    roots = (saved_roots or "").encode("ascii", "ignore")
+    if args.tsa_ca:
+        roots += b"\n" + args.tsa_ca.read_bytes()
+    return document_timestamper(urls[0], trust_roots_pem=roots.strip() or None)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -87,7 +93,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         result = export_bundle(
             vault, args.out, items=items, title=args.title, prepared_by=args.prepared_by,
             blur=args.blur, originals=not args.no_originals, lang=args.bundle_lang,
-            max_embed_mb=args.max_embed_mb, timestamper=_timestamper(args, configured),
+            max_embed_mb=args.max_embed_mb,
+            timestamper=_timestamper(args, configured, vault.get_setting("tsa_roots_pem")),
             progress=stderr_progress(),
         )
     out = sys.stdout
