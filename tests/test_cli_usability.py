@@ -89,3 +89,25 @@ def test_no_local_paths_exported(vault_dir: Path, tmp_path: Path) -> None:
     shown = run_cli("show", vault_dir, "1", "--json").out
     assert "김지은" not in shown and str(tmp_path) not in shown
     assert os.sep + "photo.txt" not in shown
+
+
+def test_verify_missing_file_is_input_error(tmp_path: Path) -> None:
+    res = run_cli("verify", tmp_path / "nope.pdf")
+    assert res.code == 2 and "no such file" in res.err
+
+
+def test_incident_in_the_future_refused_and_zone_kept(vault_dir: Path) -> None:
+    assert run_cli("incident", vault_dir, "--text", "x", "--when", "2099-01-01").code == 2
+    res = run_cli("incident", vault_dir, "--text", "x", "--when", "2026-01-05T21:00")
+    assert res.code == 0
+    shown = json.loads(run_cli("show", vault_dir, res.out.strip(), "--json").out)
+    assert shown["metadata"]["when"].startswith("2026-01-05T21:00:00") and (
+        shown["metadata"]["when"][19:] != "")
+
+
+def test_duplicate_import_is_told(vault_dir: Path, tmp_path: Path) -> None:
+    a = tmp_path / "a.txt"
+    a.write_text("same")
+    assert run_cli("add", vault_dir, a).code == 0
+    res = run_cli("add", vault_dir, a)
+    assert res.code == 0 and "already item 1" in res.err

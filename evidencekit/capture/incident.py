@@ -6,7 +6,7 @@ in a part ``incident.txt``; the structured fields go into the metadata as well.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from evidencekit.errors import InputError
 from evidencekit.model import ItemKind, NewItem, PartInput
@@ -20,7 +20,10 @@ def parse_when(text: str) -> str:
         dt = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise InputError("error.bad_time", value=text) from exc
-    return dt.isoformat()
+    aware = dt if dt.tzinfo is not None else dt.astimezone()  # no zone: the user's own
+    if aware > datetime.now(UTC) + timedelta(days=1):
+        raise InputError("error.time_in_future", value=text)
+    return aware.isoformat()
 
 
 def incident_item(text: str, *, when: str | None = None, where: str | None = None,

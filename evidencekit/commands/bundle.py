@@ -118,6 +118,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from evidencekit.timestamps.client import load_trust_roots
     from evidencekit.timestamps.trust import roots_pem_text
 
+    if not args.bundle.is_file():  # a wrong path is a typo, not a tampered bundle
+        raise InputError("error.cannot_read_file", path=str(args.bundle),
+                         reason=tr("error.no_such_file"))
     roots = None
     if args.tsa_ca is not None:  # checked before anything else: a typo is not "untrusted"
         roots = roots_pem_text(load_trust_roots(args.tsa_ca)).encode("ascii")

@@ -127,6 +127,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     vault = open_vault(args, writable=True)
     failures = 0
     try:
+        known = {i.sha256: i.number for i in vault.items() if i.sha256}
         for outcome in iter_import(args.files, progress=None):
             if outcome.error is not None:
                 failures += 1
@@ -151,6 +152,11 @@ def cmd_add(args: argparse.Namespace) -> int:
                 continue
             for warning in new.metadata.get("warnings", []):
                 sys.stderr.write(f"evidencekit: {outcome.path}: {tr(str(warning))}\n")
+            if item.sha256 in known:
+                sys.stderr.write(f"evidencekit: {outcome.path}: "
+                                 f"{tr('cli.add.duplicate', number=known[item.sha256])}\n")
+            elif item.sha256:
+                known[item.sha256] = item.number
             sys.stdout.write(f"{item.number}\n")
             sys.stdout.flush()
     finally:
