@@ -220,9 +220,14 @@ class ExportDialog(QDialog):
                 from evidencekit.timestamps.document import document_timestamper, tsa_reachable
 
                 progress(0, 0, "gui.export.finding_tsa")
+                saved = vault.get_setting("tsa_roots_pem")
+                if isinstance(saved, list):
+                    saved = "".join(saved)
+                roots = saved.encode("ascii", "ignore") if isinstance(saved, str) and saved \
+                    else None
                 for url in urls:
-                    if tsa_reachable(url):
-                        timestamper = document_timestamper(url)
+                    if tsa_reachable(url, trust_roots_pem=roots):
+                        timestamper = document_timestamper(url, trust_roots_pem=roots)
                         break
             return export_bundle(vault, out, timestamper=timestamper, progress=progress,
                                  **options)
