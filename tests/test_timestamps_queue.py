@@ -67,7 +67,7 @@ def test_tsa_down_queues_and_completes_later(vault_dir: Path, tmp_path: Path,
         res = run_cli("timestamp", vault_dir, "--tsa", tsa.url, "--tsa-ca", tsa.root_pem_path,
                       "--save")
         assert res.code == 9
-        assert "2 part(s) are still waiting" in res.err and "nothing was lost" in res.err
+        assert "Still waiting: 2 part(s)" in res.err and "nothing was lost" in res.err
         with open_vault(vault_dir) as v:
             assert all(p.timestamp is None for i in v.items() for p in i.parts)
         tsa.mode = "ok"
@@ -105,7 +105,7 @@ def test_untrusted_tsa_refused_parts_stay_queued(vault_dir: Path, tmp_path: Path
             LocalTSA(tmp_path / "fake", pki=impostor_pki()) as fake:
         res = run_cli("timestamp", vault_dir, "--tsa", tsa.url)
         assert res.code == 9
-        assert "untrusted chain" in res.err and "2 part(s) are still waiting" in res.err
+        assert "untrusted chain" in res.err and "Still waiting: 2 part(s)" in res.err
         with open_vault(vault_dir) as v:
             run = timestamp_vault(v, urls=[fake.url])
             assert run.error is not None and run.error.key == "timestamps.all_failed"
