@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from evidencekit.errors import IntegrityError
 from evidencekit.i18n import tr
-from evidencekit.model import Progress
+from evidencekit.model import Event, Progress
 from evidencekit.vault import custody
 from evidencekit.vault.blobs import BlobError
 from evidencekit.vault.index import event_ad, item_ad
@@ -66,18 +66,6 @@ def _event(seq: int) -> tuple[str, dict[str, object]]:
     return "check.target.event", {"seq": seq}
 
 
-def _referenced_raw(vault: Vault) -> set[str]:
-    """Blob names of every item record that can still be read (others are reported)."""
-    names: set[str] = set()
-    for item_id, number, state, sealed in vault._index.item_rows():
-        try:
-            rec = vault._meta.open_json(sealed, item_ad(item_id, number, state))
-            names.update(p.blob for p in item_from_record(item_id, number, state, rec).parts)
-        except (SealError, KeyError, TypeError, ValueError):
-            continue
-    return names
-
-
 def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
     """Check everything; never raises for damage (it is reported), only for I/O faults."""
     report = CheckReport()
@@ -97,7 +85,7 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
 
     # custody log
     records: list[custody.ChainRecord] = []
-    bodies: dict[int, dict[str, object]] = {}
+    events: list[Event] = []
     for seq, sealed in vault._index.event_rows():
         report.events_checked += 1
         try:
@@ -105,14 +93,12 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
             records.append(custody.ChainRecord(seq=seq, prev_hash=rec["prev_hash"],
                                                body_sha256=rec["body_sha256"], hash=rec["hash"],
                                                body=rec["body"]))
-            bodies[seq] = rec["body"]
+            events.append(Event(seq=seq, prev_hash=rec["prev_hash"], hash=rec["hash"],
+                                body=rec["body"]))
         except (SealError, KeyError, TypeError):
             add(_event(seq), "check.event_unreadable")
     for problem in custody.verify_chain(records):
-        seq_text, _sep, detail = problem.partition(":")
-        seq_num = seq_text.removeprefix("event ").strip()
-        add(_event(int(seq_num) if seq_num.isdigit() else 0), "check.chain_broken",
-            detail=detail.strip())
+        add(_event(problem.seq), "check.chain_broken", detail=problem.detail)
     try:
         head = vault.log_head()
         last = records[-1] if records else None
@@ -128,11 +114,10 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
 
     # items
     rows = vault._index.item_rows()
-    total = sum(1 for _ in rows)
-    seen_ids: set[str] = set()
+    total = len(rows)
+    referenced: set[str] = set()
     for n, (item_id, number, state, sealed) in enumerate(rows, 1):
         report.items_checked += 1
-        seen_ids.add(item_id)
         if progress is not None:
             progress(n, total, "progress.checking")
         try:
@@ -142,6 +127,7 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
             add(_item(number), "check.record_unreadable")
             continue
         ok = True
+        referenced.update(p.blob for p in item.parts)
         for part in item.parts:
             report.parts_checked += 1
             try:
@@ -160,7 +146,7 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
     # rows against the log: no replayed, removed or smuggled-in records
     from evidencekit.vault.consistency import consistency_problems
 
-    for mismatch in consistency_problems(vault):
+    for mismatch in consistency_problems(vault, events):
         kind, number = mismatch.target
         if kind == "item":
             add(_item(number), mismatch.key)
@@ -169,8 +155,6 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
 
     # encrypted files no item refers to: left by a crash (named in the journal, removed at
     # the next open) or a sign that rows were rolled back
-    referenced = {p.blob for i in vault.items(include_deleted=True) for p in i.parts} \
-        if not report.findings else _referenced_raw(vault)
     try:
         pending = set(vault.pending_blobs())
     except IntegrityError:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from evidencekit.errors import IntegrityError
+from evidencekit.model import Event
 
 if TYPE_CHECKING:
     from evidencekit.vault.store import Vault
@@ -36,14 +37,16 @@ def _digest(sealed: bytes | None) -> str | None:
     return hashlib.sha256(sealed).hexdigest() if sealed is not None else None
 
 
-def consistency_problems(vault: Vault) -> list[Problem]:
+def consistency_problems(vault: Vault, events: list[Event] | None = None) -> list[Problem]:
     """All mismatches between rows and the log; an empty list when consistent. Unreadable
-    rows or events count as problems too (details come from ``check``)."""
+    rows or events count as problems too (details come from ``check``). ``events`` may be
+    passed by a caller that has already decrypted the log."""
     problems: list[Problem] = []
-    try:
-        events = vault.events()
-    except IntegrityError:
-        return [Problem(("log", 0), "check.event_unreadable")]
+    if events is None:
+        try:
+            events = vault.events()
+        except IntegrityError:
+            return [Problem(("log", 0), "check.event_unreadable")]
     expected: dict[str, str] = {}
     created: dict[str, int] = {}
     settings_expected: str | None = None

@@ -38,6 +38,7 @@ __all__ = [
     "sign_head",
     "verify_head",
     "ChainRecord",
+    "ChainProblem",
     "verify_chain",
 ]
 
@@ -101,24 +102,36 @@ class ChainRecord:
     body: dict[str, Any] | None = None
 
 
-def verify_chain(records: Sequence[ChainRecord] | Iterable[ChainRecord]) -> list[str]:
-    """Check a complete chain from event 1; return a list of problems (empty when intact).
+class ChainProblem(str):
+    """One break in the chain: reads as ``event 7: …`` and carries ``seq`` and ``detail``
+    so a report can point at the event without parsing the text."""
 
-    Each problem names the event (``event 7: ...``) so a report can point at it.
-    """
-    problems: list[str] = []
+    seq: int
+    detail: str
+
+    def __new__(cls, seq: int, detail: str) -> ChainProblem:
+        obj = super().__new__(cls, f"event {seq}: {detail}")
+        obj.seq = seq
+        obj.detail = detail
+        return obj
+
+
+def verify_chain(records: Sequence[ChainRecord] | Iterable[ChainRecord]) -> list[ChainProblem]:
+    """Check a complete chain from event 1; return a list of problems (empty when intact)."""
+    problems: list[ChainProblem] = []
     expected_prev = GENESIS
     expected_seq = 1
     for rec in records:
         if rec.seq != expected_seq:
-            problems.append(f"event {expected_seq}: missing or out of order (found {rec.seq})")
+            problems.append(ChainProblem(expected_seq,
+                                         f"missing or out of order (found {rec.seq})"))
             expected_seq = rec.seq
         if rec.prev_hash != expected_prev:
-            problems.append(f"event {rec.seq}: previous-hash link broken")
+            problems.append(ChainProblem(rec.seq, "previous-hash link broken"))
         if rec.body is not None and body_digest(rec.body) != rec.body_sha256:
-            problems.append(f"event {rec.seq}: body does not match its digest (altered)")
+            problems.append(ChainProblem(rec.seq, "body does not match its digest (altered)"))
         if chain_hash(rec.seq, rec.prev_hash, rec.body_sha256) != rec.hash:
-            problems.append(f"event {rec.seq}: chain hash does not match (altered)")
+            problems.append(ChainProblem(rec.seq, "chain hash does not match (altered)"))
         expected_prev = rec.hash
         expected_seq = rec.seq + 1
     return problems
