@@ -9,10 +9,47 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from bench.bench_screen import _SCENE, HEIGHT, WIDTH
 from bench.common import Row, main_rows
 
 ROOT = Path(__file__).resolve().parent.parent
+WIDTH, HEIGHT = 3840, 2160
+
+_SCENE = textwrap.dedent(
+    """
+    import random, sys
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    w, h, scene = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    app = QApplication(sys.argv[:1])
+    rnd = random.Random(1)
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    image.fill(QColor(246, 246, 248))
+    p = QPainter(image)
+    p.fillRect(0, 0, 520, h, QColor(40, 44, 52))
+    p.fillRect(0, 0, w, 90, QColor(30, 110, 200))
+    p.setFont(QFont("NanumGothic", 14))
+    p.setPen(QColor(30, 30, 30))
+    for i in range(70):
+        line = "[오후 9:%02d] 익명 %d: 이 사진 봤어? https://t.me/c/1234/%d" % (i % 60, i, i)
+        p.drawText(560, 140 + i * 28, line)
+    if scene == "photo":
+        # 2x2 blocks of random colours: photo-like entropy (the hard case for PNG).
+        small = rnd.randbytes(800 * 600 * 3)
+        noise = QImage(small, 800, 600, 800 * 3, QImage.Format.Format_RGB888).scaled(1600, 1200)
+        p.drawImage(2000, 300, noise)
+    p.end()
+    label = QLabel()
+    label.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+    label.setPixmap(QPixmap.fromImage(image))
+    label.setGeometry(0, 0, w, h)
+    label.show()
+    QTimer.singleShot(1500, lambda: print("READY", flush=True))
+    app.exec()
+    """
+)
+
 
 _MEASURE = textwrap.dedent(
     """
