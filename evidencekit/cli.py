@@ -19,7 +19,7 @@ from evidencekit.commands import capture as capture_cmds
 from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
 from evidencekit.errors import EvidenceKitError
-from evidencekit.i18n import tr
+from evidencekit.i18n import set_language, tr
 
 __all__ = ["main", "build_parser"]
 
@@ -62,16 +62,17 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # The help texts are made when the parser is built: choose the language first.
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", choices=["ko", "en"])
+    early, _rest = pre.parse_known_args(args_list)
+    set_language(early.lang)
     parser = build_parser()
     args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if args.lang:
-        from evidencekit.i18n import set_language
-
-        set_language(args.lang)
     func = getattr(args, "func", None)
     if func is None:
         return _run_gui(args)

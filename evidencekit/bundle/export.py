@@ -182,7 +182,7 @@ def _check_custody(source: BundleSource, cert: Any, items: Iterable[Item]) -> tu
     events = source.events()
     head = source.log_head()
     records = chain_records(events, [i.id for i in items])
-    problems = verify_chain(records)
+    problems: list[str] = list(verify_chain(records))
     if records and (head.get("seq") != records[-1].seq or head.get("hash") != records[-1].hash):
         problems.append("head does not match the last event")
     try:
