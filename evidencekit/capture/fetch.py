@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import _ssl
 import contextlib
+import hashlib
 import logging
 import socket
 import ssl
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +116,11 @@ class Hop:
     raw_response: bytes = field(repr=False)
     body: bytes = field(repr=False)  # content-decoded (gzip etc. removed)
 
+    @cached_property
+    def body_sha256(self) -> str:
+        """Hex SHA-256 of :attr:`body` (computed once: bodies can be large)."""
+        return hashlib.sha256(self.body).hexdigest()
+
     def header(self, name: str) -> str | None:
         lname = name.lower()
         for k, v in self.response_headers:
@@ -177,6 +184,14 @@ def _der_list(items: Iterable[Any] | None) -> list[bytes]:
     return out
 
 
+def _chain_method(ssl_obj: Any, name: str) -> Any:
+    """``ssl_obj.<name>``, or the C-level object's (before Python 3.13), or None."""
+    method = getattr(ssl_obj, name, None)
+    if method is None and getattr(ssl_obj, "_sslobj", None) is not None:
+        method = getattr(ssl_obj._sslobj, name, None)
+    return method if callable(method) else None
+
+
 def _tls_snapshot(ssl_obj: Any, verified: bool) -> TlsInfo | None:
     """TLS facts of a live connection (``ssl_obj``: SSLSocket, SSLObject or ``_ssl`` object)."""
     if ssl_obj is None:
@@ -185,15 +200,11 @@ def _tls_snapshot(ssl_obj: Any, verified: bool) -> TlsInfo | None:
     vchain: list[bytes] | None = None
     source = "presented-chain"
     try:
-        get_unv = getattr(ssl_obj, "get_unverified_chain", None)
-        if get_unv is None and getattr(ssl_obj, "_sslobj", None) is not None:
-            get_unv = getattr(ssl_obj._sslobj, "get_unverified_chain", None)
-        if callable(get_unv):
+        get_unv = _chain_method(ssl_obj, "get_unverified_chain")
+        if get_unv is not None:
             chain = _der_list(get_unv())
-        get_ver = getattr(ssl_obj, "get_verified_chain", None)
-        if get_ver is None and getattr(ssl_obj, "_sslobj", None) is not None:
-            get_ver = getattr(ssl_obj._sslobj, "get_verified_chain", None)
-        if verified and callable(get_ver):
+        get_ver = _chain_method(ssl_obj, "get_verified_chain")
+        if verified and get_ver is not None:
             vchain = _der_list(get_ver())
     except (ssl.SSLError, ValueError, AttributeError) as exc:
         log.warning("could not read the peer certificate chain: %s", exc)
@@ -505,9 +516,7 @@ def fetch_url(
             try:
                 hop, next_request = _one_hop(client, request, max_body, deadline, timeout,
                                              progress)
-            except httpx.HTTPError as exc:
-                raise network_error(exc, str(request.url), timeout) from exc
-            except OSError as exc:  # raised outside httpcore's own mapping, rare
+            except (httpx.HTTPError, OSError) as exc:  # OSError: outside httpcore's mapping
                 raise network_error(exc, str(request.url), timeout) from exc
             hops.append(hop)
             log.debug("hop %d: HTTP %s", len(hops), hop.status)  # no URLs in logs

@@ -35,7 +35,7 @@ from evidencekit.errors import (
     NotFoundError,
     StorageError,
 )
-from evidencekit.model import ItemKind, NewItem, PartInput, Progress
+from evidencekit.model import ItemKind, NewItem, PartInput, Progress, iso
 
 __all__ = [
     "ImportOutcome",
@@ -140,10 +140,6 @@ def _error_for(exc: OSError, shown: str) -> EvidenceKitError:
     return StorageError("capture.file.read_failed", path=shown, reason=exc.strerror or "")
 
 
-def _utc_iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat()
-
-
 def import_file(
     path: str | os.PathLike[str], *, title: str | None = None, note: str | None = None
 ) -> NewItem:
@@ -205,7 +201,7 @@ def import_file(
     metadata: dict[str, Any] = {
         "original_name": exact_name,
         "size": st.st_size,
-        "mtime": _utc_iso(st.st_mtime),
+        "mtime": iso(datetime.fromtimestamp(st.st_mtime, UTC)),
         "media_type": sniffed.media_type,
     }
     if name_hex is not None:

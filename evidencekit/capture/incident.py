@@ -6,10 +6,10 @@ in a part ``incident.txt``; the structured fields go into the metadata as well.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from evidencekit.errors import InputError
-from evidencekit.model import ItemKind, NewItem, PartInput
+from evidencekit.model import ItemKind, NewItem, PartInput, now_utc
 
 __all__ = ["incident_item", "parse_when"]
 
@@ -21,7 +21,7 @@ def parse_when(text: str) -> str:
     except ValueError as exc:
         raise InputError("error.bad_time", value=text) from exc
     aware = dt if dt.tzinfo is not None else dt.astimezone()  # no zone: the user's own
-    if aware > datetime.now(UTC) + timedelta(days=1):
+    if aware > now_utc() + timedelta(days=1):
         raise InputError("error.time_in_future", value=text)
     return aware.isoformat()
 

@@ -33,6 +33,7 @@ from evidencekit.capture.fetch import (
     ACCEPT_LANGUAGE,
     DEFAULT_MAX_BODY,
     DEFAULT_TIMEOUT,
+    MAX_REDIRECTS,
     USER_AGENT,
     FetchResult,
     Hop,
@@ -226,7 +227,7 @@ def hop_json(hop: Hop) -> dict[str, Any]:
         "location": hop.location,
         "body_size": len(hop.body),
         "wire_response_size": len(hop.raw_response),
-        "body_sha256": hashlib.sha256(hop.body).hexdigest(),
+        "body_sha256": hop.body_sha256,
         "tls": tls_json(hop.tls) if hop.tls else None,
     }
 
@@ -241,6 +242,7 @@ def build_summary(
 ) -> dict[str, Any]:
     """The JSON summary stored as ``summary.json`` (readable by people and programs)."""
     final = result.final
+    hops = [hop_json(h) for h in result.hops]
     return {
         "format": SUMMARY_FORMAT,
         "requested_url": checked.url,
@@ -256,11 +258,11 @@ def build_summary(
         "media_type": final.media_type,
         "charset": charset,
         "body_size": len(final.body),
-        "body_sha256": hashlib.sha256(final.body).hexdigest(),
+        "body_sha256": final.body_sha256,
         "page_title": page_title,
-        "tls": tls_json(final.tls) if final.tls else None,
+        "tls": hops[-1]["tls"],  # the final hop's, described once
         "telegram": checked.telegram.to_metadata() if checked.telegram else None,
-        "hops": [hop_json(h) for h in result.hops],
+        "hops": hops,
         "rendering": rendering,
         "fetcher": {
             "user_agent": USER_AGENT,
@@ -279,17 +281,17 @@ def build_summary(
 
 def _certificates_pem(result: FetchResult) -> bytes | None:
     """The presented chains of all HTTPS hops (one block per distinct chain), or None."""
-    blocks: list[tuple[tuple[bytes, ...], list[int], str]] = []
+    blocks: list[tuple[TlsInfo, list[int], str]] = []
     for n, hop in enumerate(result.hops, start=1):
         if hop.tls is None or not hop.tls.chain:
             continue
-        for chain, hops, _ in blocks:
-            if chain == hop.tls.chain:
+        for tls, hops, _ in blocks:
+            if tls.chain == hop.tls.chain:
                 hops.append(n)
                 break
         else:
             where = f"{hop.server_ip}:{hop.server_port}" if hop.server_ip else "?"
-            blocks.append((hop.tls.chain, [n], f"{httpx.URL(hop.url).host} ({where})"))
+            blocks.append((hop.tls, [n], f"{httpx.URL(hop.url).host} ({where})"))
     if not blocks:
         return None
     out: list[str] = [
@@ -297,12 +299,10 @@ def _certificates_pem(result: FetchResult) -> bytes | None:
         f"# Fetched at {iso(result.fetched_at)}; leaf certificate first in each chain.",
         "",
     ]
-    for chain, hops, where in blocks:
-        src = next(h.tls for h in result.hops if h.tls and h.tls.chain == chain)
-        out.append(f"# Server {where}, hop(s) {', '.join(map(str, hops))}, "
-                   f"{src.version if src else ''}, "
-                   f"{'leaf only' if src and src.chain_source == 'leaf-only' else 'full chain'}")
-        for i, der in enumerate(chain):
+    for tls, hops, where in blocks:
+        out.append(f"# Server {where}, hop(s) {', '.join(map(str, hops))}, {tls.version}, "
+                   f"{'leaf only' if tls.chain_source == 'leaf-only' else 'full chain'}")
+        for i, der in enumerate(tls.chain):
             info = describe_certificate(der)
             out.append(f"# [{i}] subject: {info.get('subject', '?')}")
             out.append(f"#     issuer:  {info.get('issuer', '?')}")
@@ -398,9 +398,9 @@ def capture_link(
     thread on the command line; see :func:`evidencekit.capture.render.render_page` for the
     GUI's threading rules.
     """
-    checked = normalise_url(url)
     if not fetch:
         return pending_link(url, title, note)
+    checked = normalise_url(url)
 
     def step(n: int, key: str) -> None:
         if progress:
@@ -440,6 +440,7 @@ def capture_link(
         parts.append(PartInput("rendering.png", "image/png", data=rendering.png))
         parts.append(PartInput("rendering.pdf", "application/pdf", data=rendering.pdf))
     tls = final.tls
+    tls_summary = summary["tls"]
     metadata: dict[str, Any] = {
         "url": checked.url,
         "url_display": checked.display,
@@ -452,7 +453,7 @@ def capture_link(
         "fetched_at": iso(result.fetched_at),
         "media_type": final.media_type,
         "body_size": len(final.body),
-        "body_sha256": hashlib.sha256(final.body).hexdigest(),
+        "body_sha256": final.body_sha256,
         "page_title": page_title,
         "tls": {
             "version": tls.version,
@@ -460,9 +461,9 @@ def capture_link(
             "verified": tls.verified,
             "chain_source": tls.chain_source,
             "certificates": [
-                {k: v for k, v in describe_certificate(c).items()
+                {k: v for k, v in cert.items()
                  if k in ("sha256", "subject", "issuer", "not_before", "not_after")}
-                for c in tls.chain
+                for cert in tls_summary["chain"]
             ],
         } if tls else None,
         "cert_fingerprints": [hashlib.sha256(c).hexdigest() for c in tls.chain] if tls else [],
@@ -521,7 +522,7 @@ def recheck_url(
     }
     try:
         with httpx.Client(verify=ctx, timeout=httpx.Timeout(timeout), follow_redirects=True,
-                          max_redirects=10, trust_env=False,
+                          max_redirects=MAX_REDIRECTS, trust_env=False,
                           headers={"User-Agent": USER_AGENT,
                                    "Accept-Language": ACCEPT_LANGUAGE}) as client:
             resp = client.head(checked.url)
@@ -532,7 +533,7 @@ def recheck_url(
                     status, final = got.status_code, str(got.url)
     except httpx.TooManyRedirects:
         out.update(error="links.too_many_redirects",
-                   error_message=tr("links.too_many_redirects", "en", limit=10),
+                   error_message=tr("links.too_many_redirects", "en", limit=MAX_REDIRECTS),
                    detail="redirect loop")
         return out
     except httpx.HTTPError as exc:

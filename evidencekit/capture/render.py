@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from evidencekit.errors import CaptureError
 from evidencekit.i18n import both
+from evidencekit.model import now_utc
 
 __all__ = [
     "HEIGHT_JS",
@@ -255,7 +256,7 @@ def render_page(
     if width < 200 or width > 4096:
         raise ValueError("width must be between 200 and 4096")
     if banner is None:
-        banner = banner_lines(url, captured_at or datetime.now(UTC))
+        banner = banner_lines(url, captured_at or now_utc())
     body = html
     mime = mime_type or "text/html"
     if charset and "charset" not in mime:
@@ -283,5 +284,5 @@ def render_page(
         raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
     result = render_qt.render(request)
     if notes:
-        result = Rendering(**{**result.__dict__, "notes": tuple(notes) + result.notes})
+        result = replace(result, notes=tuple(notes) + result.notes)
     return result

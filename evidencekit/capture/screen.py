@@ -4,7 +4,8 @@ The interface is Qt-free: :func:`grab` drives a *backend* (by default the Qt ada
 :mod:`evidencekit.capture.screen_qt`, imported only when a grab is made) that lists the
 screens and returns each screen's pixels; this module composes them, crops regions and
 windows, refuses all-black grabs (Wayland) after trying the XDG desktop portal, encodes
-a lossless PNG quickly (:func:`encode_png`) and records the capture metadata.
+a lossless PNG quickly (:func:`evidencekit.capture.png.encode_png`, importable from here
+too) and records the capture metadata.
 :func:`screenshot_item` turns the result into a :class:`~evidencekit.model.NewItem`.
 
 Coordinates: a region is given in device pixels of the composed image of all screens,
@@ -14,6 +15,7 @@ in the order Qt lists them.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import platform
@@ -21,9 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
-import zlib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -32,6 +32,7 @@ from PIL import Image
 
 from evidencekit import __version__
 from evidencekit.capture.files import display_name
+from evidencekit.capture.png import PNG_LEVEL, encode_png
 from evidencekit.errors import CaptureError, InputError
 from evidencekit.i18n import tr
 from evidencekit.model import ItemKind, NewItem, PartInput, iso, local_zone_name, now_utc
@@ -61,8 +62,6 @@ Hide = Callable[[], Callable[[], None] | None]
 #: Time given to the window system to take hidden windows off the screen.
 HIDE_SETTLE_S = 0.3
 MAX_DELAY_S = 600.0
-PNG_LEVEL = 1
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -300,8 +299,6 @@ def _portal_instead(target: ScreenTarget, b: Backend) -> tuple[Image.Image, byte
         if exc.key != "capture.portal.unavailable":
             raise  # cancelled, timed out or failed: say exactly that
         raise CaptureError("capture.screen.black_no_portal", reason=exc.message()) from None
-    import io
-
     try:
         with Image.open(io.BytesIO(png)) as im:
             im.load()
@@ -389,71 +386,6 @@ def is_black(image: Image.Image) -> bool:
     """True if every pixel's colour is black (alpha ignored); stops at the first other."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     return rgb.getbbox() is None
-
-
-def encode_png(image: Image.Image, *, level: int = PNG_LEVEL) -> bytes:
-    """Lossless PNG of an RGB or RGBA image, fast: filter type 0 (none) and zlib at
-    ``level``, the rows split into one deflate segment per CPU and compressed in
-    parallel (zlib releases the GIL), joined with sync flushes as pigz does. Any PNG
-    reader decodes it; Pillow's and Qt's own encoders take 2-3 times longer on a 4K
-    screen because of their adaptive filtering.
-    """
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-    width, height = image.size
-    if width <= 0 or height <= 0:
-        raise CaptureError("capture.screen.grab_failed")
-    channels = 4 if image.mode == "RGBA" else 3
-    stride = width * channels
-    raw = image.tobytes()
-    # Scanlines with their filter byte (0 = none) in one buffer.
-    lines = bytearray((stride + 1) * height)
-    view = memoryview(raw)
-    for row in range(height):
-        start = row * (stride + 1) + 1
-        lines[start : start + stride] = view[row * stride : (row + 1) * stride]
-    data = memoryview(lines)
-
-    workers = max(1, min(8, os.cpu_count() or 1))
-    rows_per = max(64, -(-height // workers))
-    bounds = [
-        (r * (stride + 1), min(height, r + rows_per) * (stride + 1))
-        for r in range(0, height, rows_per)
-    ]
-
-    def deflate(i: int) -> bytes:
-        a, z = bounds[i]
-        comp = zlib.compressobj(level, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY)
-        out = comp.compress(data[a:z])
-        last = i == len(bounds) - 1
-        return out + comp.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-
-    with ThreadPoolExecutor(max_workers=min(workers, len(bounds)) + 1) as pool:
-        adler_future = pool.submit(zlib.adler32, data)
-        segments = list(pool.map(deflate, range(len(bounds))))
-        adler = adler_future.result()
-
-    cmf = 0x78
-    flevel = 0 if level <= 1 else (1 if level <= 5 else (2 if level == 6 else 3))
-    flg = flevel << 6
-    flg += 31 - ((cmf << 8) + flg) % 31
-    header = bytes([cmf, flg])
-    trailer = adler.to_bytes(4, "big")
-    ihdr = (
-        width.to_bytes(4, "big")
-        + height.to_bytes(4, "big")
-        + bytes([8, 6 if channels == 4 else 2, 0, 0, 0])
-    )
-    chunks = [_chunk(b"IHDR", ihdr)]
-    idat = [header, *segments, trailer]
-    chunks.extend(_chunk(b"IDAT", part) for part in idat if part)
-    chunks.append(_chunk(b"IEND", b""))
-    return _PNG_SIGNATURE + b"".join(chunks)
-
-
-def _chunk(kind: bytes, payload: bytes) -> bytes:
-    crc = zlib.crc32(payload, zlib.crc32(kind)) & 0xFFFFFFFF
-    return len(payload).to_bytes(4, "big") + kind + payload + crc.to_bytes(4, "big")
 
 
 # --- windows by title (X11) -------------------------------------------------------------

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlparse
 from PIL import Image
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, QTimer, Signal
 from PySide6.QtDBus import QDBusAbstractInterface, QDBusConnection, QDBusInterface, QDBusMessage
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QGuiApplication, QImage, QScreen
 
 from evidencekit.capture.screen import RawScreen, ScreenInfo
 from evidencekit.errors import CaptureError
@@ -43,7 +43,6 @@ PORTAL_TIMEOUT_S = 60.0
 MAX_PORTAL_FILE = 512 * 1024 * 1024
 
 _RAW_MODE = "BGRX" if sys.byteorder == "little" else "XRGB"
-_RAW_MODE_ALPHA = "BGRA" if sys.byteorder == "little" else "ARGB"
 
 
 class _PortalRequest(QDBusAbstractInterface):
@@ -109,23 +108,7 @@ class QtBackend:
     # -- screens -----------------------------------------------------------------------
 
     def screens(self) -> list[ScreenInfo]:
-        out = []
-        for i, s in enumerate(self._application().screens()):
-            g = s.geometry()
-            out.append(
-                ScreenInfo(
-                    index=i,
-                    name=s.name(),
-                    x=g.x(),
-                    y=g.y(),
-                    width=g.width(),
-                    height=g.height(),
-                    device_pixel_ratio=float(s.devicePixelRatio()),
-                    manufacturer=s.manufacturer(),
-                    model=s.model(),
-                )
-            )
-        return out
+        return [_screen_info(i, s) for i, s in enumerate(self._application().screens())]
 
     def grab_screen(self, index: int) -> RawScreen:
         screens = self._application().screens()
@@ -135,10 +118,8 @@ class QtBackend:
             raise CaptureError("capture.screen.grab_failed")
         image = pixmap.toImage()
         del pixmap
-        fmt = image.format()
-        if fmt not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32):
+        if image.format() not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32):
             image = image.convertToFormat(QImage.Format.Format_RGB32)
-            fmt = QImage.Format.Format_RGB32
         width, height = image.width(), image.height()
         # Pillow's raw decoder copies (and reorders) the pixels out of the QImage.
         pil = Image.frombuffer(
@@ -150,19 +131,7 @@ class QtBackend:
             image.bytesPerLine(),
             1,
         )
-        g = screen.geometry()
-        info = ScreenInfo(
-            index=index,
-            name=screen.name(),
-            x=g.x(),
-            y=g.y(),
-            width=g.width(),
-            height=g.height(),
-            device_pixel_ratio=float(screen.devicePixelRatio()),
-            manufacturer=screen.manufacturer(),
-            model=screen.model(),
-        )
-        return RawScreen(info, pil)
+        return RawScreen(_screen_info(index, screen), pil)
 
     # -- the desktop portal --------------------------------------------------------------
 
@@ -234,6 +203,21 @@ class QtBackend:
         except OSError:
             log.warning("could not remove the portal's screenshot file")
         return data
+
+
+def _screen_info(index: int, screen: QScreen) -> ScreenInfo:
+    g = screen.geometry()
+    return ScreenInfo(
+        index=index,
+        name=screen.name(),
+        x=g.x(),
+        y=g.y(),
+        width=g.width(),
+        height=g.height(),
+        device_pixel_ratio=float(screen.devicePixelRatio()),
+        manufacturer=screen.manufacturer(),
+        model=screen.model(),
+    )
 
 
 BACKEND = QtBackend()

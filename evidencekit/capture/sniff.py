@@ -50,7 +50,7 @@ _TEXT_EXTENSIONS = {
 }
 
 # Control characters that may appear in ordinary text files.
-_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1b")
 
 
 @dataclass(frozen=True)
@@ -116,40 +116,36 @@ def sniff_bytes(head: bytes, *, complete: bool = False) -> Sniffed:
 def _decode_text(head: bytes, *, complete: bool) -> tuple[str, str] | None:
     """``(charset, text)`` if ``head`` looks like text, else ``None``."""
     if head.startswith(codecs.BOM_UTF8):
-        return _decode_utf8(head[len(codecs.BOM_UTF8) :], complete=complete, charset="utf-8")
+        return _decode_utf8(head[len(codecs.BOM_UTF8) :], complete=complete)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         data = head[: len(head) - (len(head) % 2)]
         try:
             decoded = data.decode("utf-16")
         except UnicodeDecodeError:
             return None
-        if _mostly_printable(decoded):
-            return "utf-16", decoded
-        return None
+        return ("utf-16", decoded) if _no_stray_controls(decoded) else None
     if b"\x00" in head:
         return None
-    return _decode_utf8(head, complete=complete, charset="utf-8")
+    return _decode_utf8(head, complete=complete)
 
 
-def _decode_utf8(data: bytes, *, complete: bool, charset: str) -> tuple[str, str] | None:
+def _decode_utf8(data: bytes, *, complete: bool) -> tuple[str, str] | None:
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     try:
         # final=False tolerates a multi-byte character cut at the end of the head.
         decoded = decoder.decode(data, final=complete)
     except UnicodeDecodeError:
         return None
-    if any(b < 0x20 and b not in _TEXT_CONTROLS for b in data):
+    # A byte below 0x20 is never part of a multi-byte UTF-8 character, so checking the
+    # decoded text is checking the bytes.
+    if not _no_stray_controls(decoded):
         return None
-    if charset == "utf-8" and data.isascii():
-        charset = "ascii"
-    return charset, decoded
+    return ("ascii" if data.isascii() else "utf-8"), decoded
 
 
-def _mostly_printable(text: str) -> bool:
-    if not text:
-        return True
-    bad = sum(1 for ch in text if ord(ch) < 0x20 and ch not in "\t\n\r\f\v\x1b")
-    return bad == 0
+def _no_stray_controls(text: str) -> bool:
+    """True when ``text`` has no control characters besides :data:`_TEXT_CONTROLS`."""
+    return not any(ch < "\x20" and ch not in _TEXT_CONTROLS for ch in text)
 
 
 _HTML_START = re.compile(

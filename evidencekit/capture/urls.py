@@ -22,7 +22,7 @@ import ipaddress
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
@@ -259,12 +259,21 @@ def normalise_url(text: str) -> CheckedUrl:
     )
     tg = parse_telegram(checked)
     if tg is not None:
-        checked = CheckedUrl(**{**checked.__dict__, "telegram": tg})
+        checked = replace(checked, telegram=tg)
     return checked
 
 
 def _int_or_none(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 19 else None
+
+
+def _thread_and_message(segs: list[str]) -> tuple[int | None, int | None]:
+    """``(thread, message)`` from the path segments after the channel (``[msg]`` or
+    ``[thread, msg]``)."""
+    nums = [_int_or_none(s) for s in segs]
+    if len(nums) == 2:
+        return nums[0], nums[1]
+    return None, (nums[0] if nums else None)
 
 
 def parse_telegram(url: CheckedUrl | str) -> TelegramRef | None:
@@ -296,22 +305,12 @@ def parse_telegram(url: CheckedUrl | str) -> TelegramRef | None:
         chan_id = _int_or_none(segs[1])
         if chan_id is None:
             return TelegramRef(kind="other")
-        nums = [_int_or_none(s) for s in segs[2:4]]
-        message = thread = None
-        if len(nums) == 1:
-            message = nums[0]
-        elif len(nums) == 2:
-            thread, message = nums
+        thread, message = _thread_and_message(segs[2:4])
         return TelegramRef(kind="private", channel=str(chan_id), channel_id=chan_id,
                            message=message, thread=thread or thread_q, comment=comment,
                            preview=preview)
     if first.lower() in _TG_RESERVED or not _TG_NAME_RE.match(first):
         return TelegramRef(kind="other")
-    nums = [_int_or_none(s) for s in segs[1:3]]
-    message = thread = None
-    if len(nums) == 1:
-        message = nums[0]
-    elif len(nums) == 2:
-        thread, message = nums
+    thread, message = _thread_and_message(segs[1:3])
     return TelegramRef(kind="public", channel=first, message=message,
                        thread=thread or thread_q, comment=comment, preview=preview)

@@ -26,6 +26,7 @@ import httpx
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from evidencekit import __version__
 from evidencekit.capture.fetch import USER_AGENT, FetchResult, Hop
 from evidencekit.model import iso
 
@@ -54,7 +55,7 @@ def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz") -> by
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     info = {
         "software": (
-            f"EvidenceKit/{_version('evidencekit')} (warcio/{_version('warcio')}; "
+            f"EvidenceKit/{__version__} (warcio/{_version('warcio')}; "
             f"httpx/{httpx.__version__})"
         ),
         "format": "WARC File Format 1.1",

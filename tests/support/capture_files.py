@@ -11,12 +11,9 @@ from pathlib import Path
 
 from PIL import Image
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from evidencekit.capture.png import PNG_SIGNATURE, png_chunk
 
-
-def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+__all__ = ["PNG_SIGNATURE", "png_chunk"]  # re-exported for the tests
 
 
 def bomb_png(width: int = 30000, height: int = 30000, rows: int = 16) -> bytes:

@@ -15,7 +15,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 
-from tests.support.capture_xvfb import PYTHON
+from tests.support.capture_xvfb import PYTHON, stop_process
 
 
 def have_dbus() -> bool:
@@ -38,12 +38,7 @@ def session_bus() -> Iterator[str]:
             raise RuntimeError("dbus-daemon did not start")
         yield address
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 _PORTAL = textwrap.dedent(
@@ -105,9 +100,4 @@ def fake_portal(address: str, uri: str, code: int = 0) -> Iterator[None]:
             raise RuntimeError(f"fake portal did not start: {line!r}")
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)

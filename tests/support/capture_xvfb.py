@@ -14,12 +14,23 @@ import textwrap
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
 BLACK = (0, 0, 0)
+
+
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """Terminate ``proc`` and wait for it (killed if it does not stop within 5 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def have_xvfb() -> bool:
@@ -53,12 +64,7 @@ def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
             try:
                 yield f":{n}"
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_process(proc)
             return
         proc.kill()
         proc.wait()
@@ -131,12 +137,7 @@ def colour_window(
             raise RuntimeError(f"test window did not start: {line!r} {err[-2000:]}")
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 _CAPTURE = textwrap.dedent(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import ssl
 import threading
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -95,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _redirect(self, status: int, location: str) -> None:
         self._send(status, b"moved", "text/plain", {"Location": location})
 
-    def _chunked(self, parts: list[bytes], ctype: str) -> None:
+    def _chunked(self, parts: Iterable[bytes], ctype: str) -> None:
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Transfer-Encoding", "chunked")
@@ -149,16 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 self._stream_zeros(srv.big_size)
             elif path == "/big-chunked":
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                chunk = b"<p>" + b"x" * 65530 + b"</p>"
-                sent = 0
-                while sent < srv.big_size and not srv.stopping.is_set():
-                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-                    sent += len(chunk)
-                self.wfile.write(b"0\r\n\r\n")
+                self._chunked(self._big_chunks(), "text/html")
             elif path == "/file.bin":
                 self._send(200, BINARY, "application/octet-stream", head_only=head)
             elif path == "/gzip":
@@ -172,6 +164,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, b"not here", "text/plain", head_only=head)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
+
+    def _big_chunks(self) -> Iterator[bytes]:
+        chunk = b"<p>" + b"x" * 65530 + b"</p>"
+        sent = 0
+        while sent < self.server.big_size and not self.server.stopping.is_set():
+            yield chunk
+            sent += len(chunk)
 
     def _stream_zeros(self, size: int) -> None:
         block = b"\0" * 65536
