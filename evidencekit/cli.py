@@ -45,9 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    if (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
-            and not os.environ.get("WAYLAND_DISPLAY")
-            and os.environ.get("QT_QPA_PLATFORM", "") in ("", "xcb", "wayland")):
+    from evidencekit.display import display_missing
+
+    if display_missing():
         # Qt would abort the whole process with a misleading hint.
         sys.stderr.write(f"evidencekit: {tr('error.no_display')}\n")
         return 1

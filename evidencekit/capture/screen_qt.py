@@ -14,7 +14,6 @@ Only this module (and ``evidencekit.gui``) imports PySide6.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 import sys
@@ -28,6 +27,7 @@ from PySide6.QtDBus import QDBusAbstractInterface, QDBusConnection, QDBusInterfa
 from PySide6.QtGui import QGuiApplication, QImage, QScreen
 
 from evidencekit.capture.screen import RawScreen, ScreenInfo
+from evidencekit.display import display_missing
 from evidencekit.errors import CaptureError
 
 __all__ = ["BACKEND", "QtBackend"]
@@ -65,16 +65,7 @@ class QtBackend:
     def ensure_ready(self) -> None:
         app = QCoreApplication.instance()
         if app is None:
-            platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
-            if (
-                sys.platform.startswith("linux")
-                and (
-                    (platform in ("", "xcb") and not os.environ.get("DISPLAY")
-                     and not (platform == "" and os.environ.get("WAYLAND_DISPLAY")))
-                    or (platform.startswith("wayland")
-                        and not os.environ.get("WAYLAND_DISPLAY"))
-                )
-            ):
+            if display_missing():
                 # Creating the application would abort the process without a display.
                 raise CaptureError("capture.screen.no_display")
             app = QGuiApplication([sys.argv[0] if sys.argv and sys.argv[0] else "evidencekit"])
