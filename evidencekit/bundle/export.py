@@ -58,6 +58,7 @@ from evidencekit.bundle.source import BundleSource
 from evidencekit.bundle.styles import LANG_CHOICES
 from evidencekit.errors import InputError, IntegrityError, StorageError
 from evidencekit.model import Item, Progress, local_zone_name, now_utc
+from evidencekit.vault.atomic import fsync_dir
 from evidencekit.vault.custody import verify_chain, verify_head
 
 __all__ = ["ExportResult", "export_bundle", "parse_item_ranges"]
@@ -146,19 +147,6 @@ def _remove_stale_temp(out: Path, suffix: str) -> None:
             log.info("removed a temp file left by an interrupted export")
         except OSError:
             log.warning("could not remove a temp file left by an interrupted export")
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every platform (e.g. Windows)
-    try:
-        os.fsync(fd)
-    except OSError:
-        log.debug("fsync of a folder is not supported here")
-    finally:
-        os.close(fd)
 
 
 def _select(source: BundleSource, numbers: Sequence[int] | None) -> list[Item]:
@@ -274,7 +262,7 @@ class _Export:
         os.replace(tmp, final)
         self.temp_files.remove(tmp)
         self.side_files.append(final)
-        _fsync_dir(self.side_dir)
+        fsync_dir(self.side_dir)
         return final
 
     def _token(self, item: Item, index: int, file_name: str) -> str | None:
@@ -502,7 +490,7 @@ def export_bundle(
                 size += len(chunk)
         os.replace(tmp, out)
         run.temp_files.remove(tmp)
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
     except OSError as exc:
         run.cleanup()
         log.error("bundle could not be written (%s)", exc.strerror or type(exc).__name__)

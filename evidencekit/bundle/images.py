@@ -27,7 +27,6 @@ __all__ = [
     "IMAGE_TYPES",
     "preview_image",
     "preview_pdf",
-    "pdf_renderer_available",
 ]
 
 log = logging.getLogger(__name__)
@@ -254,11 +253,6 @@ def _apply_orientation(im: Image.Image, orientation: int) -> Image.Image:
     for op in ops.get(orientation, []):
         im = im.transpose(op)
     return im
-
-
-def pdf_renderer_available() -> bool:
-    """True when poppler's ``pdftoppm`` can render PDF first pages."""
-    return shutil.which("pdftoppm") is not None
 
 
 def _limit_child() -> None:  # pragma: no cover - runs in the child process

@@ -44,6 +44,7 @@ from evidencekit.bundle.styles import (
     Styles,
     esc,
     fmt_time,
+    grid_style,
     hard_wrap,
     make_styles,
     mono_para,
@@ -81,7 +82,6 @@ class LayoutInput:
     side_dir: str | None = None
     blur: bool = False
     originals: bool = True
-    timestamped: bool = False
 
 
 def _kv(rows: list[tuple[str, Flowable]], st: Styles, label_w: float = 52 * mm) -> Table:
@@ -178,16 +178,7 @@ def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
             ]
         )
     t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-            ]
-        )
-    )
+    t.setStyle(grid_style())
     return [Paragraph(esc(labels("bundle.summary.title")), st.h1), t]
 
 
@@ -257,17 +248,7 @@ def _custody(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         row = len(data) - 1
         shading.append(("SPAN", (0, row), (-1, row)))
     t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-                *shading,
-            ]
-        )
-    )
+    t.setStyle(grid_style(*shading))
     story.append(t)
     story.append(Spacer(1, 4 * mm))
     head_rows: list[tuple[str, Flowable]] = [

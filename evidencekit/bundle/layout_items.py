@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from reportlab.lib import colors
@@ -34,6 +34,7 @@ from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
 from evidencekit.bundle.metadata_view import Line, Row, metadata_groups
 from evidencekit.bundle.styles import (
     CELL_PADDING,
+    KST,
     RULE,
     SHADE,
     Labels,
@@ -42,6 +43,7 @@ from evidencekit.bundle.styles import (
     esc,
     fmt_size,
     fmt_time,
+    grid_style,
     hard_wrap,
     mono_para,
 )
@@ -51,7 +53,6 @@ __all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label
 
 #: The box (width is the frame's) one image slice may fill on an item page.
 PREVIEW_BOX = (0.0, 160 * mm)
-KST = timezone(timedelta(hours=9), "KST")
 LABEL_WIDTH = 44 * mm
 LABEL_WIDTH_BOTH = 52 * mm
 KEEP_GROUP_ROWS = 8
@@ -358,16 +359,7 @@ def _parts_table(view: ItemView, labels: Labels, st: Styles, width: float) -> Ta
             ]
         )
     t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-            ]
-        )
-    )
+    t.setStyle(grid_style())
     return t
 
 

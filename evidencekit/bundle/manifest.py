@@ -21,7 +21,6 @@ Shape (format ``evidencekit-bundle``, version 1)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -38,6 +37,7 @@ from evidencekit import FORMAT_PROGRAM, __version__
 from evidencekit.errors import IntegrityError
 from evidencekit.model import Event, Item, iso
 from evidencekit.vault.custody import ChainRecord, body_digest
+from evidencekit.vault.identity import fingerprint, format_fingerprint
 
 __all__ = [
     "FORMAT",
@@ -148,15 +148,13 @@ class NameAllocator:
         return self.take(f"{number:03d}-{safe_file_name(part_name, f'part{index + 1}')}")
 
 
-def certificate_sha256(cert: x509.Certificate) -> str:
-    """SHA-256 of the DER certificate, lower-case hex (as ``vault.identity.fingerprint``)."""
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+#: SHA-256 of the DER certificate, lower-case hex (the vault identity's fingerprint).
+certificate_sha256 = fingerprint
 
 
 def display_fingerprint(hex_digest: str) -> str:
     """``AB:CD:…``: colon-separated upper-case hex, as ``openssl x509 -fingerprint`` prints."""
-    up = hex_digest.replace(":", "").upper()
-    return ":".join(up[i : i + 2] for i in range(0, len(up), 2))
+    return format_fingerprint(hex_digest.replace(":", ""))
 
 
 def certificate_fingerprint(cert: x509.Certificate) -> str:

@@ -13,17 +13,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from evidencekit.bundle.styles import MAX_VALUE_CHARS, Labels, fmt_size, fmt_time
+from evidencekit.bundle.styles import KST, MAX_VALUE_CHARS, Labels, fmt_size, fmt_time
 from evidencekit.model import Item
 
 __all__ = ["Line", "Row", "Group", "metadata_groups"]
 
 log = logging.getLogger(__name__)
 
-KST = timezone(timedelta(hours=9), "KST")
 _SUBRESOURCES_EN = "loaded from the network at rendering time, not archived"
 _WINDOW_SYSTEMS = {"xcb": "X11 (xcb)", "wayland": "Wayland", "windows": "Windows", "cocoa": "macOS"}
 

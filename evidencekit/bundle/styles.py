@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
@@ -20,18 +20,20 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Paragraph, TableStyle
 
 from evidencekit.bundle.fonts import BOLD, MONO, REGULAR, register_fonts
 from evidencekit.i18n import catalogue, tr
 
 __all__ = [
+    "KST",
     "LANG_CHOICES",
     "PAGE_MARGIN",
     "Labels",
     "Localized",
     "Styles",
     "esc",
+    "grid_style",
     "fmt_size",
     "fmt_time",
     "fmt_value",
@@ -50,6 +52,22 @@ INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#9a9a9a")
 SHADE = colors.HexColor("#eeeeee")
+#: Korea Standard Time, printed next to UTC times.
+KST = timezone(timedelta(hours=9), "KST")
+
+
+def grid_style(*extra: tuple[Any, ...]) -> TableStyle:
+    """The ruled style of the layout's grid tables (shaded heading row, boxed), plus
+    ``extra`` commands (e.g. ``SPAN`` rows)."""
+    return TableStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+            ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+            *extra,
+        ]
+    )
 
 
 def esc(text: object) -> str:

@@ -41,7 +41,7 @@ from pyhanko_certvalidator import ValidationContext
 from evidencekit.bundle import verify_custody, verify_files
 from evidencekit.bundle.attachments import embedded_files
 from evidencekit.bundle.manifest import (
-    certificate_fingerprint,
+    MANIFEST_NAME,
     certificate_sha256,
     display_fingerprint,
     parse_manifest,
@@ -138,8 +138,8 @@ def _check_signature(reader: PdfFileReader, report: VerifyReport,
         report.add("signature.count", False, "bundle.verify.extra_signatures", count=len(regular))
     sig = regular[0]
     cert = _crypto_cert(sig)
-    fingerprint = certificate_fingerprint(cert)
     report.fingerprint = certificate_sha256(cert)
+    fingerprint = display_fingerprint(report.fingerprint)
     report.signer = cert.subject.rfc4514_string()
     self_signed = _self_signed(cert)
     vc = ValidationContext(trust_roots=[sig.signer_cert] if self_signed else None,
@@ -304,7 +304,7 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
                        error=type(exc).__name__)
             return
         step(3)
-        manifest_file = files.get("manifest.json")
+        manifest_file = files.get(MANIFEST_NAME)
         if manifest_file is None or manifest_file.data is None:
             report.add("manifest.present", False, "bundle.verify.manifest_missing")
         else:

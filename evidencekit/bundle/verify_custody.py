@@ -31,7 +31,7 @@ from cryptography import x509
 
 from evidencekit.bundle.attachments import EmbeddedFile
 from evidencekit.bundle.manifest import record_from_json
-from evidencekit.bundle.verify_report import Check, VerifyReport
+from evidencekit.bundle.verify_report import Check, VerifyReport, short_list
 from evidencekit.timestamps.verify import UNTRUSTED_CHAIN, TokenCheck, verify_token
 from evidencekit.vault.custody import ChainRecord, verify_chain, verify_head
 
@@ -39,7 +39,6 @@ __all__ = ["check_custody", "check_items_custody", "check_log_timestamps", "chec
 
 log = logging.getLogger(__name__)
 
-_MAX_LISTED = 5
 _CREATION_EVENTS = ("item_captured", "item_imported")
 #: A token may be older than the capture time by this much (the capture time comes from
 #: the holder's clock); more than that means the token was not made for this capture.
@@ -52,11 +51,6 @@ NO_CUSTODY_EVENT = "no custody event"
 TIME_DIFFERS = "time differs from the token"
 TSA_DIFFERS = "authority differs from the token"
 BEFORE_CAPTURE = "token more than a day before capture"
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:_MAX_LISTED])
-    return shown + (f" (+{len(names) - _MAX_LISTED})" if len(names) > _MAX_LISTED else "")
 
 
 def _b64(value: Any) -> bytes | None:
@@ -185,7 +179,7 @@ def check_items_custody(manifest: dict[str, Any], records: Sequence[ChainRecord]
             _fail_item(report, number, Check("custody", False, "bundle.verify.item_custody_bad",
                                              {"problems": ", ".join(problems)}))
     if bad:
-        report.add("custody.items", False, "bundle.verify.items_custody_bad", items=_names(bad))
+        report.add("custody.items", False, "bundle.verify.items_custody_bad", items=short_list(bad))
     elif count:
         report.add("custody.items", True, "bundle.verify.items_custody_ok", count=count)
 
@@ -235,7 +229,7 @@ def check_log_timestamps(records: Sequence[ChainRecord], report: VerifyReport,
         elif check is not None:
             last = (rec, check)
     if bad:
-        report.add("custody.timestamps", False, "bundle.verify.log_ts_bad", events=_names(bad))
+        report.add("custody.timestamps", False, "bundle.verify.log_ts_bad", events=short_list(bad))
     elif last is not None:
         rec, check = last
         report.add("custody.timestamps", True, "bundle.verify.log_ts_ok", count=len(stamps),
@@ -326,9 +320,9 @@ def check_tokens(manifest: dict[str, Any], files: dict[str, EmbeddedFile],
         if untrusted and UNTRUSTED_CHAIN not in problems:
             problems.append(UNTRUSTED_CHAIN)
         report.add("timestamps.tokens", False, "bundle.verify.tokens_bad",
-                   files=_names(bad + untrusted), problems=", ".join(problems))
+                   files=short_list(bad + untrusted), problems=", ".join(problems))
     elif untrusted:
         report.add("timestamps.tokens", False, "bundle.verify.tokens_untrusted",
-                   files=_names(untrusted))
+                   files=short_list(untrusted))
     else:
         report.add("timestamps.tokens", True, "bundle.verify.tokens_ok", count=claimed)

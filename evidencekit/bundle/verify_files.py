@@ -25,6 +25,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from evidencekit.bundle.attachments import EmbeddedFile
 from evidencekit.bundle.manifest import (
+    CERT_NAME,
     LOCATION_EMBEDDED,
     LOCATION_OMITTED,
     LOCATION_SIDE,
@@ -34,14 +35,13 @@ from evidencekit.bundle.manifest import (
     display_fingerprint,
     safe_file_name,
 )
-from evidencekit.bundle.verify_report import Check, ItemResult, VerifyReport
+from evidencekit.bundle.verify_report import Check, ItemResult, VerifyReport, short_list
 
 __all__ = ["PARSE_ERRORS", "check_files", "check_certificate", "check_pages", "check_cover",
            "extract_files"]
 
 log = logging.getLogger(__name__)
 
-_MAX_LISTED = 5
 
 #: What parsing a hostile PDF can raise (pyHanko, asn1crypto and the standard library).
 PARSE_ERRORS: tuple[type[BaseException], ...] = (
@@ -64,11 +64,6 @@ _HEX = frozenset("0123456789abcdef")
 
 def _c(name: str, ok: bool | None, key: str, **params: Any) -> Check:
     return Check(name, ok, key, params)
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:_MAX_LISTED])
-    return shown + (f" (+{len(names) - _MAX_LISTED})" if len(names) > _MAX_LISTED else "")
 
 
 def _is_sha256(value: Any) -> bool:
@@ -157,23 +152,24 @@ def check_files(bundle: Path, manifest: dict[str, Any], files: dict[str, Embedde
         elif check.ok is True:
             embedded_ok += 1
     if failed:
-        report.add("attachments.hashes", False, "bundle.verify.hashes_bad", files=_names(failed))
+        report.add("attachments.hashes", False, "bundle.verify.hashes_bad",
+                   files=short_list(failed))
     else:
         report.add("attachments.hashes", True, "bundle.verify.hashes_ok", count=embedded_ok)
     if missing:
         report.add("attachments.complete", False, "bundle.verify.files_missing",
-                   files=_names(missing))
+                   files=short_list(missing))
     else:
         report.add("attachments.complete", True, "bundle.verify.files_complete")
     unlisted = sorted(n for n in files if n not in listed and n != MANIFEST_NAME)
     if unlisted:
         report.add("attachments.unlisted", False, "bundle.verify.files_unlisted",
-                   files=_names(unlisted))
+                   files=short_list(unlisted))
     if side:
         bad = [c.params["file"] for c in side if c.ok is False]
         absent = [c.params["file"] for c in side if c.ok is None]
         if bad:
-            report.add("side.files", False, "bundle.verify.side_bad", files=_names(bad))
+            report.add("side.files", False, "bundle.verify.side_bad", files=short_list(bad))
         elif absent:
             report.add("side.files", None, "bundle.verify.side_missing", count=len(absent))
         else:
@@ -183,6 +179,8 @@ def check_files(bundle: Path, manifest: dict[str, Any], files: dict[str, Embedde
 
 def _item_results(manifest: dict[str, Any], results: dict[tuple[Any, Any], Check],
                   report: VerifyReport) -> None:
+    listed_sha = {(e.get("item"), e.get("part")): e.get("sha256") for e in manifest["files"]
+                  if isinstance(e, dict) and e.get("role") == "part"}
     for item in manifest["items"]:
         if not isinstance(item, dict):
             continue
@@ -196,12 +194,7 @@ def _item_results(manifest: dict[str, Any], results: dict[tuple[Any, Any], Check
                 checks.append(_c("part", False, "bundle.verify.part_unlisted",
                                     file=str(part.get("name"))))
                 continue
-            entry_sha = None
-            for e in manifest["files"]:
-                if (isinstance(e, dict) and e.get("role") == "part" and e.get("item") == number
-                        and e.get("part") == part.get("index")):
-                    entry_sha = e.get("sha256")
-            if entry_sha != part.get("sha256"):
+            if listed_sha.get((number, part.get("index"))) != part.get("sha256"):
                 checks.append(_c("part", False, "bundle.verify.part_inconsistent",
                                     file=str(part.get("file"))))
             else:
@@ -220,8 +213,6 @@ def _item_results(manifest: dict[str, Any], results: dict[tuple[Any, Any], Check
         )
 
 
-
-
 def check_certificate(manifest: dict[str, Any], files: dict[str, EmbeddedFile],
                       signer: x509.Certificate | None, report: VerifyReport
                       ) -> x509.Certificate | None:
@@ -238,14 +229,14 @@ def check_certificate(manifest: dict[str, Any], files: dict[str, EmbeddedFile],
         problems.append("signature")
     if manifest["signer"].get("sha256_fingerprint") != certificate_fingerprint(cert):
         problems.append("fingerprint")
-    attached = files.get("signer-certificate.pem")
+    attached = files.get(CERT_NAME)
     if attached is not None and attached.data is not None:
         try:
             att = x509.load_pem_x509_certificate(attached.data)
             if att.public_bytes(serialization.Encoding.DER) != der:
-                problems.append("signer-certificate.pem")
+                problems.append(CERT_NAME)
         except ValueError:
-            problems.append("signer-certificate.pem")
+            problems.append(CERT_NAME)
     if problems:
         report.add("certificate.match", False, "bundle.verify.cert_mismatch",
                    where=", ".join(problems))

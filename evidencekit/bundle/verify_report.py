@@ -13,10 +13,18 @@ from typing import Any
 
 from evidencekit.i18n import catalogue, tr
 
-__all__ = ["Check", "ItemResult", "VerifyReport", "format_report", "EXIT_OK", "EXIT_FAILED"]
+__all__ = ["Check", "ItemResult", "VerifyReport", "format_report", "short_list", "EXIT_OK",
+           "EXIT_FAILED"]
 
 EXIT_OK = 0
 EXIT_FAILED = 3
+_MAX_LISTED = 5
+
+
+def short_list(names: list[str]) -> str:
+    """The first few names, comma-separated, with ``(+N)`` for the rest (for messages)."""
+    shown = ", ".join(names[:_MAX_LISTED])
+    return shown + (f" (+{len(names) - _MAX_LISTED})" if len(names) > _MAX_LISTED else "")
 
 
 @dataclass
