@@ -15,12 +15,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
-from evidencekit.gui.main_window import MainWindow
 from evidencekit.gui.safety import SafetyWatcher
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.settings_dialog import PassphraseDialog, SettingsDialog
@@ -33,9 +33,19 @@ from evidencekit.i18n import set_language, tr
 from evidencekit.settings import Settings, default_vault_path
 from evidencekit.vault import Vault
 
+if TYPE_CHECKING:
+    from evidencekit.gui.main_window import MainWindow
+
 __all__ = ["run_app", "Controller", "is_vault"]
 
 log = logging.getLogger(__name__)
+
+
+def _is_main_window(widget: object) -> TypeGuard[MainWindow]:
+    """Whether ``widget`` is a main window; the main window's module (and everything it
+    pulls in) is imported only when a vault is opened, which keeps cold start quick."""
+    module = sys.modules.get("evidencekit.gui.main_window")
+    return module is not None and isinstance(widget, module.MainWindow)
 
 
 def is_vault(folder: Path) -> bool:
@@ -96,7 +106,7 @@ class Controller(QObject):
         self._switching = True
         try:
             widget.removeEventFilter(self)
-            if isinstance(widget, MainWindow):
+            if _is_main_window(widget):
                 widget.close_quietly()
             else:
                 widget.close()
@@ -164,6 +174,8 @@ class Controller(QObject):
         return main
 
     def _build_main(self) -> MainWindow:
+        from evidencekit.gui.main_window import MainWindow
+
         assert self.session is not None
         main = MainWindow(self.session, self.settings)
         main.lock_requested.connect(self.lock)
@@ -240,11 +252,11 @@ class Controller(QObject):
         self._switching = True
         try:
             for w in QApplication.topLevelWidgets():
-                if w is keep or (not w.isVisible() and not isinstance(w, MainWindow) and
+                if w is keep or (not w.isVisible() and not _is_main_window(w) and
                                  w not in self._windows()):
                     continue
                 w.removeEventFilter(self)
-                if isinstance(w, MainWindow):
+                if _is_main_window(w):
                     w.close_quietly()
                 else:
                     w.close()

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 
 from evidencekit.capture.screen import Screenshot, ScreenTarget, grab, screenshot_item
 from evidencekit.errors import CaptureError, EvidenceKitError
+from evidencekit.gui.item_flows import save_new_item
 from evidencekit.gui.messages import show_error, show_info
 from evidencekit.gui.region_overlay import RegionOverlay
 from evidencekit.gui.safety import watch_window
-from evidencekit.gui.vault_jobs import add_new_item
 from evidencekit.i18n import tr
 from evidencekit.model import ItemKind, NewItem, PartInput
 
@@ -61,17 +61,7 @@ def hide_windows() -> Callable[[], None]:
 
 def store_screenshot(window: MainWindow, shot: Screenshot) -> None:
     """Save a capture as an item (worker thread) and select it."""
-    new = screenshot_item(shot)
-    vault = window.session.vault
-
-    def done(item: object) -> None:
-        window.session.refresh()
-        number = getattr(item, "number", None)
-        if isinstance(number, int):
-            window.select_item(number)
-            window.notify(tr("gui.capture.saved", number=number))
-
-    window.run_job(tr("gui.job.saving"), lambda p, c: add_new_item(vault, new, p, c), done)
+    save_new_item(window, screenshot_item(shot), "gui.capture.saved")
 
 
 def _grab(window: MainWindow, target: ScreenTarget) -> None:
@@ -184,13 +174,4 @@ def paste_image(window: MainWindow, parent: QWidget | None = None) -> None:
                   parts=[PartInput("clipboard.png", "image/png", data=bytes(data.data()))],
                   metadata={"target": {"kind": "clipboard"},
                             "image": {"width": image.width(), "height": image.height()}})
-    vault = window.session.vault
-
-    def done(item: object) -> None:
-        window.session.refresh()
-        number = getattr(item, "number", None)
-        if isinstance(number, int):
-            window.select_item(number)
-            window.notify(tr("gui.capture.saved", number=number))
-
-    window.run_job(tr("gui.job.saving"), lambda p, c: add_new_item(vault, new, p, c), done)
+    save_new_item(window, new, "gui.capture.saved")

@@ -34,14 +34,15 @@ from evidencekit.gui.item_list import kind_label
 from evidencekit.gui.theme import mono_family
 from evidencekit.gui.widgets import (
     button,
+    button_row,
     card,
-    fingerprint_text,
     heading,
     muted,
     para,
     primary,
 )
 from evidencekit.i18n import catalogue, tr
+from evidencekit.vault.identity import format_fingerprint
 
 if TYPE_CHECKING:
     from evidencekit.bundle.export import ExportResult
@@ -72,14 +73,13 @@ class ExportDialog(QDialog):
         self.export_result: ExportResult | None = None
         self.setWindowTitle(tr("gui.action.export"))
         self.setMinimumSize(760, 720)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 18)
-        layout.setSpacing(12)
-        layout.addWidget(heading(tr("gui.export.title")))
-        layout.addWidget(muted(tr("gui.export.text")))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(28, 22, 28, 18)
+        outer.setSpacing(12)
+        outer.addWidget(heading(tr("gui.export.title")))
+        outer.addWidget(muted(tr("gui.export.text")))
         self.pages = QStackedWidget()
         options = QWidget()
-        outer = layout
         layout = QVBoxLayout(options)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
@@ -156,20 +156,12 @@ class ExportDialog(QDialog):
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         inner.addWidget(self.done_text)
         inner.addWidget(self.fingerprint)
-        open_row = QHBoxLayout()
-        open_row.addStretch(1)
         self.open_button = button(tr("gui.export.open_folder"), self._open_folder, "import")
-        open_row.addWidget(self.open_button)
-        inner.addLayout(open_row)
-        layout = outer
+        inner.addLayout(button_row(self.open_button))
 
-        row = QHBoxLayout()
-        row.addStretch(1)
         self.cancel_button = button(tr("gui.common.cancel"), self._cancel)
         self.export_button = primary(tr("gui.export.start"), self.start)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.export_button)
-        layout.addLayout(row)
+        outer.addLayout(button_row(self.cancel_button, self.export_button))
 
     # -- choices ---------------------------------------------------------------------
 
@@ -264,7 +256,7 @@ class ExportDialog(QDialog):
         assert r is not None
         self.done_text.setText(tr("gui.export.done", path=str(r.path), pages=r.pages,
                                   count=len(r.items)))
-        fp = fingerprint_text(r.fingerprint)
+        fp = format_fingerprint(r.fingerprint)
         half = len(fp) // 2 + 1
         self.fingerprint.setText(
             f"{tr('gui.export.fingerprint')}\n{fp[:half]}\n{fp[half:]}\n\n"

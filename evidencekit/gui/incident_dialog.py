@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from evidencekit.capture.incident import incident_item
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui.messages import show_error
-from evidencekit.gui.widgets import button, heading, muted, primary
+from evidencekit.gui.widgets import button, button_row, dialog_layout, heading, muted, primary
 from evidencekit.i18n import tr
 from evidencekit.model import NewItem
 
@@ -40,9 +39,7 @@ class IncidentDialog(QDialog):
         self.setWindowTitle(tr("gui.action.incident"))
         self.setMinimumSize(660, 560)
         self.item: NewItem | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
-        layout.setSpacing(12)
+        layout = dialog_layout(self, spacing=12)
         layout.addWidget(heading(tr("gui.incident.title")))
         layout.addWidget(muted(tr("gui.incident.text")))
         self.text = QPlainTextEdit()
@@ -71,12 +68,9 @@ class IncidentDialog(QDialog):
         form.addRow(tr("gui.incident.who"), self.who)
         form.addRow(tr("gui.incident.item_title"), self.title_edit)
         layout.addLayout(form)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(button(tr("gui.common.cancel"), self.reject))
         self.save_button = primary(tr("gui.incident.save"), self._save)
-        row.addWidget(self.save_button)
-        layout.addLayout(row)
+        layout.addLayout(button_row(button(tr("gui.common.cancel"), self.reject),
+                                    self.save_button))
 
     def _save(self) -> None:
         when = None

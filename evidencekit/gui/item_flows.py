@@ -30,12 +30,13 @@ from evidencekit.gui.vault_jobs import (
     import_paths as import_paths_job,
 )
 from evidencekit.i18n import tr
+from evidencekit.model import Item, NewItem
 
 if TYPE_CHECKING:
     from evidencekit.gui.main_window import MainWindow
 
 __all__ = ["import_files", "import_paths", "add_link", "write_incident", "export",
-           "check_vault", "get_timestamps", "fetch_pending", "tsa_urls"]
+           "check_vault", "get_timestamps", "fetch_pending", "tsa_urls", "save_new_item"]
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,7 @@ FETCH_OPTIONS: dict[str, Any] = {}
 
 def tsa_urls(window: MainWindow) -> list[str]:
     """The vault's own TSA list if it has one, else the user's setting (or defaults)."""
-    try:
-        stored = window.session.vault.get_setting("tsa_urls")
-    except Exception:  # noqa: BLE001 - a damaged setting must not stop timestamping
-        stored = None
-    return list(stored) if stored else window.settings.tsa_urls
+    return window.session.stored_tsa_urls() or window.settings.tsa_urls
 
 
 def import_files(window: MainWindow) -> None:
@@ -96,21 +93,24 @@ def add_link(window: MainWindow, url: str = "") -> LinkDialog:
     return dialog
 
 
+def save_new_item(window: MainWindow, new: NewItem, saved_key: str) -> None:
+    """Store ``new`` on a worker thread, then select it and say so (``saved_key``)."""
+    vault = window.session.vault
+
+    def done(item: Item) -> None:
+        window.session.refresh()
+        window.select_item(item.number)
+        window.notify(tr(saved_key, number=item.number))
+
+    window.run_job(tr("gui.job.saving"), lambda p, c: add_new_item(vault, new, p, c), done)
+
+
 def write_incident(window: MainWindow) -> IncidentDialog:
     dialog = IncidentDialog(window)
 
     def accepted() -> None:
-        new = dialog.item
-        if new is None:
-            return
-        vault = window.session.vault
-
-        def done(item: Any) -> None:
-            window.session.refresh()
-            window.select_item(item.number)
-            window.notify(tr("gui.incident.saved", number=item.number))
-
-        window.run_job(tr("gui.job.saving"), lambda p, c: add_new_item(vault, new, p, c), done)
+        if dialog.item is not None:
+            save_new_item(window, dialog.item, "gui.incident.saved")
 
     dialog.accepted.connect(accepted)
     dialog.open()

@@ -85,10 +85,10 @@ class ItemModel(QAbstractListModel):
         self.endResetModel()
 
     def _picture_changed(self, number: int) -> None:
-        for row, item in enumerate(self._items):
-            if item.number == number:
-                idx = self.index(row)
-                self.dataChanged.emit(idx, idx)
+        row = self.row_of(number)
+        if row >= 0:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._items)

@@ -14,17 +14,23 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QRadioButton,
-    QVBoxLayout,
 )
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui.vault_jobs import LinkOutcome, capture_link_item
-from evidencekit.gui.widgets import button, heading, muted, para, primary
+from evidencekit.gui.widgets import (
+    button,
+    button_row,
+    dialog_layout,
+    heading,
+    muted,
+    para,
+    primary,
+)
 from evidencekit.i18n import catalogue, tr
 
 if TYPE_CHECKING:
@@ -49,9 +55,7 @@ class LinkDialog(QDialog):
         self.outcome: LinkOutcome | None = None
         self.setWindowTitle(tr("gui.action.add_link"))
         self.setMinimumWidth(640)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
-        layout.setSpacing(14)
+        layout = dialog_layout(self)
         layout.addWidget(heading(tr("gui.link.title")))
         layout.addWidget(para(tr("gui.link.text")))
         form = QFormLayout()
@@ -88,13 +92,9 @@ class LinkDialog(QDialog):
         self.result_label.hide()
         layout.addWidget(self.result_label)
         layout.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
         self.cancel_button = button(tr("gui.common.cancel"), self._cancel)
         self.save_button = primary(tr("gui.link.save"), self.start)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.save_button)
-        layout.addLayout(row)
+        layout.addLayout(button_row(self.cancel_button, self.save_button))
         self.url.returnPressed.connect(self.start)
 
     def start(self) -> None:

@@ -34,10 +34,11 @@ from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession, waiting_for_timestamp
 from evidencekit.gui.theme import icon
-from evidencekit.gui.widgets import JobPanel, fingerprint_text
+from evidencekit.gui.widgets import JobPanel
 from evidencekit.gui.workers import Job, JobFunction
 from evidencekit.i18n import catalogue, tr
 from evidencekit.settings import Settings
+from evidencekit.vault.identity import format_fingerprint
 
 __all__ = ["MainWindow", "ACTIONS"]
 
@@ -177,7 +178,7 @@ class MainWindow(QMainWindow):
         self.ts_label = QLabel()
         self.ts_button = QPushButton(tr("gui.status.get_timestamps"))
         self.ts_button.clicked.connect(lambda: item_flows.get_timestamps(self))
-        fingerprint = fingerprint_text(self.session.fingerprint)
+        fingerprint = format_fingerprint(self.session.fingerprint)
         holder = QLabel(tr("gui.status.holder", holder=self.session.holder,
                            fingerprint=fingerprint[:17] + "…"))
         holder.setProperty("muted", True)

@@ -60,6 +60,7 @@ class VaultSession(QObject):
         self.revealed: set[int] = set()
         self._generation = 0
         self._evidence_clip: set[str] = set()
+        self._events: tuple[str, list[Event]] | None = None  # (log head hash, all events)
         self.fingerprint = vault.fingerprint
         self.holder = vault.holder
         self.refresh()
@@ -104,8 +105,26 @@ class VaultSession(QObject):
                 self._items[i] = item
         self.items_changed.emit()
 
+    def stored_tsa_urls(self) -> list[str]:
+        """The vault's own time-stamp authority list ([] if none, locked or unreadable)."""
+        if self._vault is None:
+            return []
+        try:
+            stored = self._vault.get_setting("tsa_urls")
+        except Exception:  # noqa: BLE001 - a damaged setting must not stop timestamping
+            return []
+        return list(stored) if stored else []
+
     def events_for(self, item: Item) -> list[Event]:
-        return [e for e in self.vault.events() if e.item_id == item.id]
+        """The custody events of one item (the log is decrypted again only when it grew)."""
+        vault = self.vault
+        try:
+            head = str(vault.log_head()["hash"])
+        except EvidenceKitError:
+            return [e for e in vault.events() if e.item_id == item.id]
+        if self._events is None or self._events[0] != head:
+            self._events = (head, vault.events())
+        return [e for e in self._events[1] if e.item_id == item.id]
 
     # -- pictures --------------------------------------------------------------------
 
@@ -210,6 +229,7 @@ class VaultSession(QObject):
     def wipe(self) -> None:
         """Forget every decrypted picture and revealed state (the vault stays open)."""
         self._generation += 1
+        self._events = None
         self._pictures.clear()
         self._loading.clear()
         self.revealed.clear()

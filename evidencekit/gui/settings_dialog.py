@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -27,7 +26,15 @@ from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.gui.messages import show_error, show_info
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.strength import strength
-from evidencekit.gui.widgets import PassphraseField, button, heading, muted, primary
+from evidencekit.gui.widgets import (
+    PassphraseField,
+    button,
+    button_row,
+    dialog_layout,
+    heading,
+    muted,
+    primary,
+)
 from evidencekit.i18n import tr
 from evidencekit.settings import MAX_AUTO_LOCK_MINUTES, Settings
 
@@ -48,9 +55,7 @@ class SettingsDialog(QDialog):
         self.session = session
         self.setWindowTitle(tr("gui.action.settings"))
         self.setMinimumWidth(640)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
-        layout.setSpacing(14)
+        layout = dialog_layout(self)
         layout.addWidget(heading(tr("gui.settings.title")))
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -93,21 +98,12 @@ class SettingsDialog(QDialog):
                                     self._change_passphrase, "lock"), 0,
                              Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(button(tr("gui.common.cancel"), self.reject))
-        row.addWidget(primary(tr("gui.settings.save"), self.save))
-        layout.addLayout(row)
+        layout.addLayout(button_row(button(tr("gui.common.cancel"), self.reject),
+                                    primary(tr("gui.settings.save"), self.save)))
 
     def _current_tsas(self) -> list[str]:
-        if self.session is not None and self.session.is_open:
-            try:
-                stored = self.session.vault.get_setting("tsa_urls")
-            except EvidenceKitError:
-                stored = None
-            if stored:
-                return list(stored)
-        return self.settings.tsa_urls
+        stored = self.session.stored_tsa_urls() if self.session is not None else []
+        return stored or self.settings.tsa_urls
 
     def save(self) -> None:
         urls = [u.strip() for u in self.tsa.toPlainText().splitlines() if u.strip()]
@@ -145,9 +141,7 @@ class PassphraseDialog(QDialog):
         self.session = session
         self.setWindowTitle(tr("gui.settings.change_passphrase"))
         self.setMinimumWidth(560)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
-        layout.setSpacing(12)
+        layout = dialog_layout(self, spacing=12)
         layout.addWidget(heading(tr("gui.passphrase.title")))
         if after_recovery:
             layout.addWidget(muted(tr("gui.passphrase.after_recovery")))
@@ -157,12 +151,9 @@ class PassphraseDialog(QDialog):
         form.addRow(tr("gui.passphrase.new"), self.pass1)
         form.addRow(tr("gui.passphrase.again"), self.pass2)
         layout.addLayout(form)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(button(tr("gui.common.cancel"), self.reject))
         self.ok_button = primary(tr("gui.passphrase.save"), self._save)
-        row.addWidget(self.ok_button)
-        layout.addLayout(row)
+        layout.addLayout(button_row(button(tr("gui.common.cancel"), self.reject),
+                                    self.ok_button))
 
     def _save(self) -> None:
         p1, p2 = self.pass1.text(), self.pass2.text()

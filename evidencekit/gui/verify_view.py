@@ -29,7 +29,6 @@ from evidencekit.gui.messages import show_error
 from evidencekit.gui.theme import COLORS, mono_family
 from evidencekit.gui.widgets import (
     card,
-    fingerprint_text,
     heading,
     muted,
     para,
@@ -38,6 +37,7 @@ from evidencekit.gui.widgets import (
 )
 from evidencekit.gui.workers import JobHost
 from evidencekit.i18n import tr
+from evidencekit.vault.identity import format_fingerprint
 
 __all__ = ["VerifyWindow"]
 
@@ -162,7 +162,7 @@ class VerifyWindow(QWidget):
         inner.addWidget(para(tr("gui.verify.ok_text" if ok else "gui.verify.bad_text")))
         if report.fingerprint:
             inner.addWidget(muted(tr("gui.verify.fingerprint")))
-            fp = QLabel(fingerprint_text(report.fingerprint))
+            fp = QLabel(format_fingerprint(report.fingerprint))
             fp.setFont(QFont(mono_family(), 10))
             fp.setWordWrap(True)
             fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

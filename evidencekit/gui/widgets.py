@@ -36,15 +36,10 @@ __all__ = [
     "card",
     "PassphraseField",
     "JobPanel",
-    "fingerprint_text",
+    "dialog_layout",
+    "button_row",
     "signer_name",
 ]
-
-
-def fingerprint_text(fingerprint: str) -> str:
-    """A SHA-256 fingerprint as the bundle prints it: upper-case hex pairs joined by ':'."""
-    hexdigits = "".join(ch for ch in fingerprint if ch in "0123456789abcdefABCDEF").upper()
-    return ":".join(hexdigits[i:i + 2] for i in range(0, len(hexdigits), 2))
 
 
 def signer_name(subject: str) -> str:
@@ -106,6 +101,23 @@ def link(text: str, slot: Callable[[], object] | None = None) -> QPushButton:
     if slot is not None:
         b.clicked.connect(slot)
     return b
+
+
+def dialog_layout(dialog: QWidget, spacing: int = 14) -> QVBoxLayout:
+    """The outer layout every dialog uses (same margins everywhere)."""
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(28, 24, 28, 20)
+    layout.setSpacing(spacing)
+    return layout
+
+
+def button_row(*buttons: QPushButton) -> QHBoxLayout:
+    """A dialog's bottom row: the buttons pushed to the right, in the order given."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for b in buttons:
+        row.addWidget(b)
+    return row
 
 
 def card(name: str = "Card") -> tuple[QFrame, QVBoxLayout]:
