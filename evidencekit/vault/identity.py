@@ -12,7 +12,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-__all__ = ["new_identity", "fingerprint", "format_fingerprint", "key_to_pem", "key_from_pem"]
+__all__ = [
+    "new_identity",
+    "fingerprint",
+    "format_fingerprint",
+    "short_fingerprint",
+    "normalize_fingerprint",
+    "fingerprint_matches",
+    "key_to_pem",
+    "key_from_pem",
+]
 
 
 def new_identity(
@@ -68,6 +77,52 @@ def format_fingerprint(fp: str) -> str:
     """``AB:CD:…`` in groups, as shown to people."""
     up = fp.upper()
     return ":".join(up[i : i + 2] for i in range(0, len(up), 2))
+
+
+SHORT_GROUPS = 12
+SHORT_GROUP_DIGITS = 5
+
+
+def short_fingerprint(fp: str) -> str:
+    """The short form of a SHA-256 fingerprint, for reading aloud or writing on paper.
+
+    Twelve groups of five digits: the 256-bit fingerprint read as a big-endian integer,
+    reduced modulo 10**60 (about 199 bits of the fingerprint; finding another certificate
+    with the same short form costs about 2**199 work). ``fp`` is hex, with or without
+    colons.
+    """
+    digest = bytes.fromhex(fp.replace(":", "").replace(" ", ""))
+    if len(digest) != 32:
+        raise ValueError("a SHA-256 fingerprint has 32 bytes")
+    digits = SHORT_GROUPS * SHORT_GROUP_DIGITS
+    number = int.from_bytes(digest, "big") % (10**digits)
+    text = str(number).zfill(digits)
+    return " ".join(
+        text[i : i + SHORT_GROUP_DIGITS] for i in range(0, digits, SHORT_GROUP_DIGITS)
+    )
+
+
+def normalize_fingerprint(text: str) -> tuple[str, str]:
+    """Parse a fingerprint a person typed: ``("sha256", hex)`` or ``("short", digits)``.
+
+    Accepts 64 hex digits (colons, spaces and dashes ignored, any case) or the 60-digit
+    short form (spaces and dashes ignored). Raises ``ValueError`` for anything else.
+    """
+    cleaned = "".join(ch for ch in text.strip() if ch not in ": -\t")
+    if len(cleaned) == 64 and all(ch in "0123456789abcdefABCDEF" for ch in cleaned):
+        return "sha256", cleaned.lower()
+    digits = SHORT_GROUPS * SHORT_GROUP_DIGITS
+    if len(cleaned) == digits and cleaned.isdigit():
+        return "short", cleaned
+    raise ValueError("not a SHA-256 fingerprint or its short form")
+
+
+def fingerprint_matches(fp: str, typed: str) -> bool:
+    """Whether ``typed`` (either form) names the certificate whose fingerprint is ``fp``."""
+    kind, value = normalize_fingerprint(typed)
+    if kind == "sha256":
+        return value == fp.replace(":", "").lower()
+    return value == short_fingerprint(fp).replace(" ", "")
 
 
 def key_to_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
