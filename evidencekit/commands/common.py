@@ -95,8 +95,11 @@ def open_vault(args: argparse.Namespace, *, writable: bool,
 
 
 def warn_header(vault: Vault) -> None:
-    if vault.header_problem:
-        sys.stderr.write(f"evidencekit: {tr('cli.warning')}: {tr(vault.header_problem)}\n")
+    """One line per header problem on stderr, and how to repair it."""
+    for key, params in vault.header_problems:
+        sys.stderr.write(f"evidencekit: {tr('cli.warning')}: {tr(key, **params)}\n")
+    if vault.header_problems:
+        sys.stderr.write(f"evidencekit: {tr('hardening.header.repair_hint')}\n")
 
 
 def print_json(obj: Any) -> None:

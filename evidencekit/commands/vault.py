@@ -96,6 +96,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("check", help=tr("cli.help.check"))
     p.add_argument("vault", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--record", action="store_true", help=tr("cli.help.check_record"))
+    p.add_argument("--repair-header", action="store_true", help=tr("cli.help.repair_header"))
     add_secret_options(p)
     p.set_defaults(func=cmd_check)
 
@@ -297,14 +299,25 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Check everything. Examining changes nothing: the vault is opened read-only unless
+    ``--record`` (log the check in the custody chain) or ``--repair-header`` is given."""
     from evidencekit.vault.check import check_vault
 
+    writes = args.record or args.repair_header
     # No clean-up before checking: what a crash or an attacker left is looked at first.
-    vault = open_vault(args, writable=True, collect_garbage=False)
+    vault = open_vault(args, writable=writes, collect_garbage=False)
     try:
+        if args.repair_header:
+            target = vault.repair_header()
+            if target:
+                sys.stderr.write(tr("hardening.header.repaired",
+                                    what=tr(f"hardening.header.restored.{target}")) + "\n")
+            else:
+                sys.stderr.write(tr("hardening.header.nothing_to_repair") + "\n")
         report = check_vault(vault, progress=stderr_progress())
-        if not any(f.target_key in ("check.target.log", "check.target.event",
-                                    "check.target.identity") for f in report.findings):
+        if args.record and not any(
+                f.target_key in ("check.target.log", "check.target.event",
+                                 "check.target.identity") for f in report.findings):
             try:
                 vault.log_event("vault_checked", ok=report.ok, findings=len(report.findings))
             except EvidenceKitError as exc:  # the report matters more than the log line
