@@ -125,5 +125,12 @@ def secret_from_environment(name: str) -> str | None:
 
 
 def harden_process() -> None:
-    """Everything done once at start: core dumps off."""
+    """Everything done once at start: core dumps off, and the half-written outputs a
+    killed EvidenceKit process left removed (see :mod:`evidencekit.vault.atomic`)."""
     disable_core_dumps()
+    try:
+        from evidencekit.vault.atomic import clean_pending_temp_files
+
+        clean_pending_temp_files()
+    except Exception as exc:  # noqa: BLE001 - start-up must never fail on clean-up
+        log.warning("temporary-file journal could not be cleaned (%s)", type(exc).__name__)
