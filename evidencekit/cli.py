@@ -81,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with secret_environment():
             return int(func(args) or 0)
     except EvidenceKitError as exc:
-        sys.stderr.write(f"evidencekit: {exc.message()}\n")
+        from evidencekit.textsafe import terminal_safe
+
+        sys.stderr.write(f"evidencekit: {terminal_safe(exc.message())}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"evidencekit: {tr('error.cancelled')}\n")

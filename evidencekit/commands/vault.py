@@ -20,6 +20,7 @@ from evidencekit.commands.common import (
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.i18n import tr
 from evidencekit.model import Item
+from evidencekit.textsafe import terminal_safe
 from evidencekit.vault import Vault
 from evidencekit.vault.identity import format_fingerprint
 
@@ -131,10 +132,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         known = {i.sha256: i.number for i in vault.items() if i.sha256}
         for outcome in iter_import(args.files, progress=None):
+            name = terminal_safe(str(outcome.path))  # ESC, CR, LF shown, never obeyed
             if outcome.error is not None:
                 failures += 1
                 sys.stderr.write(
-                    f"evidencekit: {outcome.path}: {outcome.error.message()}\n"
+                    f"evidencekit: {name}: {terminal_safe(outcome.error.message())}\n"
                 )
                 continue
             new = outcome.item
@@ -150,12 +152,12 @@ def cmd_add(args: argparse.Namespace) -> int:
                 if exc.exit_code in (3, 6):
                     raise
                 failures += 1
-                sys.stderr.write(f"evidencekit: {outcome.path}: {exc.message()}\n")
+                sys.stderr.write(f"evidencekit: {name}: {terminal_safe(exc.message())}\n")
                 continue
             for warning in new.metadata.get("warnings", []):
-                sys.stderr.write(f"evidencekit: {outcome.path}: {tr(str(warning))}\n")
+                sys.stderr.write(f"evidencekit: {name}: {tr(str(warning))}\n")
             if item.sha256 in known:
-                sys.stderr.write(f"evidencekit: {outcome.path}: "
+                sys.stderr.write(f"evidencekit: {name}: "
                                  f"{tr('cli.add.duplicate', number=known[item.sha256])}\n")
             elif item.sha256:
                 known[item.sha256] = item.number
@@ -193,7 +195,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         kind = tr(f"kind.{i.kind}")
         if i.state != "active":
             kind += f" ({tr('state.' + i.state)})"
-        title = (i.title or i.source).replace("\n", " ")
+        title = terminal_safe((i.title or i.source).replace("\n", " "))
         rows.append([str(i.number), kind, i.captured_at[:16].replace("T", " "), _size(i.size),
                      (i.sha256 or "-")[:16], title[:60] + ("…" if len(title) > 60 else "")])
     sys.stdout.write(table(header, rows, right={0, 3}))
@@ -228,7 +230,8 @@ def _show_text(item: Item) -> str:
     if item.deletion:
         lines.append(f"  {tr('cli.deleted')}: {item.deletion.get('at')} — "
                      f"{item.deletion.get('reason')}")
-    return "\n".join(lines) + "\n"
+    # every field may hold what an attacker chose (a file name, a page title)
+    return "\n".join(terminal_safe(line) for line in lines) + "\n"
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -335,7 +338,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         })
     else:
         for f in report.findings:
-            sys.stdout.write(f"✗ {f.message()}\n")
+            sys.stdout.write(f"✗ {terminal_safe(f.message())}\n")
         sys.stdout.write(tr("cli.check.summary", items=report.items_checked,
                             parts=report.parts_checked, events=report.events_checked) + "\n")
         sys.stdout.write((tr("cli.check.ok") if report.ok else
