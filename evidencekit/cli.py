@@ -73,13 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    func = getattr(args, "func", None)
-    if func is None:
-        return _run_gui(args)
+    func = getattr(args, "func", None) or _run_gui
+    from evidencekit.hardening import harden_process, secret_environment
+
+    harden_process()
     try:
-        return int(func(args) or 0)
+        with secret_environment():
+            return int(func(args) or 0)
     except EvidenceKitError as exc:
-        sys.stderr.write(f"evidencekit: {exc.message()}\n")
+        from evidencekit.textsafe import terminal_safe
+
+        sys.stderr.write(f"evidencekit: {terminal_safe(exc.message())}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"evidencekit: {tr('error.cancelled')}\n")

@@ -58,7 +58,7 @@ from evidencekit.bundle.source import BundleSource
 from evidencekit.bundle.styles import LANG_CHOICES
 from evidencekit.errors import InputError, IntegrityError, StorageError
 from evidencekit.model import Item, Progress, local_zone_name, now_utc
-from evidencekit.vault.atomic import fsync_dir
+from evidencekit.vault.atomic import fsync_dir, track_temp, untrack_temp
 from evidencekit.vault.custody import verify_chain, verify_head
 
 __all__ = ["ExportResult", "export_bundle", "parse_item_ranges"]
@@ -250,6 +250,7 @@ class _Export:
         final = self.side_dir / name
         tmp = self.side_dir / f".{name}.{secrets.token_hex(4)}.tmp"
         self.temp_files.append(tmp)
+        track_temp(tmp, final, self.side_dir)  # a kill leaves none: removed at next start
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -442,6 +443,7 @@ def export_bundle(
                   max_embed=int(max_embed_mb * MB), progress=progress)
     _remove_stale_temp(out, ".tmp")
     tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
+    track_temp(tmp)  # a kill leaves no temp file: removed at the next start
     try:
         views = run.collect(chosen)
         exported_at = now_utc().replace(microsecond=0)
@@ -501,6 +503,7 @@ def export_bundle(
         raise
     finally:
         run.pool.shutdown(wait=True, cancel_futures=True)
+        untrack_temp(tmp, run.side_dir, *run.side_files, *run.temp_files)
     sha = digest.hexdigest()
     numbers = [i.number for i in chosen]
     source.log_event("exported", bundle_sha256=sha, items=numbers, file_name=out.name)
