@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-PDQ_DATA = Path("/work/shared/testdata/pdq")
-_LOCAL = Path(__file__).resolve().parent.parent / "data" / "pdq"
+_DATA = Path(__file__).resolve().parent.parent / "data" / "pdq"
 
 
 def pdq_data() -> Path:
-    """The reference vectors (shared test data, or a copy under tests/data/pdq)."""
-    return PDQ_DATA if PDQ_DATA.is_dir() else _LOCAL
+    """Meta's PDQ reference images and hashes (BSD licence, see LICENSE-ThreatExchange)."""
+    return _DATA
 
 
 def photo() -> Image.Image:
