@@ -1,5 +1,5 @@
 """Sub-commands for copies and reporting: rehash (perceptual hashes of older items),
-similar (copies of a picture across the vault)."""
+similar (copies of a picture across the vault), report (the Korean reporting lists)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,20 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     add_secret_options(p)
     p.set_defaults(func=cmd_similar)
+
+    p = sub.add_parser("report", help=tr("reports.cli.help_report"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("kind", choices=["deletion", "kcsc", "police", "hashes"])
+    p.add_argument("out", type=Path, metavar="OUT")
+    p.add_argument("--items", default=None, metavar="1,3-7", help=tr("reports.cli.help_items"))
+    p.add_argument("--part-mb", type=float, default=10.0, metavar="MB",
+                   help=tr("reports.cli.help_part_mb"))
+    p.add_argument("--list-lang", choices=["ko", "en"], default="ko",
+                   help=tr("reports.cli.help_lang"))
+    p.add_argument("--force", action="store_true", help=tr("cli.help.force"))
+    p.add_argument("--json", action="store_true")
+    add_secret_options(p)
+    p.set_defaults(func=cmd_report)
 
 
 def cmd_rehash(args: argparse.Namespace) -> int:
@@ -97,4 +111,26 @@ def cmd_similar(args: argparse.Namespace) -> int:
                     f"#{x}" for x in group)) + "\n")
     if unhashed:
         sys.stderr.write(tr("similar.cli.unhashed", count=unhashed) + "\n")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from evidencekit.bundle.export import parse_item_ranges
+    from evidencekit.reports.export import export_report
+
+    numbers = parse_item_ranges(args.items) if args.items is not None else None
+    with open_vault(args, writable=True) as vault:
+        result = export_report(vault, args.kind, args.out, items=numbers,
+                               lang=args.list_lang, part_mb=args.part_mb, force=args.force,
+                               progress=stderr_progress())
+    if args.json:
+        print_json({"kind": result.kind, "folder": str(result.folder), "rows": result.rows,
+                    "items": result.items,
+                    "files": [{"name": f.name, "size": f.size, "sha256": f.sha256}
+                              for f in result.files]})
+        return 0
+    sys.stdout.write(tr("reports.cli.written", folder=str(result.folder), rows=result.rows,
+                        items=len(result.items)) + "\n")
+    for f in result.files:
+        sys.stdout.write(f"{f.sha256}  {f.name}\n")
     return 0
