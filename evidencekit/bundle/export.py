@@ -58,6 +58,7 @@ from evidencekit.bundle.source import BundleSource
 from evidencekit.bundle.styles import LANG_CHOICES
 from evidencekit.errors import InputError, IntegrityError, StorageError
 from evidencekit.model import Item, Progress, local_zone_name, now_utc
+from evidencekit.similar.bundle_view import copy_map
 from evidencekit.vault.atomic import fsync_dir, track_temp, untrack_temp
 from evidencekit.vault.custody import verify_chain, verify_head
 
@@ -320,8 +321,9 @@ class _Export:
         done = 0
         views: list[ItemView] = []
         pending: list[tuple[ItemView, int, Future[images.Preview]]] = []
+        copies = copy_map(self.source.items())
         for item in items:
-            view = ItemView(item=item, parts=[])
+            view = ItemView(item=item, parts=[], copies=copies.copies_of(item.number))
             pictures = 0
             for index, part in enumerate(item.parts):
                 name = self.names.part_name(item.number, part.name, index)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError
-from evidencekit.gui import capture_flow, item_flows
+from evidencekit.gui import capture_flow, item_flows, similar_panel
 from evidencekit.gui.detail_pane import DetailPane
 from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
@@ -59,6 +59,7 @@ MORE_ACTIONS = (
     ("verify", "verify", "gui.action.verify", "Ctrl+Shift+V"),
     ("paste_image", "screenshot", "gui.action.paste_image", "Ctrl+Shift+P"),
     ("check", "verify", "gui.action.check", ""),
+    ("copies", "screenshot", "gui.action.copies", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
 
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.grid = ItemGrid(session)
         self.detail = DetailPane(session)
         self.detail.fetch_requested.connect(lambda n: item_flows.fetch_pending(self, n))
+        self.detail.open_item_requested.connect(self.select_item)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.detail)
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
             "verify": self.verify_requested.emit,
             "paste_image": lambda: capture_flow.paste_image(self),
             "check": lambda: item_flows.check_vault(self),
+            "copies": lambda: similar_panel.show_groups(self),
             "settings": self.settings_requested.emit,
             "lock": self.lock_requested.emit,
             "quick_exit": self.quick_exit_requested.emit,
