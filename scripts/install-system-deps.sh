@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages EvidenceKit needs: Qt's runtime libraries (offscreen,
 # Xvfb, WebEngine), poppler-utils (pdfsig, pdfdetach, pdftoppm), the Nanum Hangul font,
-# and the tools the benchmarks compare against (openssl, age, img2pdf).
+# the tools the benchmarks compare against (openssl, age, img2pdf), and certutil
+# (libnss3-tools) for the NSS database a recipient gives to `pdfsig -nssdir`.
 # Run as root; as another user it prints the exact apt line and stops when anything is missing.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ PKGS=(
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxkbcommon-x11-0 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-xinerama0
   libxcb-xkb1 libxshmfence1 libxkbfile1 libgbm1 libdrm2 libxss1 libnspr4 libpci3
-  poppler-utils fonts-nanum openssl age img2pdf xdotool make python3-venv
+  poppler-utils fonts-nanum openssl age img2pdf xdotool make python3-venv libnss3-tools
 )
 # libasound2 was renamed libasound2t64 in Debian 13.
 if apt-cache show libasound2t64 >/dev/null 2>&1; then PKGS+=(libasound2t64); else PKGS+=(libasound2); fi
