@@ -86,14 +86,15 @@ def to_asn1(
 def make_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
                 chain: Sequence[x509.Certificate] = ()) -> signers.SimpleSigner:
     """A pyHanko signer over the vault identity (key material stays in memory); the CMS
-    carries ``cert`` and its issuers ``chain`` (empty for a self-signed identity)."""
+    carries ``cert`` and its issuers ``chain`` (empty for a self-signed identity), each
+    once: pyHanko adds the signing certificate itself, so the registry holds only issuers."""
     asn1_key, asn1_cert = to_asn1(key, cert)
     issuers = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-               for c in chain]
+               for c in chain if c != cert]
     return signers.SimpleSigner(
         signing_cert=asn1_cert,
         signing_key=asn1_key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert, *issuers]),
+        cert_registry=SimpleCertificateStore.from_certs(issuers),
     )
 
 
