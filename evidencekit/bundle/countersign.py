@@ -25,7 +25,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation import (
+    ValidationContext,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureStatus
 
@@ -75,10 +79,15 @@ def _existing_fields(path: Path) -> list[str]:
         for sig in sigs:
             status: SignatureStatus
             try:
+                # Integrity only: the certificates in the signature serve as their own
+                # anchors (whether the signer is trusted is the recipient's question).
+                anchors = ValidationContext(
+                    trust_roots=[sig.signer_cert, *sig.other_embedded_certs],
+                    allow_fetching=False)
                 if sig.sig_object_type == "/DocTimeStamp":
-                    status = validate_pdf_timestamp(sig)
+                    status = validate_pdf_timestamp(sig, validation_context=anchors)
                 else:
-                    status = validate_pdf_signature(sig)
+                    status = validate_pdf_signature(sig, signer_validation_context=anchors)
                 ok = bool(status.intact and status.valid)
             except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
                 log.info("existing signature could not be checked: %s", type(exc).__name__)
