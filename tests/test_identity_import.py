@@ -98,6 +98,17 @@ def test_import_p12_signs_bundles_with_chain(vault_dir: Path, p12_file: tuple[Pa
         certs = [c.chosen.sha256.hex() for c in sig.signed_data["certificates"]]
         assert sig.signer_cert.sha256.hex() == new_fp
     assert sorted(certs) == sorted([new_fp, fingerprint(expected.chain[0])])
+    # the bundle discloses the identity change in its custody chain
+    import subprocess
+
+    out = tmp_path / "att"
+    out.mkdir()
+    subprocess.run(["pdfdetach", "-saveall", "-o", str(out), str(bundle)], check=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    bodies = [r["body"] for r in manifest["custody"]["records"] if r.get("body")]
+    changed = [b for b in bodies if b["event"] == "identity_changed"]
+    assert len(changed) == 1 and changed[0]["certificate_sha256"] == new_fp
+    assert run_cli("verify", bundle).code in (0, 10)
 
 
 def test_wrong_p12_passphrase(vault_dir: Path, p12_file: tuple[Path, Path],
