@@ -201,3 +201,14 @@ def test_identity_record_rolled_back_is_detected(vault_dir: Path,
     with Vault.open(vault_dir, passphrase=PASSPHRASE, writable=False) as v:
         keys = [f.key for f in check_vault(v).findings]
     assert "check.record_replayed" in keys
+
+
+def test_missing_p12_passphrase_is_named(vault_dir: Path, p12_file: tuple[Path, Path],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    p12, _ = p12_file
+    monkeypatch.delenv("EVIDENCEKIT_P12_PASSPHRASE", raising=False)
+    res = run_cli("identity", "import", vault_dir, p12)
+    assert res.code == 2
+    assert "No passphrase for the PKCS#12 file" in res.err
+    monkeypatch.setenv("EVIDENCEKIT_P12_PASSPHRASE", P12_PASSPHRASE)
+    assert run_cli("identity", "import", vault_dir, p12).code == 0

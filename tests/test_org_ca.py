@@ -241,3 +241,11 @@ def test_org_flow_end_to_end(tmp_path: Path) -> None:
                                capture_output=True, text=True, timeout=120)
     assert untrusted.returncode != 0
     assert ":INTACT:UNTRUSTED" in untrusted.stdout
+
+
+def test_missing_ca_passphrase_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVIDENCEKIT_ORG_PASSPHRASE", raising=False)
+    res = run_cli("org", "init", tmp_path / "ca", "--name", "A")
+    assert res.code == 2
+    assert "No passphrase for the certificate authority's key" in res.err
+    assert not (tmp_path / "ca" / ROOT_KEY).exists()

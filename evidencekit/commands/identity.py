@@ -23,7 +23,7 @@ from evidencekit.i18n import tr
 from evidencekit.vault import Vault
 from evidencekit.vault.identity import fingerprint, format_fingerprint, short_fingerprint
 
-__all__ = ["register", "identity_summary"]
+__all__ = ["register", "identity_summary", "read_input", "read_secret"]
 
 
 def register(sub: Any) -> None:
@@ -68,7 +68,21 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_countersign)
 
 
-def _read_file(path: Path) -> bytes:
+def read_secret(args: argparse.Namespace, *, file_attr: str, env_var: str, prompt_key: str,
+                missing_key: str, confirm: bool = False) -> str:
+    """A passphrase other than the vault's (a PKCS#12 file's, the CA key's): from its file
+    option, its environment variable or a prompt; ``missing_key`` names what is missing."""
+    try:
+        return read_passphrase(args, confirm=confirm, prompt_key=prompt_key,
+                               file_attr=file_attr, env_var=env_var)
+    except InputError as exc:
+        if exc.key == "error.no_passphrase":
+            raise InputError(missing_key) from exc
+        raise
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file the user named; a missing or unreadable file is bad input."""
     try:
         return path.read_bytes()
     except FileNotFoundError as exc:
@@ -139,11 +153,12 @@ def _installed(vault: Vault, key: str) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from evidencekit.vault.identity_import import load_pkcs12
 
-    data = _read_file(args.p12)
+    data = read_input(args.p12)
     with open_vault(args, writable=True) as vault:
-        secret = read_passphrase(args, prompt_key="identity.prompt.p12",
-                                 file_attr="p12_passphrase_file",
-                                 env_var="EVIDENCEKIT_P12_PASSPHRASE")
+        secret = read_secret(args, prompt_key="identity.prompt.p12",
+                             file_attr="p12_passphrase_file",
+                             env_var="EVIDENCEKIT_P12_PASSPHRASE",
+                             missing_key="identity.no_p12_passphrase")
         ident = load_pkcs12(data, secret)
         vault.replace_identity(ident.key, ident.cert, ident.chain, how="pkcs12_import")
         return _installed(vault, "identity.import.done")
@@ -169,7 +184,7 @@ def cmd_request(args: argparse.Namespace) -> int:
 def cmd_install(args: argparse.Namespace) -> int:
     from evidencekit.vault.identity_import import load_issued_certificate
 
-    data = _read_file(args.cert)
+    data = read_input(args.cert)
     with open_vault(args, writable=True) as vault:
         key = vault.identity()[0]
         cert, chain = load_issued_certificate(data, key)

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evidencekit.commands.common import read_passphrase, refuse_overwrite
-from evidencekit.errors import InputError
+from evidencekit.commands.common import refuse_overwrite
+from evidencekit.commands.identity import read_input, read_secret
 from evidencekit.i18n import tr
 from evidencekit.vault.identity import fingerprint, format_fingerprint, short_fingerprint
 
@@ -43,8 +43,9 @@ def register(sub: Any) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from evidencekit.org.ca import ROOT_CERT, ROOT_KEY, init_ca
 
-    passphrase = read_passphrase(args, confirm=True, prompt_key="org.prompt.new_passphrase",
-                                 env_var=_ENV)
+    passphrase = read_secret(args, confirm=True, prompt_key="org.prompt.new_passphrase",
+                             file_attr="passphrase_file", env_var=_ENV,
+                             missing_key="org.no_passphrase")
     root = init_ca(args.folder, args.name, passphrase)
     fp = fingerprint(root)
     out = sys.stdout
@@ -61,11 +62,10 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         refuse_overwrite(args.out, args.force)
-    try:
-        csr = args.request.read_bytes()
-    except OSError as exc:
-        raise InputError("identity.file_missing", path=str(args.request)) from exc
-    passphrase = read_passphrase(args, prompt_key="org.prompt.passphrase", env_var=_ENV)
+    csr = read_input(args.request)
+    passphrase = read_secret(args, prompt_key="org.prompt.passphrase",
+                             file_attr="passphrase_file", env_var=_ENV,
+                             missing_key="org.no_passphrase")
     issued = issue(args.folder, passphrase, csr, days=args.days)
     if args.out is None:
         sys.stdout.write(issued.pem().decode("ascii"))
