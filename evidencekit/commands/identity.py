@@ -112,7 +112,7 @@ def identity_summary(cert: x509.Certificate,
         "not_before": _when(cert.not_valid_before_utc),
         "not_after": _when(cert.not_valid_after_utc),
         "self_signed": is_self_signed(cert),
-        "chain": [{"subject": c.subject.rfc4514_string(),
+        "chain": [{"subject": c.subject.rfc4514_string(), "name": common_name(c.subject),
                    "sha256_fingerprint": format_fingerprint(fingerprint(c))} for c in chain],
     }
 
@@ -122,7 +122,7 @@ def _print_summary(info: dict[str, Any]) -> None:
     out.write(tr("identity.show.holder", holder=info["holder"]) + "\n")
     out.write(tr("cli.init.fingerprint", fp=info["sha256_fingerprint"]) + "\n")
     out.write(tr("identity.show.short", short=info["short_fingerprint"]) + "\n")
-    out.write(tr("identity.show.issuer", issuer=info["issuer"]) + "\n")
+    out.write(tr("identity.show.issuer", issuer=info["issuer_name"]) + "\n")
     out.write(tr("identity.show.validity", start=info["not_before"],
                  end=info["not_after"]) + "\n")
     if info["self_signed"]:
@@ -131,7 +131,7 @@ def _print_summary(info: dict[str, Any]) -> None:
         out.write(tr("identity.show.ca_issued", issuer=info["issuer_name"],
                      count=len(info["chain"])) + "\n")
         for c in info["chain"]:
-            out.write(f"  - {c['subject']}\n    {c['sha256_fingerprint']}\n")
+            out.write(f"  - {c['name']}\n    {c['sha256_fingerprint']}\n")
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -59,6 +59,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_issue(args: argparse.Namespace) -> int:
     from evidencekit.org.ca import issue
+    from evidencekit.vault.identity_import import common_name
 
     if args.out is not None:
         refuse_overwrite(args.out, args.force)
@@ -76,7 +77,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     fp = fingerprint(issued.cert)
     out = sys.stdout
     out.write(tr("org.issue.done", path=str(args.out),
-                 subject=issued.cert.subject.rfc4514_string(),
+                 subject=common_name(issued.cert.subject),
                  end=issued.cert.not_valid_after_utc.strftime("%Y-%m-%d")) + "\n")
     out.write(tr("cli.init.fingerprint", fp=format_fingerprint(fp)) + "\n")
     out.write(tr("identity.show.short", short=short_fingerprint(fp)) + "\n")
