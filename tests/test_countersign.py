@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -41,6 +42,12 @@ def _pass_file(base: Path) -> Path:
     f = base / "pass.txt"
     f.write_text(PASSPHRASE)
     return f
+
+
+def _has_signature_timestamp(sig: Any) -> bool:
+    attrs = sig.signer_info["unsigned_attrs"]
+    return any(a["type"].native == "signature_time_stamp_token" for a in attrs) \
+        if attrs.native else False
 
 
 def _status(pdf: Path) -> dict[str, tuple[bool, bool, str]]:
@@ -211,3 +218,33 @@ def test_countersign_a_timestamped_bundle(signed: tuple[Path, Path], tmp_path: P
     with out.open("rb") as fh:
         kinds = [s.sig_object_type for s in PdfFileReader(fh).embedded_signatures]
     assert kinds == ["/Sig", "/DocTimeStamp", "/Sig"]
+
+
+def test_countersignature_timestamp(signed: tuple[Path, Path], tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a time-stamp authority the counter-signature is PAdES B-T; with none reachable
+    it is made without and the counsellor is told."""
+    from tests.support.tsa_server import LocalTSA, block_internet, refused_url
+
+    bundle, counsellor = signed
+    block_internet(monkeypatch)
+    out = tmp_path / "ts.pdf"
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        res = run_cli("countersign", bundle, "--vault", counsellor, "-o", out,
+                      "--tsa", tsa.url, "--tsa-ca", tsa.root_pem_path)
+    assert res.code == 0, res.err
+    assert "carries a trusted timestamp" in res.out
+    with out.open("rb") as fh:
+        sig = PdfFileReader(fh).embedded_signatures[1]
+        assert sig.field_name == COUNTERSIGN_FIELD
+        assert _has_signature_timestamp(sig)
+    with Vault.open(counsellor, passphrase=PASSPHRASE, writable=False) as v:
+        assert v.events()[-1].body["signature_timestamp"] is True
+    down = tmp_path / "down.pdf"
+    res = run_cli("countersign", bundle, "--vault", counsellor, "-o", down,
+                  "--tsa", refused_url())
+    assert res.code == 0, res.err
+    assert "no trusted timestamp" in res.out
+    assert all(s["validation"] == "Signature is Valid." for s in pdfsig_signatures(down))
+    with down.open("rb") as fh:
+        assert not _has_signature_timestamp(PdfFileReader(fh).embedded_signatures[1])

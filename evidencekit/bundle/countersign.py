@@ -25,6 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import (
     ValidationContext,
     validate_pdf_signature,
@@ -33,6 +34,7 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureStatus
 
+from evidencekit.bundle.signing import _tsa_errors as tsa_errors  # shared with export
 from evidencekit.bundle.signing import make_signer
 from evidencekit.errors import InputError, IntegrityError
 from evidencekit.vault.atomic import fsync_dir, storage_error
@@ -48,12 +50,14 @@ COUNTERSIGN_REASON = "EvidenceKit counter-signature"
 
 @dataclass(frozen=True)
 class Countersigned:
-    """The written file, its SHA-256, the input's SHA-256 and the new field's name."""
+    """The written file, its SHA-256, the input's SHA-256, the new field's name, and whether
+    the counter-signature got a signature timestamp."""
 
     path: Path
     sha256: str
     input_sha256: str
     field_name: str
+    timestamped: bool = False
 
 
 def _sha256(path: Path) -> str:
@@ -106,10 +110,27 @@ def _field_name(existing: Sequence[str]) -> str:
     return name
 
 
+def _sign_copy(bundle: Path, tmp: Path, meta: signers.PdfSignatureMetadata,
+               signer: signers.SimpleSigner, timestamper: TimeStamper | None) -> None:
+    shutil.copyfile(bundle, tmp)
+    with tmp.open("r+b") as fh:
+        writer = IncrementalPdfFileWriter(fh)
+        signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
+            writer, in_place=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def countersign(bundle: Path, out: Path, key: ec.EllipticCurvePrivateKey,
                 cert: x509.Certificate, chain: Sequence[x509.Certificate] = (), *,
-                signer_name: str | None = None) -> Countersigned:
-    """Write ``out``: ``bundle`` with an added PAdES signature by ``key``/``cert``.
+                signer_name: str | None = None,
+                timestamper: TimeStamper | None = None) -> Countersigned:
+    """Write ``out``: ``bundle`` with an added PAdES signature by ``key``/``cert``; with a
+    ``timestamper`` the counter-signature gets a signature timestamp (PAdES B-T), and when
+    the time-stamp authority cannot be reached it is made without (see ``timestamped``).
+
+    Runs pyHanko through ``asyncio.run``: call it from a worker thread, never from a thread
+    that is running an asyncio event loop.
 
     :raises InputError: not a PDF, no signature in it, ``out`` is the input.
     :raises IntegrityError: a signature already in the bundle does not hold.
@@ -124,18 +145,21 @@ def countersign(bundle: Path, out: Path, key: ec.EllipticCurvePrivateKey,
     field = _field_name(existing)
     input_sha = _sha256(bundle)
     tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
+    meta = signers.PdfSignatureMetadata(
+        field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
+        reason=COUNTERSIGN_REASON, name=signer_name)
+    signer = make_signer(key, cert, chain)
+    stamped = False
     try:
-        shutil.copyfile(bundle, tmp)
-        with tmp.open("r+b") as fh:
-            meta = signers.PdfSignatureMetadata(
-                field_name=field, md_algorithm="sha256",
-                subfilter=fields.SigSeedSubFilter.PADES, reason=COUNTERSIGN_REASON,
-                name=signer_name)
-            writer = IncrementalPdfFileWriter(fh)
-            signers.PdfSigner(meta, signer=make_signer(key, cert, chain)).sign_pdf(
-                writer, in_place=True)
-            fh.flush()
-            os.fsync(fh.fileno())
+        if timestamper is not None:
+            try:
+                _sign_copy(bundle, tmp, meta, signer, timestamper)
+                stamped = True
+            except tsa_errors() as exc:
+                log.warning("time-stamp authority unavailable, counter-signing without (%s)",
+                            type(exc).__name__)
+        if not stamped:
+            _sign_copy(bundle, tmp, meta, signer, None)
         os.replace(tmp, out)
         fsync_dir(out.parent)
     except OSError as exc:
@@ -145,4 +169,4 @@ def countersign(bundle: Path, out: Path, key: ec.EllipticCurvePrivateKey,
             tmp.unlink()
     log.info("bundle counter-signed")
     return Countersigned(path=out, sha256=_sha256(out), input_sha256=input_sha,
-                         field_name=field)
+                         field_name=field, timestamped=stamped)

@@ -63,6 +63,11 @@ def register(sub: Any) -> None:
     p.add_argument("--vault", type=Path, required=True, help=tr("identity.help.cs_vault"))
     p.add_argument("-o", "--out", type=Path, metavar="OUT.pdf",
                    help=tr("identity.help.cs_out"))
+    p.add_argument("--tsa", action="append", default=[], metavar="URL",
+                   help=tr("identity.help.cs_tsa"))
+    p.add_argument("--tsa-ca", type=Path, default=None, metavar="FILE",
+                   help=tr("cli.help.tsa_ca"))
+    p.add_argument("--no-timestamp", action="store_true", help=tr("cli.help.no_timestamp"))
     p.add_argument("--force", action="store_true", help=tr("cli.help.force"))
     add_secret_options(p)
     p.set_defaults(func=cmd_countersign)
@@ -196,21 +201,28 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 def cmd_countersign(args: argparse.Namespace) -> int:
     from evidencekit.bundle.countersign import countersign
+    from evidencekit.commands.bundle import _timestamper  # the same TSA choice as export
 
     bundle: Path = args.bundle
     out: Path = args.out or bundle.with_name(f"{bundle.stem}-countersigned.pdf")
     refuse_overwrite(out, args.force)
     with open_vault(args, writable=True) as vault:
         key, cert = vault.identity()
+        configured = list(vault.get_setting("tsa_urls") or [])
+        timestamper = _timestamper(args, configured, vault.get_setting("tsa_roots_pem"))
         result = countersign(bundle, out, key, cert, vault.identity_chain(),
-                             signer_name=vault.holder or None)
+                             signer_name=vault.holder or None, timestamper=timestamper)
         vault.log_event("bundle_countersigned", bundle_file=bundle.name,
                         input_sha256=result.input_sha256, sha256=result.sha256,
-                        field=result.field_name, certificate_sha256=fingerprint(cert))
+                        field=result.field_name, certificate_sha256=fingerprint(cert),
+                        signature_timestamp=result.timestamped)
     o = sys.stdout
     o.write(tr("identity.countersign.done", path=str(result.path)) + "\n")
     o.write(f"SHA-256: {result.sha256}\n")
     fp = fingerprint(cert)
     o.write(tr("cli.init.fingerprint", fp=format_fingerprint(fp)) + "\n")
     o.write(tr("identity.show.short", short=short_fingerprint(fp)) + "\n")
+    if timestamper is not None:
+        o.write(tr("identity.countersign.ts_yes" if result.timestamped
+                   else "identity.countersign.ts_no") + "\n")
     return 0
