@@ -249,3 +249,31 @@ def test_missing_ca_passphrase_is_named(tmp_path: Path, monkeypatch: pytest.Monk
     assert res.code == 2
     assert "No passphrase for the certificate authority's key" in res.err
     assert not (tmp_path / "ca" / ROOT_KEY).exists()
+
+
+def test_centre_counsellor_countersignature_is_trusted_by_pdfsig(tmp_path: Path,
+                                                                 ca_dir: Path) -> None:
+    """A holder's self-signed bundle counter-signed by a counsellor holding a centre
+    certificate: with the centre root in NSS, pdfsig trusts the counter-signature only."""
+    from evidencekit.bundle.countersign import countersign
+    from evidencekit.bundle.export import export_bundle
+    from evidencekit.vault.identity_import import load_issued_certificate
+    from tests.support.vault_util import add_bytes
+
+    holder, _ = Vault.create(tmp_path / "holder", PASSPHRASE, "Holder Kim")
+    with holder:
+        add_bytes(holder, b"evidence" * 64, "a.bin")
+        export_bundle(holder, tmp_path / "b.pdf")
+    counsellor, _ = Vault.create(tmp_path / "counsellor", PASSPHRASE, "Counsellor Park")
+    with counsellor:
+        key = counsellor.identity()[0]
+        issued = issue(ca_dir, ORG_PASS, make_request(key, counsellor.holder))
+        cert, chain = load_issued_certificate(issued.pem(), key)
+        counsellor.replace_identity(key, cert, chain, how="certificate_installed")
+        countersign(tmp_path / "b.pdf", tmp_path / "cs.pdf", key, cert,
+                    counsellor.identity_chain())
+    nss = nss_db(tmp_path / "nss", ca_dir / ROOT_CERT)
+    holder_sig, counter_sig = pdfsig_signatures(tmp_path / "cs.pdf", nss)
+    assert holder_sig["validation"] == counter_sig["validation"] == "Signature is Valid."
+    assert holder_sig["certificate"] != "Certificate is Trusted."
+    assert counter_sig["certificate"] == "Certificate is Trusted."
