@@ -483,7 +483,8 @@ def export_bundle(
             run.attachments.clear()
             if progress is not None:
                 progress(0, 1, "bundle.progress.sign")
-            outcome = sign_in_place(fh, key, cert, timestamper=timestamper)
+            chain: tuple[Any, ...] = getattr(source, "identity_chain", tuple)()  # CA issuers
+            outcome = sign_in_place(fh, key, cert, timestamper=timestamper, chain=chain)
             fh.flush()
             os.fsync(fh.fileno())
             fh.seek(0)
