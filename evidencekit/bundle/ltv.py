@@ -437,20 +437,22 @@ def renew_bundle(
     if progress is not None:
         progress(0, 2, "pades.progress.renew")
     try:
-        with src.open("rb") as base:
-            if b"%PDF-" not in base.read(1024):
-                raise InputError("pades.not_pdf", path=str(src))
-            view = _AppendOnlyView(base)
-            try:
-                outcome = append_archive_timestamp(view, timestamper,  # type: ignore[arg-type]
-                                                   extra_certs=extra_certs, online=online)
-            except misc.PdfReadError as exc:
-                raise InputError("pades.not_pdf", path=str(src)) from exc
-            base_len = view.base_len
-            tail = view.tail()
+        base = src.open("rb")
     except OSError as exc:
         raise StorageError("pades.renew_write_failed", path=str(src),
                            reason=exc.strerror or type(exc).__name__) from exc
+    # Errors below (network ones are OSErrors too) propagate: nothing was written yet.
+    with base:
+        if b"%PDF-" not in base.read(1024):
+            raise InputError("pades.not_pdf", path=str(src))
+        view = _AppendOnlyView(base)
+        try:
+            outcome = append_archive_timestamp(view, timestamper,  # type: ignore[arg-type]
+                                               extra_certs=extra_certs, online=online)
+        except misc.PdfReadError as exc:
+            raise InputError("pades.not_pdf", path=str(src)) from exc
+        base_len = view.base_len
+        tail = view.tail()
     if progress is not None:
         progress(1, 2, "pades.progress.renew")
     target = Path(out) if out is not None else src
