@@ -258,6 +258,9 @@ def prepare_layout(layout_pdf: bytes, *, created: datetime) -> bytes:
         removed = 0
         for number, page in enumerate(pdf.pages, start=1):
             removed += _prune_fonts(pdf, page.obj, f"page {number}")
+            trans = page.obj.get("/Trans")
+            if isinstance(trans, pikepdf.Dictionary) and not trans.keys():
+                del page.obj["/Trans"]  # reportlab's empty transition: does nothing
         if removed:
             log.debug("PDF/A: %d unused font resources removed", removed)
         _set_info_and_xmp(pdf, created)
