@@ -19,6 +19,7 @@ from evidencekit.commands import capture as capture_cmds
 from evidencekit.commands import similar as similar_cmds
 from evidencekit.commands import identity as identity_cmds
 from evidencekit.commands import org as org_cmds
+from evidencekit.commands import renew as renew_cmds
 from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
 from evidencekit.errors import EvidenceKitError
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     similar_cmds.register(sub)
     identity_cmds.register(sub)
     org_cmds.register(sub)
+    renew_cmds.register(sub)
     gui = sub.add_parser("gui", help=tr("cli.help.gui"))
     gui.set_defaults(func=_run_gui)
     return parser

@@ -32,7 +32,6 @@ from evidencekit.bundle import images
 from evidencekit.bundle.attachments import (
     REL_DATA,
     REL_SOURCE,
-    REL_SUPPLEMENT,
     Attachment,
     assemble,
 )
@@ -53,6 +52,7 @@ from evidencekit.bundle.manifest import (
     display_fingerprint,
     manifest_bytes,
 )
+from evidencekit.bundle.pdfa import prepare_layout
 from evidencekit.bundle.signing import sign_in_place
 from evidencekit.bundle.source import BundleSource
 from evidencekit.bundle.styles import LANG_CHOICES
@@ -280,7 +280,7 @@ class _Export:
             return None
         token_name = self.names.take(f"{file_name}.tsr")
         self._add(token_name, token, "application/timestamp-reply", "timestamp_token",
-                  item.number, index, REL_SUPPLEMENT,
+                  item.number, index, REL_DATA,
                   f"RFC 3161 timestamp token for {file_name}")
         chain_name = None
         chain_pem = ts.get("chain_pem")
@@ -292,7 +292,7 @@ class _Export:
                 chain_name = self.names.take(f"tsa-chain-{digest[:12]}.pem")
                 self._chains[digest] = chain_name
                 self._add(chain_name, data, "application/pem-certificate-chain", "tsa_chain",
-                          None, None, REL_SUPPLEMENT, "Time-stamp authority certificate chain")
+                          None, None, REL_DATA, "Time-stamp authority certificate chain")
         self.tokens[(item.number, index)] = (token_name, chain_name)
         return token_name
 
@@ -463,7 +463,7 @@ def export_bundle(
         layout_pdf, pages = build_layout(layout_in, progress)
         cert_pem = certificate_pem(cert).encode("ascii")
         run._add(CERT_NAME, cert_pem, "application/x-pem-file", "certificate", None, None,
-                 REL_SUPPLEMENT, "Signer certificate (vault identity), PEM")
+                 REL_DATA, "Signer certificate (vault identity), PEM")
         manifest = build_manifest(
             vault_id=source.vault_id, exported_at=exported_at, exported_at_local=local,
             timezone=zone, title=title, prepared_by=prepared_by, cert=cert, items=chosen,
@@ -479,7 +479,8 @@ def export_bundle(
         run.temp_files.append(tmp)
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         with os.fdopen(fd, "w+b") as fh:
-            assemble(layout_pdf, run.attachments, fh, progress=progress)
+            assemble(prepare_layout(layout_pdf, created=exported_at), run.attachments, fh,
+                     modified=exported_at, progress=progress)
             run.attachments.clear()
             if progress is not None:
                 progress(0, 1, "bundle.progress.sign")
