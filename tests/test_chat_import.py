@@ -111,7 +111,8 @@ def test_bad_input_leaves_vault_intact(vault_dir: Path, tmp_path: Path, make: st
         else:
             assert make.startswith("truncated")
             item = vault.items()[-1]
-            assert "chat.warn.json_broken" in item.metadata["warnings"]
+            keys = [w["key"] for w in item.metadata["chat"]["warnings"]]
+            assert "chat.warn.json_broken" in keys
             assert read_back(vault, item.number, 0) == (folder / "result.json").read_bytes()
         report = check_vault(vault)
         assert report.ok, [f.message() for f in report.findings]

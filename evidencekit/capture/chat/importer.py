@@ -157,8 +157,7 @@ def prepare_chat(
     name = main_chat["name"] or shown
     item = NewItem(
         kind=CHAT_KIND, title=title.strip() if title and title.strip() else name,
-        source=shown, parts=parts, metadata={"chat": chat_meta,
-                                             "warnings": sorted({w.key for w in warnings})},
+        source=shown, parts=parts, metadata={"chat": chat_meta},
         timezone=zone,
     )
     log.info("chat export prepared: %s, %d messages, %d files", plan.format,
