@@ -27,6 +27,7 @@ FIGURES = {
     "screen": "bench.screen",
     "link": "bench.link",
     "start": "bench.start",
+    "chat": "bench.chat",
 }
 
 
