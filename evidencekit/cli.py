@@ -20,6 +20,7 @@ from evidencekit.commands import similar as similar_cmds
 from evidencekit.commands import identity as identity_cmds
 from evidencekit.commands import org as org_cmds
 from evidencekit.commands import renew as renew_cmds
+from evidencekit.commands import chat as chat_cmds
 from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
 from evidencekit.errors import EvidenceKitError
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     vault_cmds.register(sub)
     capture_cmds.register(sub)
+    chat_cmds.register(sub)
     bundle_cmds.register(sub)
     timestamp_cmds.register(sub)
     similar_cmds.register(sub)

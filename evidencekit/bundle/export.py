@@ -36,6 +36,7 @@ from evidencekit.bundle.attachments import (
     assemble,
 )
 from evidencekit.bundle.layout import FRAME_HEIGHT, FRAME_WIDTH, LayoutInput, build_layout
+from evidencekit.bundle.layout_chat import prepare_chat_section
 from evidencekit.bundle.layout_items import PREVIEW_BOX, ItemView, PartView
 from evidencekit.bundle.manifest import (
     CERT_NAME,
@@ -213,8 +214,9 @@ class _Export:
     """The state of one export run (so cleanup knows what to remove)."""
 
     def __init__(self, source: BundleSource, out_path: Path, *, blur: bool, originals: bool,
-                 max_embed: int, progress: Progress | None) -> None:
+                 max_embed: int, progress: Progress | None, chat_all: bool = False) -> None:
         self.source = source
+        self.chat_all = chat_all
         self.out_path = out_path
         self.blur = blur
         self.originals = originals
@@ -327,7 +329,7 @@ class _Export:
             pictures = 0
             for index, part in enumerate(item.parts):
                 name = self.names.part_name(item.number, part.name, index)
-                want = _wants_bytes(part.media_type)
+                want = _wants_bytes(part.media_type) if item.kind != "chat" else None
                 if want == "text" and part.size > TEXT_PREVIEW_LIMIT:
                     want = None
                 if want in ("image", "pdf") and pictures >= MAX_PICTURES_PER_ITEM:
@@ -370,6 +372,8 @@ class _Export:
                 done += 1
                 if self.progress is not None:
                     self.progress(done, total, "bundle.progress.read")
+            if item.kind == "chat":
+                view.chat = prepare_chat_section(item, self.read_memory, chat_all=self.chat_all)
             views.append(view)
         for view, index, fut in pending:
             view.previews.append((index, fut.result()))
@@ -405,6 +409,7 @@ def export_bundle(
     max_embed_mb: float = 200,
     timestamper: Any = None,
     progress: Progress | None = None,
+    chat_all: bool = False,
 ) -> ExportResult:
     """Export a signed PDF evidence bundle to ``out_path``.
 
@@ -421,6 +426,7 @@ def export_bundle(
     :param timestamper: a pyHanko ``TimeStamper`` for a B-T signature and a document
         timestamp; when unreachable the bundle is signed without (see the result).
     :param progress: ``progress(done, total, message_key)`` callback.
+    :param chat_all: print every message of chat items (default: the key messages).
     :raises InputError: bad options or item numbers.
     :raises IntegrityError: a part or the custody log failed its check (nothing written).
     :raises StorageError: the bundle could not be written (nothing left behind).
@@ -442,7 +448,7 @@ def export_bundle(
     fingerprint = certificate_sha256(cert)
     records, head = _check_custody(source, cert, chosen)
     run = _Export(source, out, blur=blur, originals=originals,
-                  max_embed=int(max_embed_mb * MB), progress=progress)
+                  max_embed=int(max_embed_mb * MB), progress=progress, chat_all=chat_all)
     _remove_stale_temp(out, ".tmp")
     tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
     track_temp(tmp)  # a kill leaves no temp file: removed at the next start
