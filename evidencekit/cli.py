@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from evidencekit import __version__
 from evidencekit.commands import bundle as bundle_cmds
 from evidencekit.commands import capture as capture_cmds
-from evidencekit.commands import similar as similar_cmds
+from evidencekit.commands import chat as chat_cmds
 from evidencekit.commands import identity as identity_cmds
 from evidencekit.commands import org as org_cmds
 from evidencekit.commands import renew as renew_cmds
-from evidencekit.commands import chat as chat_cmds
+from evidencekit.commands import similar as similar_cmds
 from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
 from evidencekit.errors import EvidenceKitError
