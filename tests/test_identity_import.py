@@ -212,3 +212,17 @@ def test_missing_p12_passphrase_is_named(vault_dir: Path, p12_file: tuple[Path, 
     assert "No passphrase for the PKCS#12 file" in res.err
     monkeypatch.setenv("EVIDENCEKIT_P12_PASSPHRASE", P12_PASSPHRASE)
     assert run_cli("identity", "import", vault_dir, p12).code == 0
+
+
+def test_replace_identity_refuses_a_certificate_for_another_key(vault_dir: Path) -> None:
+    ca_key, ca = make_ca()
+    key, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    cert = issue_leaf(ca_key, ca, other)
+    with Vault.open(vault_dir, passphrase=PASSPHRASE) as v:
+        before = v.fingerprint
+        with pytest.raises(InputError) as info:
+            v.replace_identity(key, cert, (ca,), how="test")
+        assert info.value.key == "identity.key_mismatch"
+        assert v.fingerprint == before
+    with Vault.open(vault_dir, passphrase=PASSPHRASE, writable=False) as v:
+        assert v.fingerprint == before and len(v.events()) == 1
