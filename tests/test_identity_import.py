@@ -226,3 +226,34 @@ def test_replace_identity_refuses_a_certificate_for_another_key(vault_dir: Path)
         assert v.fingerprint == before
     with Vault.open(vault_dir, passphrase=PASSPHRASE, writable=False) as v:
         assert v.fingerprint == before and len(v.events()) == 1
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_p12_made_by_openssl_imports(vault_dir: Path, tmp_path: Path, legacy: bool) -> None:
+    """A PKCS#12 file as a CA or a person makes it with ``openssl pkcs12 -export``
+    (AES/PBKDF2 by default, RC2/3DES with ``-legacy``)."""
+    import subprocess
+
+    def ossl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=tmp_path)
+
+    ossl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key")
+    ossl("req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=OpenSSL Root", "-days", "30",
+         "-out", "ca.pem", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    ossl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "leaf.key")
+    ossl("req", "-new", "-key", "leaf.key", "-subj", "/CN=Counsellor OpenSSL", "-out", "l.csr")
+    (tmp_path / "ext.cnf").write_text("basicConstraints=critical,CA:FALSE\n"
+                                      "keyUsage=critical,digitalSignature,nonRepudiation\n"
+                                      "extendedKeyUsage=emailProtection\n")
+    ossl("x509", "-req", "-in", "l.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+         "-days", "20", "-extfile", "ext.cnf", "-out", "leaf.pem")
+    ossl("pkcs12", "-export", *(["-legacy"] if legacy else []), "-inkey", "leaf.key",
+         "-in", "leaf.pem", "-certfile", "ca.pem", "-passout", "pass:한국어 암호 12",
+         "-out", "id.p12")
+    secret = tmp_path / "pass.txt"
+    secret.write_text("한국어 암호 12", encoding="utf-8")
+    res = run_cli("identity", "import", vault_dir, tmp_path / "id.p12",
+                  "--p12-passphrase-file", secret)
+    assert res.code == 0, res.err
+    assert "Counsellor OpenSSL" in res.out and "OpenSSL Root" in res.out
