@@ -70,6 +70,7 @@ def test_countersign_keeps_first_signature_valid(signed: tuple[Path, Path],
     assert res.code == 0, res.err
     assert "Traceback" not in res.err and res.err == ""
     assert bundle.read_bytes() == original  # the input is untouched
+    assert out.stat().st_mode & 0o077 == 0  # owner only, like the exported bundle
     data = out.read_bytes()
     assert data.startswith(original)  # an incremental update: the first revision is intact
     with Vault.open(counsellor, passphrase=PASSPHRASE, writable=False) as v:

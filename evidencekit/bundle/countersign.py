@@ -160,7 +160,10 @@ def countersign(bundle: Path, out: Path, key: ec.EllipticCurvePrivateKey,
     tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
     try:
         # Everything below works on one copy: what is checked is what is hashed and signed.
-        shutil.copyfile(bundle, tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600)  # evidence: readable by the owner only, like an exported bundle
+        with os.fdopen(fd, "wb") as dst, bundle.open("rb") as src:
+            shutil.copyfileobj(src, dst, 1 << 20)
         existing = _existing_fields(tmp, bundle)
         input_sha = _sha256(tmp)
         size = tmp.stat().st_size
