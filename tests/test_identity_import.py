@@ -257,3 +257,34 @@ def test_p12_made_by_openssl_imports(vault_dir: Path, tmp_path: Path, legacy: bo
                   "--p12-passphrase-file", secret)
     assert res.code == 0, res.err
     assert "Counsellor OpenSSL" in res.out and "OpenSSL Root" in res.out
+
+
+def test_show_warns_about_an_expired_certificate(vault_dir: Path) -> None:
+    """A certificate installed while valid that has expired since."""
+    ca_key, ca = make_ca()
+    with Vault.open(vault_dir, passphrase=PASSPHRASE) as v:
+        key = v.identity()[0]
+        cert = issue_leaf(ca_key, ca, key, days=-1, start_days=-30)
+        v.replace_identity(key, cert, (ca,), how="test")  # the vault stores what it is given
+    res = run_cli("identity", "show", vault_dir)
+    assert res.code == 0
+    assert "expired on" in res.out
+    info = json.loads(run_cli("identity", "show", vault_dir, "--json").out)
+    assert info["expired"] is True and info["self_signed"] is False
+
+
+def test_damaged_chain_in_identity_record(vault_dir: Path) -> None:
+    from evidencekit.vault.index import meta_ad
+
+    with Vault.open(vault_dir, passphrase=PASSPHRASE) as v:
+        key, cert = v.identity()
+        sealed = v._ident.seal_json(
+            {"key": key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()).decode(),
+             "cert": cert.public_bytes(serialization.Encoding.PEM).decode(),
+             "chain": ["not a certificate"]}, meta_ad("identity"))
+        with v._index.transaction():
+            v._index.set_meta("identity", sealed)
+    res = run_cli("identity", "show", vault_dir)
+    assert res.code == 3 and "Traceback" not in res.err
