@@ -70,6 +70,7 @@ def test_countersign_keeps_first_signature_valid(signed: tuple[Path, Path],
     assert res.code == 0, res.err
     assert "Traceback" not in res.err and res.err == ""
     assert bundle.read_bytes() == original  # the input is untouched
+    assert out.stat().st_mode & 0o077 == 0  # owner only, like the exported bundle
     data = out.read_bytes()
     assert data.startswith(original)  # an incremental update: the first revision is intact
     with Vault.open(counsellor, passphrase=PASSPHRASE, writable=False) as v:
@@ -248,3 +249,29 @@ def test_countersignature_timestamp(signed: tuple[Path, Path], tmp_path: Path,
     assert all(s["validation"] == "Signature is Valid." for s in pdfsig_signatures(down))
     with down.open("rb") as fh:
         assert not _has_signature_timestamp(PdfFileReader(fh).embedded_signatures[1])
+
+
+def test_bundle_changed_in_a_later_revision_is_refused(signed: tuple[Path, Path],
+                                                       tmp_path: Path) -> None:
+    """An incremental update after the holder's signature that is neither a signature nor a
+    timestamp (here: the catalogue's /Lang rewritten) keeps the signature "intact", but
+    a counsellor must not vouch for the changed file."""
+    import shutil
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    bundle, counsellor = signed
+    changed = tmp_path / "changed.pdf"
+    shutil.copy(bundle, changed)
+    with changed.open("r+b") as fh:
+        writer = IncrementalPdfFileWriter(fh)
+        writer.root[generic.NameObject("/Lang")] = generic.TextStringObject("xx")
+        writer.update_root()
+        writer.write_in_place()
+    res = run_cli("countersign", changed, "--vault", counsellor, "-o", tmp_path / "o.pdf")
+    assert res.code == 3, res.out
+    assert "does not hold" in res.err and SIGNATURE_FIELD in res.err
+    assert "Traceback" not in res.err and "SuspiciousModification" not in res.err
+    assert not (tmp_path / "o.pdf").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

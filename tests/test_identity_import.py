@@ -212,3 +212,79 @@ def test_missing_p12_passphrase_is_named(vault_dir: Path, p12_file: tuple[Path, 
     assert "No passphrase for the PKCS#12 file" in res.err
     monkeypatch.setenv("EVIDENCEKIT_P12_PASSPHRASE", P12_PASSPHRASE)
     assert run_cli("identity", "import", vault_dir, p12).code == 0
+
+
+def test_replace_identity_refuses_a_certificate_for_another_key(vault_dir: Path) -> None:
+    ca_key, ca = make_ca()
+    key, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    cert = issue_leaf(ca_key, ca, other)
+    with Vault.open(vault_dir, passphrase=PASSPHRASE) as v:
+        before = v.fingerprint
+        with pytest.raises(InputError) as info:
+            v.replace_identity(key, cert, (ca,), how="test")
+        assert info.value.key == "identity.key_mismatch"
+        assert v.fingerprint == before
+    with Vault.open(vault_dir, passphrase=PASSPHRASE, writable=False) as v:
+        assert v.fingerprint == before and len(v.events()) == 1
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_p12_made_by_openssl_imports(vault_dir: Path, tmp_path: Path, legacy: bool) -> None:
+    """A PKCS#12 file as a CA or a person makes it with ``openssl pkcs12 -export``
+    (AES/PBKDF2 by default, RC2/3DES with ``-legacy``)."""
+    import subprocess
+
+    def ossl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=tmp_path)
+
+    ossl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key")
+    ossl("req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=OpenSSL Root", "-days", "30",
+         "-out", "ca.pem", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    ossl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "leaf.key")
+    ossl("req", "-new", "-key", "leaf.key", "-subj", "/CN=Counsellor OpenSSL", "-out", "l.csr")
+    (tmp_path / "ext.cnf").write_text("basicConstraints=critical,CA:FALSE\n"
+                                      "keyUsage=critical,digitalSignature,nonRepudiation\n"
+                                      "extendedKeyUsage=emailProtection\n")
+    ossl("x509", "-req", "-in", "l.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+         "-days", "20", "-extfile", "ext.cnf", "-out", "leaf.pem")
+    ossl("pkcs12", "-export", *(["-legacy"] if legacy else []), "-inkey", "leaf.key",
+         "-in", "leaf.pem", "-certfile", "ca.pem", "-passout", "pass:한국어 암호 12",
+         "-out", "id.p12")
+    secret = tmp_path / "pass.txt"
+    secret.write_text("한국어 암호 12", encoding="utf-8")
+    res = run_cli("identity", "import", vault_dir, tmp_path / "id.p12",
+                  "--p12-passphrase-file", secret)
+    assert res.code == 0, res.err
+    assert "Counsellor OpenSSL" in res.out and "OpenSSL Root" in res.out
+
+
+def test_show_warns_about_an_expired_certificate(vault_dir: Path) -> None:
+    """A certificate installed while valid that has expired since."""
+    ca_key, ca = make_ca()
+    with Vault.open(vault_dir, passphrase=PASSPHRASE) as v:
+        key = v.identity()[0]
+        cert = issue_leaf(ca_key, ca, key, days=-1, start_days=-30)
+        v.replace_identity(key, cert, (ca,), how="test")  # the vault stores what it is given
+    res = run_cli("identity", "show", vault_dir)
+    assert res.code == 0
+    assert "expired on" in res.out
+    info = json.loads(run_cli("identity", "show", vault_dir, "--json").out)
+    assert info["expired"] is True and info["self_signed"] is False
+
+
+def test_damaged_chain_in_identity_record(vault_dir: Path) -> None:
+    from evidencekit.vault.index import meta_ad
+
+    with Vault.open(vault_dir, passphrase=PASSPHRASE) as v:
+        key, cert = v.identity()
+        sealed = v._ident.seal_json(
+            {"key": key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()).decode(),
+             "cert": cert.public_bytes(serialization.Encoding.PEM).decode(),
+             "chain": ["not a certificate"]}, meta_ad("identity"))
+        with v._index.transaction():
+            v._index.set_meta("identity", sealed)
+    res = run_cli("identity", "show", vault_dir)
+    assert res.code == 3 and "Traceback" not in res.err

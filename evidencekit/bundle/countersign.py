@@ -15,7 +15,7 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import (
     ValidationContext,
@@ -68,17 +69,30 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _existing_fields(path: Path) -> list[str]:
+@contextlib.contextmanager
+def _quiet_pyhanko() -> Iterator[None]:
+    """pyHanko logs its findings as warnings with tracebacks; ours are the messages."""
+    logger = logging.getLogger("pyhanko")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _existing_fields(path: Path, shown: Path) -> list[str]:
     """Names of the signature fields already signed; refuses a file whose signatures do not
-    hold."""
-    with path.open("rb") as fh:
+    hold or that was changed after them beyond adding signatures, timestamps and
+    validation data (pyHanko's difference analysis)."""
+    with path.open("rb") as fh, _quiet_pyhanko():
         try:
             reader = PdfFileReader(fh, strict=False)
             sigs = list(reader.embedded_signatures)
         except (PdfError, ValueError, KeyError, TypeError, OSError) as exc:
-            raise InputError("identity.countersign_not_pdf", path=str(path)) from exc
+            raise InputError("identity.countersign_not_pdf", path=str(shown)) from exc
         if not sigs:
-            raise InputError("identity.countersign_unsigned", path=str(path))
+            raise InputError("identity.countersign_unsigned", path=str(shown))
         names = []
         for sig in sigs:
             status: SignatureStatus
@@ -92,7 +106,9 @@ def _existing_fields(path: Path) -> list[str]:
                     status = validate_pdf_timestamp(sig, validation_context=anchors)
                 else:
                     status = validate_pdf_signature(sig, signer_validation_context=anchors)
-                ok = bool(status.intact and status.valid)
+                level = getattr(status, "modification_level", None)
+                ok = bool(status.intact and status.valid) and status.docmdp_ok is not False \
+                    and (level is None or level <= ModificationLevel.FORM_FILLING)
             except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
                 log.info("existing signature could not be checked: %s", type(exc).__name__)
                 ok = False
@@ -110,10 +126,10 @@ def _field_name(existing: Sequence[str]) -> str:
     return name
 
 
-def _sign_copy(bundle: Path, tmp: Path, meta: signers.PdfSignatureMetadata,
-               signer: signers.SimpleSigner, timestamper: TimeStamper | None) -> None:
-    shutil.copyfile(bundle, tmp)
+def _sign_in_place(tmp: Path, size: int, meta: signers.PdfSignatureMetadata,
+                   signer: signers.SimpleSigner, timestamper: TimeStamper | None) -> None:
     with tmp.open("r+b") as fh:
+        fh.truncate(size)  # a failed attempt with a timestamp leaves nothing behind
         writer = IncrementalPdfFileWriter(fh)
         signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
             writer, in_place=True)
@@ -141,25 +157,31 @@ def countersign(bundle: Path, out: Path, key: ec.EllipticCurvePrivateKey,
         raise InputError("identity.file_missing", path=str(bundle))
     if out.exists() and out.resolve() == bundle.resolve():
         raise InputError("identity.countersign_same_file")
-    existing = _existing_fields(bundle)
-    field = _field_name(existing)
-    input_sha = _sha256(bundle)
     tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
-    meta = signers.PdfSignatureMetadata(
-        field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason=COUNTERSIGN_REASON, name=signer_name)
-    signer = make_signer(key, cert, chain)
-    stamped = False
     try:
+        # Everything below works on one copy: what is checked is what is hashed and signed.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600)  # evidence: readable by the owner only, like an exported bundle
+        with os.fdopen(fd, "wb") as dst, bundle.open("rb") as src:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        existing = _existing_fields(tmp, bundle)
+        input_sha = _sha256(tmp)
+        size = tmp.stat().st_size
+        meta = signers.PdfSignatureMetadata(
+            field_name=_field_name(existing), md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES, reason=COUNTERSIGN_REASON,
+            name=signer_name)
+        signer = make_signer(key, cert, chain)
+        stamped = False
         if timestamper is not None:
             try:
-                _sign_copy(bundle, tmp, meta, signer, timestamper)
+                _sign_in_place(tmp, size, meta, signer, timestamper)
                 stamped = True
             except tsa_errors() as exc:
                 log.warning("time-stamp authority unavailable, counter-signing without (%s)",
                             type(exc).__name__)
         if not stamped:
-            _sign_copy(bundle, tmp, meta, signer, None)
+            _sign_in_place(tmp, size, meta, signer, None)
         os.replace(tmp, out)
         fsync_dir(out.parent)
     except OSError as exc:
@@ -169,4 +191,4 @@ def countersign(bundle: Path, out: Path, key: ec.EllipticCurvePrivateKey,
             tmp.unlink()
     log.info("bundle counter-signed")
     return Countersigned(path=out, sha256=_sha256(out), input_sha256=input_sha,
-                         field_name=field, timestamped=stamped)
+                         field_name=str(meta.field_name), timestamped=stamped)

@@ -5,6 +5,7 @@ signature on a bundle)."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,7 @@ def identity_summary(cert: x509.Certificate,
         "not_before": _when(cert.not_valid_before_utc),
         "not_after": _when(cert.not_valid_after_utc),
         "self_signed": is_self_signed(cert),
+        "expired": cert.not_valid_after_utc <= dt.datetime.now(dt.UTC),
         "chain": [{"subject": c.subject.rfc4514_string(), "name": common_name(c.subject),
                    "sha256_fingerprint": format_fingerprint(fingerprint(c))} for c in chain],
     }
@@ -130,6 +132,8 @@ def _print_summary(info: dict[str, Any]) -> None:
     out.write(tr("identity.show.issuer", issuer=info["issuer_name"]) + "\n")
     out.write(tr("identity.show.validity", start=info["not_before"],
                  end=info["not_after"]) + "\n")
+    if info["expired"]:
+        out.write(tr("identity.show.expired", end=info["not_after"]) + "\n")
     if info["self_signed"]:
         out.write(tr("identity.show.self_signed") + "\n")
     else:

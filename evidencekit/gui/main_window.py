@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import capture_flow, chat_flow, item_flows, similar_panel
 from evidencekit.gui.detail_pane import DetailPane
-from evidencekit.gui.identity_panel import status_text
+from evidencekit.gui.identity_panel import set_holder_status
 from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession, waiting_for_timestamp
@@ -39,7 +39,6 @@ from evidencekit.gui.widgets import JobPanel
 from evidencekit.gui.workers import Job, JobFunction
 from evidencekit.i18n import catalogue, tr
 from evidencekit.settings import Settings
-from evidencekit.vault.identity import format_fingerprint, short_fingerprint
 
 __all__ = ["MainWindow", "ACTIONS"]
 
@@ -182,14 +181,10 @@ class MainWindow(QMainWindow):
         self.ts_label = QLabel()
         self.ts_button = QPushButton(tr("gui.status.get_timestamps"))
         self.ts_button.clicked.connect(lambda: item_flows.get_timestamps(self))
-        fingerprint = format_fingerprint(self.session.fingerprint)
-        holder = QLabel(tr("gui.status.holder", holder=self.session.holder,
-                           fingerprint=status_text(self.session.fingerprint)))
+        holder = QLabel()
         holder.setObjectName("HolderStatus")
         holder.setProperty("muted", True)
-        holder.setToolTip(f"{tr('identity.gui.settings_short')}: "
-                          f"{short_fingerprint(self.session.fingerprint)}\n"
-                          f"{tr('identity.gui.settings_full')}: {fingerprint}")
+        set_holder_status(holder, self.session.holder, self.session.fingerprint)
         clock = QLabel()
         clock.setPixmap(icon("clock").pixmap(QSize(20, 20)))
         box = QWidget()

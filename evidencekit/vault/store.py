@@ -309,7 +309,11 @@ class Vault(VaultItems):
         """Store a new signing identity (checked by :mod:`evidencekit.vault.identity_import`)
         and append an ``identity_changed`` event naming the old and new certificates; the
         log head is signed with the new key from this event on."""
+        from evidencekit.vault.identity_import import same_public_key
+
         self._require_writer()
+        if not same_public_key(cert, key):
+            raise InputError("identity.key_mismatch")
         pem = serialization.Encoding.PEM
         with self._mutex:
             old = self.identity()[1]
