@@ -130,7 +130,7 @@ def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         (labels("court.cover.zone"), p(getattr(labels.zone, "key", str(labels.zone)))),
         (labels("bundle.cover.item_count"), p(str(len(inp.items)))),
         (labels("bundle.cover.vault_id"), p(inp.vault_id, st.mono)),
-        (labels("bundle.cover.signer"), p(inp.signer_subject, st.cell_wrap)),
+        (labels("bundle.cover.signer"), p(inp.holder or inp.signer_subject, st.cell_wrap)),
         (labels("bundle.cover.fingerprint"), p(inp.fingerprint, st.mono)),
         (labels("bundle.cover.file_name"), p(inp.bundle_name, st.mono)),
         (labels("bundle.cover.blurred"), p(yes_no[inp.blur])),
@@ -163,7 +163,7 @@ def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
 
 def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
     # The hash fits one line (6 pt), the time two (export zone, then UTC): ~20 rows a page.
-    widths = [9 * mm, 16 * mm, 33 * mm, 0.0, 73 * mm]
+    widths = [9 * mm, 16 * mm, 37 * mm, 0.0, 73 * mm]
     widths[3] = FRAME_WIDTH - sum(widths)
     head = [
         Paragraph(esc(labels(k)), st.cell_head)
@@ -196,7 +196,8 @@ def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
             ]
         )
     t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(grid_style())
+    t.setStyle(grid_style(("TOPPADDING", (0, 1), (-1, -1), 1.5),
+                          ("BOTTOMPADDING", (0, 1), (-1, -1), 1.5)))
     return [Paragraph(esc(labels("bundle.summary.title")), st.h1), t]
 
 

@@ -129,7 +129,7 @@ def custody_table(records: list[ChainRecord], numbers: dict[str, int], labels: L
     """Every disclosed event (time in the export zone and UTC) and the withheld runs."""
     # The chain hash on one line (6 pt); the previous hash only where the row above is not
     # the previous event (it is the hash of the row above otherwise).
-    widths = [12 * mm, 33 * mm, 0.0, 14 * mm, 73 * mm]
+    widths = [12 * mm, 37 * mm, 0.0, 16 * mm, 73 * mm]
     widths[2] = width - sum(widths)
     head = [Paragraph(esc(labels(k)), st.cell_head) for k in (
         "court.custody.seq", "court.custody.time", "court.custody.event",
@@ -170,7 +170,8 @@ def custody_table(records: list[ChainRecord], numbers: dict[str, int], labels: L
     if last >= expected:
         withheld(last - expected + 1)
     t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(grid_style(*spans))
+    t.setStyle(grid_style(*spans, ("TOPPADDING", (0, 1), (-1, -1), 1.5),
+                          ("BOTTOMPADDING", (0, 1), (-1, -1), 1.5)))
     return t
 
 

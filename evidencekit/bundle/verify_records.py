@@ -20,8 +20,10 @@ from evidencekit.vault.custody import ChainRecord
 
 __all__ = ["check_item_records", "record_event"]
 
-#: Custody events that write an item's record name the sealed record with this field.
+#: Custody events that write an item's record name the sealed record with this field;
+#: the oldest vaults' events have neither it nor the item-record digest.
 _WRITES_RECORD = "record_sha256"
+_CREATION = frozenset({"item_captured", "item_imported", "link_fetched"})
 
 
 def record_event(records: Sequence[ChainRecord], item_id: Any) -> dict[str, Any] | None:
@@ -31,7 +33,7 @@ def record_event(records: Sequence[ChainRecord], item_id: Any) -> dict[str, Any]
         body = rec.body
         if body is None or str(body.get("item_id")) != str(item_id):
             continue
-        if _WRITES_RECORD in body or EVENT_FIELD in body:
+        if _WRITES_RECORD in body or EVENT_FIELD in body or body.get("event") in _CREATION:
             found = body
     return found
 
