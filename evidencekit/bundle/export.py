@@ -74,6 +74,10 @@ __all__ = ["ExportResult", "export_bundle", "parse_item_ranges"]
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+#: Originals embedded in the PDF in all, at most (the exporter holds them in memory until
+#: the PDF is written); the rest go to the side folder, like a single part larger than
+#: ``max_embed_mb``. Never below ``max_embed_mb``, so one part that may be embedded is.
+EMBED_BUDGET = 256 * MB
 #: Parts up to this size are read back for a page image even when not embedded.
 PREVIEW_READ_LIMIT = 64 * MB
 TEXT_PREVIEW_LIMIT = 256 * 1024
@@ -246,6 +250,7 @@ class _Export:
         self.blur = blur
         self.originals = originals
         self.max_embed = max_embed
+        self.embed_left = max(EMBED_BUDGET, max_embed)
         self.progress = progress
         self.side_dir_name = f"{out_path.stem}-files"
         self.side_dir = out_path.parent / self.side_dir_name
@@ -359,7 +364,8 @@ class _Export:
                     want = None
                 data: bytes | None = None
                 desc = f"Item {item.number}, part {index + 1}: {part.name}"
-                if self.originals and part.size <= self.max_embed:
+                if self.originals and part.size <= min(self.max_embed, self.embed_left):
+                    self.embed_left -= part.size
                     data = self.read_memory(item, index, self.max_embed)
                     location, rel_path = LOCATION_EMBEDDED, None
                     self.attachments.append(Attachment(name, data, part.media_type, desc,
