@@ -362,3 +362,32 @@ def test_cli_export_options(vault_dir: Path, tmp_path: Path) -> None:
     bad = run_cli("export", vault_dir, tmp_path / "c.pdf", "--zone", "Nowhere/Else")
     assert bad.code != 0 and "Nowhere/Else" in bad.err and "Traceback" not in bad.err
     assert not (tmp_path / "c.pdf").exists()
+
+
+def test_build_id_reads_git_without_running_git(tmp_path: Path) -> None:
+    from evidencekit.bundle.export_options import _git_commit
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    main = tmp_path / "main"
+    (main / ".git" / "refs" / "heads").mkdir(parents=True)
+    (main / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (main / ".git" / "refs" / "heads" / "main").write_text(commit + "\n")
+    assert _git_commit(main) == commit
+    # a worktree: .git is a file pointing at .git/worktrees/<name>, refs in the common dir
+    wt_git = main / ".git" / "worktrees" / "wt"
+    wt_git.mkdir(parents=True)
+    (wt_git / "HEAD").write_text("ref: refs/heads/feature\n")
+    (wt_git / "commondir").write_text("../..\n")
+    (main / ".git" / "packed-refs").write_text(f"# pack-refs\n{commit[::-1]} "
+                                               "refs/heads/feature\n")
+    wt = tmp_path / "wt"
+    wt.mkdir()
+    (wt / ".git").write_text(f"gitdir: {wt_git}\n")
+    assert _git_commit(wt) == commit[::-1]
+    assert _git_commit(tmp_path / "nowhere") is None
+
+
+def test_statement_fields_refuse_control_characters() -> None:
+    with pytest.raises(InputError) as err:
+        Declaration(contact="010\x1b[31m")
+    assert err.value.key == "court.bad_field"
