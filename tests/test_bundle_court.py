@@ -391,3 +391,14 @@ def test_statement_fields_refuse_control_characters() -> None:
     with pytest.raises(InputError) as err:
         Declaration(contact="010\x1b[31m")
     assert err.value.key == "court.bad_field"
+
+
+def test_certificate_says_where_each_file_is(tmp_path: Path) -> None:
+    vault = build_demo_vault(with_tokens=False)
+    out = export_bundle(vault, tmp_path / "b.pdf", items=[1, 5], lang="ko",
+                        max_embed_mb=0.01)  # the 40 kB dump goes to the side folder
+    text = pdftotext(out.path)
+    cert = text[text.index("해시값 확인서"):text.index("확인서\n", text.index("해시값 확인서") + 8)]
+    assert "별도 폴더에 있음: b-files/005-dump.bin" in cert.replace("\n", "")
+    none = export_bundle(vault, tmp_path / "n.pdf", items=[1], lang="ko", originals=False)
+    assert "첨부하지 않음(해시값만 기재)" in pdftotext(none.path)

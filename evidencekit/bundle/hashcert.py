@@ -23,6 +23,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 from evidencekit.bundle.export_options import Declaration
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.layout_items import ItemView
+from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
 from evidencekit.bundle.styles import (
     CELL_PADDING,
     RULE,
@@ -124,10 +125,15 @@ def _file_rows(inp: CertInput, labels: Labels, st: Styles, widths: list[float]
                   ("BOTTOMPADDING", (0, len(rows)), (-1, len(rows)), 1.5)]
         for pv in view.parts:
             number = labels("court.cert.file_no", number=view.item.number, part=pv.index + 1)
+            where = ""
+            if pv.location == LOCATION_SIDE:
+                where = "<br/>" + esc(labels("bundle.part.side", path=pv.path or pv.file))
+            elif pv.location != LOCATION_EMBEDDED:
+                where = "<br/>" + esc(labels("bundle.part.omitted"))
             rows.append([
                 Paragraph(esc(number), st.cell),
                 Paragraph(f"<font name='{MONO}' size='7'>"
-                          f"{hard_wrap(pv.file, MONO, 7, name_w)}</font>", st.cell_wrap),
+                          f"{hard_wrap(pv.file, MONO, 7, name_w)}</font>{where}", st.cell_wrap),
                 Paragraph(esc(fmt_size(pv.part.size).split(" (")[0]), st.cell),
                 Paragraph(f"<font name='{MONO}' size='6'>{esc(pv.part.sha256)}</font>",
                           st.cell),
