@@ -23,6 +23,7 @@ FIGURES = {
     "ingest": "bench.ingest",
     "list": "bench.ingest",
     "export": "bench.export",
+    "export_large": "bench.export_large",
     "verify": "bench.verify",
     "renew": "bench.renew",
     "screen": "bench.screen",

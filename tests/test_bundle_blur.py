@@ -53,7 +53,7 @@ def test_blurred_pages_attachments_unchanged(tmp_path: Path, artifacts: Path) ->
 
     text = pdftotext(blurred)
     assert text.count("Blurred — original attached") == 2
-    assert "Images on these pages are blurred on purpose" in text
+    assert "deliberately blurred, but the attached original files are not" in text
     sums = detach_all(blurred, tmp_path / "x")
     for n, part in originals.items():
         assert sums[f"{n:03d}-screenshot.png"] == part.sha256

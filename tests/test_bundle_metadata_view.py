@@ -106,7 +106,7 @@ def test_link_rows_come_labelled_and_in_order(captured: dict[str, NewItem]) -> N
     values = dict(rows)
     assert values["HTTP status"] == "200 OK"
     assert values["Final URL (after redirects)"].endswith("/ko")
-    assert re.fullmatch(r"[-\d]+ [:\d]+ UTC \([-\d]+ [:\d]+ KST\)", values["Fetched at"])
+    assert re.fullmatch(r"[-\d]+ [:\d]+ KST \(([-\d]+ )?[:\d]+ UTC\)", values["Fetched at"])
     assert values["TLS version"].startswith("TLSv1.")
     chain = values["Redirect chain"].splitlines()
     assert [line.split()[1] for line in chain] == ["302", "301", "307"]

@@ -21,11 +21,12 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from cryptography.x509.oid import NameOID
 from reportlab.lib.units import mm
 
 from evidencekit.bundle import images
@@ -35,8 +36,15 @@ from evidencekit.bundle.attachments import (
     Attachment,
     assemble,
 )
+from evidencekit.bundle.export_options import (
+    Declaration,
+    build_id,
+    declaration_fields,
+    resolve_zone,
+)
 from evidencekit.bundle.layout import FRAME_HEIGHT, FRAME_WIDTH, LayoutInput, build_layout
 from evidencekit.bundle.layout_chat import prepare_chat_section
+from evidencekit.bundle.layout_custody import deletions_in_range, deletions_public
 from evidencekit.bundle.layout_items import PREVIEW_BOX, ItemView, PartView
 from evidencekit.bundle.manifest import (
     CERT_NAME,
@@ -58,7 +66,7 @@ from evidencekit.bundle.signing import sign_in_place
 from evidencekit.bundle.source import BundleSource
 from evidencekit.bundle.styles import LANG_CHOICES
 from evidencekit.errors import InputError, IntegrityError, StorageError
-from evidencekit.model import Item, Progress, local_zone_name, now_utc
+from evidencekit.model import Item, Progress, now_utc
 from evidencekit.similar.bundle_view import copy_map
 from evidencekit.vault.atomic import fsync_dir, track_temp, untrack_temp
 from evidencekit.vault.custody import verify_chain, verify_head
@@ -68,6 +76,10 @@ __all__ = ["ExportResult", "export_bundle", "parse_item_ranges"]
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+#: Originals embedded in the PDF in all, at most (the exporter holds them in memory until
+#: the PDF is written); the rest go to the side folder, like a single part larger than
+#: ``max_embed_mb``. Never below ``max_embed_mb``, so one part that may be embedded is.
+EMBED_BUDGET = 256 * MB
 #: Parts up to this size are read back for a page image even when not embedded.
 PREVIEW_READ_LIMIT = 64 * MB
 TEXT_PREVIEW_LIMIT = 256 * 1024
@@ -169,6 +181,8 @@ def _select(source: BundleSource, numbers: Sequence[int] | None) -> list[Item]:
 def _check_custody(source: BundleSource, cert: Any, items: Iterable[Item]) -> tuple[
     list[Any], dict[str, Any]
 ]:
+    """The chain with the bodies of ``items``' events disclosed, checked against the
+    signed head (``items`` include the deleted ones within the exported range)."""
     events = source.events()
     head = source.log_head()
     records = chain_records(events, [i.id for i in items])
@@ -187,6 +201,24 @@ def _check_custody(source: BundleSource, cert: Any, items: Iterable[Item]) -> tu
         log.error("custody log check failed before export: %s", problems[0])
         raise IntegrityError("bundle.custody_broken", detail=problems[0])
     return records, head
+
+
+def chain_records_subset(records: list[Any], item_ids: set[str]) -> list[Any]:
+    """``records`` with the bodies of events about items outside ``item_ids`` withheld."""
+    out = []
+    for rec in records:
+        body = rec.body
+        if body is not None and body.get("item_id") is not None and (
+                str(body.get("item_id")) not in item_ids):
+            rec = replace(rec, body=None)
+        out.append(rec)
+    return out
+
+
+def _holder_name(cert: Any) -> str:
+    """The vault owner's name or pseudonym as the identity certificate states it."""
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
 def _wants_bytes(media_type: str) -> str | None:
@@ -221,6 +253,7 @@ class _Export:
         self.blur = blur
         self.originals = originals
         self.max_embed = max_embed
+        self.embed_left = max(EMBED_BUDGET, max_embed)
         self.progress = progress
         self.side_dir_name = f"{out_path.stem}-files"
         self.side_dir = out_path.parent / self.side_dir_name
@@ -336,7 +369,8 @@ class _Export:
                     want = None
                 data: bytes | None = None
                 desc = f"Item {item.number}, part {index + 1}: {part.name}"
-                if self.originals and part.size <= self.max_embed:
+                if self.originals and part.size <= min(self.max_embed, self.embed_left):
+                    self.embed_left -= part.size
                     data = self.read_memory(item, index, self.max_embed)
                     location, rel_path = LOCATION_EMBEDDED, None
                     self.attachments.append(Attachment(name, data, part.media_type, desc,
@@ -410,6 +444,9 @@ def export_bundle(
     timestamper: Any = None,
     progress: Progress | None = None,
     chat_all: bool = False,
+    declaration: Declaration | None = None,
+    zone: str | None = None,
+    hide_location: bool = False,
 ) -> ExportResult:
     """Export a signed PDF evidence bundle to ``out_path``.
 
@@ -427,6 +464,11 @@ def export_bundle(
         timestamp; when unreachable the bundle is signed without (see the result).
     :param progress: ``progress(done, total, message_key)`` callback.
     :param chat_all: print every message of chat items (default: the key messages).
+    :param declaration: the preparer's statement fields (case number, recipient, role,
+        organisation, contact); empty ones are printed as blank lines to fill in by hand.
+    :param zone: IANA zone every time is printed in (default: Korea for a Korean bundle,
+        see :func:`~evidencekit.bundle.export_options.resolve_zone`); UTC is printed beside.
+    :param hide_location: keep GPS positions off the pages (the originals keep them).
     :raises InputError: bad options or item numbers.
     :raises IntegrityError: a part or the custody log failed its check (nothing written).
     :raises StorageError: the bundle could not be written (nothing left behind).
@@ -444,9 +486,17 @@ def export_bundle(
     if not out.parent.is_dir():
         raise InputError("bundle.out_dir_missing", path=str(out.parent))
     chosen = _select(source, items)
+    tz = resolve_zone(zone, lang, chosen)
+    decl = declaration or Declaration()
     key, cert = source.identity()
     fingerprint = certificate_sha256(cert)
-    records, head = _check_custody(source, cert, chosen)
+    all_items = source.items(include_deleted=True)
+    deleted_ids = [i for i in all_items if i.state == "deleted"]
+    records, head = _check_custody(source, cert, [*chosen, *deleted_ids])
+    deletions = deletions_in_range(all_items, [i.number for i in chosen], items is None,
+                                   records)
+    wanted = {i.id for i in chosen} | {d.item_id for d in deletions}
+    records = chain_records_subset(records, wanted)
     run = _Export(source, out, blur=blur, originals=originals,
                   max_embed=int(max_embed_mb * MB), progress=progress, chat_all=chat_all)
     _remove_stale_temp(out, ".tmp")
@@ -455,16 +505,19 @@ def export_bundle(
     try:
         views = run.collect(chosen)
         exported_at = now_utc().replace(microsecond=0)
-        local = exported_at.astimezone()
-        zone = local_zone_name()
+        local = exported_at.astimezone(tz)
+        zone_name = getattr(tz, "key", str(tz))
+        bundle_id = f"EK-{local:%Y%m%d}-{secrets.token_hex(3).upper()}"
         layout_in = LayoutInput(
             title=title, prepared_by=prepared_by, lang=lang, exported_at=exported_at,
-            exported_at_local=local, timezone=zone, vault_id=source.vault_id,
+            exported_at_local=local, timezone=zone_name, vault_id=source.vault_id,
             fingerprint=display_fingerprint(fingerprint),
             signer_subject=cert.subject.rfc4514_string(),
             items=views, records=records, head=head, bundle_name=out.name,
             side_dir=run.side_dir_name if run.side_files else None, blur=blur,
-            originals=originals,
+            originals=originals, zone=tz, declaration=decl, bundle_id=bundle_id,
+            holder=_holder_name(cert), build=build_id(), deletions=deletions,
+            hide_location=hide_location,
         )
         layout_pdf, pages = build_layout(layout_in, progress)
         cert_pem = certificate_pem(cert).encode("ascii")
@@ -472,11 +525,15 @@ def export_bundle(
                  REL_DATA, "Signer certificate (vault identity), PEM")
         manifest = build_manifest(
             vault_id=source.vault_id, exported_at=exported_at, exported_at_local=local,
-            timezone=zone, title=title, prepared_by=prepared_by, cert=cert, items=chosen,
+            timezone=zone_name, title=title, prepared_by=prepared_by, cert=cert, items=chosen,
             files=run.files, tokens=run.tokens, records=records, head=head, pages=pages,
             options={"blur": blur, "originals": originals, "lang": lang,
                      "max_embed_mb": max_embed_mb,
-                     "timestamp_requested": timestamper is not None},
+                     "timestamp_requested": timestamper is not None,
+                     "zone": zone_name, "hide_location": hide_location},
+            court={"bundle_id": bundle_id, "statement": declaration_fields(decl),
+                   "build": build_id(), "holder": _holder_name(cert),
+                   "deletions": deletions_public(deletions)},
         )
         run.attachments.append(
             Attachment(MANIFEST_NAME, manifest_bytes(manifest), "application/json",

@@ -39,7 +39,7 @@ MAX_JPEG_PIXELS = 170_000_000
 PRINT_DPI = 150
 JPEG_QUALITY = 80
 #: A tall capture is cut into at most this many page-wide slices.
-MAX_SLICES = 6
+MAX_SLICES = 3
 #: Images taller than this ratio (height / width) are sliced rather than shrunk.
 SLICE_ASPECT = 2.4
 #: Formats Pillow may open for a page image (others are not even tried).

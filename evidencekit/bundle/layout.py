@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 from reportlab import rl_config
@@ -31,8 +31,11 @@ from reportlab.platypus import (
 )
 
 from evidencekit import FORMAT_PROGRAM, __version__
+from evidencekit.bundle.export_options import Declaration
 from evidencekit.bundle.fonts import MONO, REGULAR
-from evidencekit.bundle.layout_items import ItemView, item_section, kind_label
+from evidencekit.bundle.hashcert import CertInput, hash_certificate
+from evidencekit.bundle.layout_custody import Deletion, custody_section
+from evidencekit.bundle.layout_items import ItemRule, ItemView, item_section, kind_label
 from evidencekit.bundle.manifest import CERT_NAME, MANIFEST_NAME
 from evidencekit.bundle.styles import (
     CELL_PADDING,
@@ -43,7 +46,6 @@ from evidencekit.bundle.styles import (
     Labels,
     Styles,
     esc,
-    fmt_time,
     grid_style,
     hard_wrap,
     make_styles,
@@ -83,6 +85,14 @@ class LayoutInput:
     side_dir: str | None = None
     blur: bool = False
     originals: bool = True
+    #: The export's zone (every time printed in it, UTC beside); None: Korea.
+    zone: tzinfo | None = None
+    declaration: Declaration = field(default_factory=Declaration)
+    bundle_id: str = ""
+    holder: str = ""
+    build: str = ""
+    deletions: list[Deletion] = field(default_factory=list)
+    hide_location: bool = False
 
 
 def _kv(rows: list[tuple[str, Flowable]], st: Styles, label_w: float = 52 * mm) -> Table:
@@ -111,14 +121,17 @@ def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         return Paragraph(esc(text), style or st.cell_wrap)
 
     yes_no = {True: labels("bundle.yes"), False: labels("bundle.no")}
+    decl = inp.declaration
     rows: list[tuple[str, Flowable]] = [
+        (labels("court.cover.case_number"), p(decl.case_number or "—")),
+        (labels("court.cover.recipient"), p(decl.recipient or "—")),
         (labels("bundle.cover.prepared_by"), p(inp.prepared_by or "—")),
-        (labels("bundle.cover.exported_utc"), p(fmt_time(inp.exported_at, utc=True))),
-        (labels("bundle.cover.exported_local"),
-         p(f"{fmt_time(inp.exported_at_local)} ({inp.timezone})")),
+        (labels("court.cover.bundle_id"), p(inp.bundle_id or "—", st.mono)),
+        (labels("court.cover.exported"), p(labels.when(inp.exported_at))),
+        (labels("court.cover.zone"), p(getattr(labels.zone, "key", str(labels.zone)))),
         (labels("bundle.cover.item_count"), p(str(len(inp.items)))),
         (labels("bundle.cover.vault_id"), p(inp.vault_id, st.mono)),
-        (labels("bundle.cover.signer"), p(inp.signer_subject, st.cell_wrap)),
+        (labels("bundle.cover.signer"), p(inp.holder or inp.signer_subject, st.cell_wrap)),
         (labels("bundle.cover.fingerprint"), p(inp.fingerprint, st.mono)),
         (labels("identity.cover.short"), p(short_fingerprint(inp.fingerprint), st.mono)),
         (labels("bundle.cover.file_name"), p(inp.bundle_name, st.mono)),
@@ -135,29 +148,31 @@ def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         _kv(rows, st),
         Spacer(1, 6 * mm),
     ]
-    notice = "bundle.cover.notice_blurred" if inp.blur else "bundle.cover.notice_sensitive"
-    for text in labels.texts(notice):
-        story.append(Paragraph(esc(text), st.warning))
+    # The warning stays whenever originals are attached: blurred pages do not blur them.
+    notices = ["court.cover.notice_blurred_originals" if inp.originals else
+               "bundle.cover.notice_blurred"] if inp.blur else ["bundle.cover.notice_sensitive"]
+    if inp.hide_location:
+        notices.append("court.cover.location_hidden")
+    for notice in notices:
+        for text in labels.texts(notice):
+            story.append(Paragraph(esc(text), st.warning))
     story.append(Spacer(1, 5 * mm))
-    # The short "how to verify" is always in both languages (DESIGN: bundle cover).
-    for lang in ("ko", "en"):
-        short = Labels(lang)
-        story.append(Paragraph(esc(short("bundle.cover.howto_title")), st.h2))
-        story.append(
-            Paragraph(esc(short("bundle.cover.howto", fingerprint_hint="SHA-256")), st.body)
-        )
+    story.append(Paragraph(esc(labels("bundle.cover.howto_title")), st.h2))
+    for text in labels.texts("bundle.cover.howto", fingerprint_hint="SHA-256"):
+        story.append(Paragraph(esc(text), st.body))
     return story
 
 
 def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
-    widths = [11 * mm, 21 * mm, 30 * mm, 50 * mm]
-    widths.append(FRAME_WIDTH - sum(widths))
+    # The hash fits one line (6 pt), the time two (export zone, then UTC): ~20 rows a page.
+    widths = [9 * mm, 16 * mm, 37 * mm, 0.0, 73 * mm]
+    widths[3] = FRAME_WIDTH - sum(widths)
     head = [
         Paragraph(esc(labels(k)), st.cell_head)
         for k in (
             "bundle.summary.number",
             "bundle.summary.kind",
-            "bundle.summary.captured",
+            "court.summary.captured",
             "bundle.summary.source",
         )
     ] + [Paragraph("SHA-256", st.cell_head)]
@@ -166,7 +181,8 @@ def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         item = view.item
         source = item.source or "—"
         title = item.title
-        src = hard_wrap(source, MONO, 7, widths[3] - 2 * CELL_PADDING - 0.5)
+        short = source if len(source) <= 90 else source[:89] + "…"
+        src = hard_wrap(short, MONO, 7, widths[3] - 2 * CELL_PADDING - 0.5)
         cell = f"<font name='{MONO}' size='7'>{src}</font>"
         if title and title != source:
             cell = f"{esc(title)}<br/>{cell}"
@@ -174,95 +190,21 @@ def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
             [
                 Paragraph(str(item.number), st.cell),
                 Paragraph(esc(kind_label(labels, item.kind)), st.cell),
-                Paragraph(esc(fmt_time(item.captured_at_utc, utc=True)), st.cell),
+                Paragraph("<font size='7'>" + esc(labels.when(item.captured_at_utc)).replace(
+                    " (", "<br/>(", 1) + "</font>", st.cell),
                 Paragraph(cell, st.cell_wrap),
-                mono_para(item.sha256 or "—", st.mono_small, widths[4]),
+                Paragraph(f"<font name='{MONO}' size='6'>{esc(item.sha256 or '—')}</font>",
+                          st.cell),
             ]
         )
     t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(grid_style())
+    t.setStyle(grid_style(("TOPPADDING", (0, 1), (-1, -1), 1.5),
+                          ("BOTTOMPADDING", (0, 1), (-1, -1), 1.5)))
     return [Paragraph(esc(labels("bundle.summary.title")), st.h1), t]
 
 
-def _event_label(labels: Labels, kind: str) -> str:
-    key = f"bundle.event.{kind}"
-    return labels(key) if labels.has(key) else kind
-
-
-def _custody(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
-    numbers = {v.item.id: v.item.number for v in inp.items}
-    disclosed = [r for r in inp.records if r.body is not None]
-    story: list[Flowable] = [Paragraph(esc(labels("bundle.custody.title")), st.h1)]
-    for text in labels.texts(
-        "bundle.custody.intro", total=len(inp.records), disclosed=len(disclosed)
-    ):
-        story.append(Paragraph(esc(text), st.body))
-    story.append(Spacer(1, 3 * mm))
-    widths = [12 * mm, 28 * mm, 33 * mm, 13 * mm]
-    widths.append(FRAME_WIDTH - sum(widths))
-    hash_w = widths[4] - 2 * CELL_PADDING - 0.5
-    head = [
-        Paragraph(esc(labels(k)), st.cell_head)
-        for k in (
-            "bundle.custody.seq",
-            "bundle.custody.time",
-            "bundle.custody.event",
-            "bundle.custody.item",
-            "bundle.custody.hash",
-        )
-    ]
-    data: list[list[Any]] = [head]
-    shading: list[tuple[Any, ...]] = []
-    expected = 1
-    for rec in inp.records:
-        if rec.body is None:
-            continue
-        if rec.seq > expected:
-            gap = rec.seq - expected
-            data.append(
-                [Paragraph(esc(labels("bundle.custody.withheld", count=gap)), st.small)]
-                + [""] * 4
-            )
-            row = len(data) - 1
-            shading.append(("SPAN", (0, row), (-1, row)))
-        body = rec.body
-        item_no = numbers.get(str(body.get("item_id"))) if body.get("item_id") else None
-        data.append(
-            [
-                Paragraph(str(rec.seq), st.cell),
-                Paragraph(esc(fmt_time(body.get("at"), utc=True)), st.cell),
-                Paragraph(esc(_event_label(labels, str(body.get("event")))), st.cell_wrap),
-                Paragraph(str(item_no) if item_no is not None else "—", st.cell),
-                Paragraph(
-                    hard_wrap(rec.hash, MONO, 7, hash_w) + "<br/><font color='#666666'>"
-                    + hard_wrap("← " + rec.prev_hash, MONO, 7, hash_w) + "</font>",
-                    st.mono_small,
-                ),
-            ]
-        )
-        expected = rec.seq + 1
-    last = inp.records[-1].seq if inp.records else 0
-    if last >= expected:
-        data.append(
-            [Paragraph(esc(labels("bundle.custody.withheld", count=last - expected + 1)),
-                       st.small)] + [""] * 4
-        )
-        row = len(data) - 1
-        shading.append(("SPAN", (0, row), (-1, row)))
-    t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(grid_style(*shading))
-    story.append(t)
-    story.append(Spacer(1, 4 * mm))
-    head_rows: list[tuple[str, Flowable]] = [
-        (labels("bundle.custody.head_seq"), Paragraph(str(inp.head.get("seq")), st.cell)),
-        (labels("bundle.custody.head_hash"),
-         mono_para(str(inp.head.get("hash")), st.mono, FRAME_WIDTH - 52 * mm)),
-        (labels("bundle.custody.head_signature"),
-         Paragraph(esc(labels("bundle.custody.head_signed")), st.cell_wrap)),
-    ]
-    story.append(KeepTogether([Paragraph(esc(labels("bundle.custody.head")), st.h2),
-                               _kv(head_rows, st)]))
-    return story
+def _label_w(labels: Labels) -> float:
+    return 52 * mm if labels.lang == "both" else 40 * mm
 
 
 def _howto(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
@@ -305,10 +247,16 @@ def _howto(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
 
 
 def _canvas_class(inp: LayoutInput, labels: Labels, counter: list[int]) -> type:
-    footer_left = f"{FORMAT_PROGRAM} · {labels('bundle.footer.bundle')} · {inp.title}"
-    if len(footer_left) > 95:
-        footer_left = footer_left[:94] + "…"
-    footer_sub = f"{fmt_time(inp.exported_at, utc=True)} · {inp.vault_id}"
+    case = inp.declaration.case_number.strip()
+    left = [f"{labels('court.footer.case')} {case}"] if case else []
+    left.append(f"{labels('court.footer.bundle')} {inp.bundle_id or inp.vault_id}")
+    if inp.title:
+        left.append(inp.title)
+    footer_left = " · ".join(left)
+    if len(footer_left) > 110:
+        footer_left = footer_left[:109] + "…"
+    footer_sub = (f"{FORMAT_PROGRAM} · {labels.when(inp.exported_at)} · "
+                  f"{labels('bundle.cover.vault_id')} {inp.vault_id}")
 
     class NumberedCanvas(rl_canvas.Canvas):
         """Draws ``page n / total`` footers once the total is known."""
@@ -340,7 +288,7 @@ def _canvas_class(inp: LayoutInput, labels: Labels, counter: list[int]) -> type:
             self.setFont(REGULAR, 7.5)
             self.drawString(PAGE_MARGIN, y, footer_left)
             self.drawRightString(
-                PAGE_W - PAGE_MARGIN, y, labels("bundle.footer.page", page=self._pageNumber,
+                PAGE_W - PAGE_MARGIN, y, labels("court.footer.page", page=self._pageNumber,
                                                 total=total)
             )
             self.setFont(REGULAR, 6.5)
@@ -352,20 +300,32 @@ def _canvas_class(inp: LayoutInput, labels: Labels, counter: list[int]) -> type:
 
 def build_layout(inp: LayoutInput, progress: Progress | None = None) -> tuple[bytes, int]:
     """Lay out the bundle; returns the PDF bytes (unsigned, no attachments) and page count."""
-    labels = Labels(inp.lang)
+    labels = Labels(inp.lang, inp.zone)
     st = make_styles()
     story: list[Flowable] = []
     story.extend(_cover(inp, labels, st))
     story.append(PageBreak())
     story.extend(_summary(inp, labels, st))
+    story.append(PageBreak())
+    cert = CertInput(items=inp.items, holder=inp.holder or inp.signer_subject,
+                     program=f"{FORMAT_PROGRAM} {__version__}", build=inp.build,
+                     prepared_by=inp.prepared_by, declaration=inp.declaration,
+                     exported_at=inp.exported_at)
+    story.extend(hash_certificate(cert, labels, st, FRAME_WIDTH, _label_w(labels)))
+    story.append(PageBreak())
     total = len(inp.items)
     for n, view in enumerate(inp.items, start=1):
-        story.append(PageBreak())
-        story.extend(item_section(view, labels, st, FRAME_WIDTH))
+        # Items follow one another on the same page (a rule between them); the heading
+        # and the picture of an item are kept together, shrunk to fit when there is room.
+        if n > 1:
+            story.append(ItemRule(FRAME_WIDTH))
+        story.extend(item_section(view, labels, st, FRAME_WIDTH, hide_location=inp.hide_location))
         if progress is not None and (n % 10 == 0 or n == total):
             progress(n, total, "bundle.progress.layout")
     story.append(PageBreak())
-    story.extend(_custody(inp, labels, st))
+    numbers = {v.item.id: v.item.number for v in inp.items}
+    story.extend(custody_section(inp.records, inp.head, numbers, inp.deletions, labels, st,
+                                 FRAME_WIDTH, _label_w(labels)))
     story.append(PageBreak())
     story.extend(_howto(inp, labels, st))
     out = io.BytesIO()

@@ -35,7 +35,6 @@ from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
 from evidencekit.bundle.metadata_view import Line, Row, metadata_groups
 from evidencekit.bundle.styles import (
     CELL_PADDING,
-    KST,
     RULE,
     SHADE,
     Labels,
@@ -43,7 +42,6 @@ from evidencekit.bundle.styles import (
     Styles,
     esc,
     fmt_size,
-    fmt_time,
     grid_style,
     hard_wrap,
     mono_para,
@@ -51,10 +49,11 @@ from evidencekit.bundle.styles import (
 from evidencekit.model import Item, Part
 from evidencekit.similar.bundle_view import similar_groups
 
-__all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label", "PREVIEW_BOX"]
+__all__ = ["PartView", "ItemView", "ItemRule", "FitGroup", "item_section", "timestamp_text",
+           "kind_label", "PREVIEW_BOX"]
 
 #: The box (width is the frame's) one image slice may fill on an item page.
-PREVIEW_BOX = (0.0, 160 * mm)
+PREVIEW_BOX = (0.0, 95 * mm)
 LABEL_WIDTH = 44 * mm
 LABEL_WIDTH_BOTH = 52 * mm
 KEEP_GROUP_ROWS = 8
@@ -121,6 +120,103 @@ class JpegFlowable(Flowable):
         self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
 
 
+class FramedJpeg(JpegFlowable):
+    """A page JPEG in a thin box, centred; :class:`FitGroup` may scale it down."""
+
+    def __init__(self, jpeg: bytes, width: float, height: float) -> None:
+        super().__init__(jpeg, width, height)
+        self.natural = (width, height)
+        self.scale = 1.0
+        self._avail_w = width
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        self.width = self.natural[0] * scale
+        self.height = self.natural[1] * scale
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self._avail_w = avail_width
+        return avail_width, self.height + 2
+
+    def draw(self) -> None:
+        x = max(0.0, (self._avail_w - self.width - 2) / 2)
+        self.canv.saveState()
+        self.canv.setStrokeColor(RULE)
+        self.canv.setLineWidth(0.6)
+        self.canv.rect(x, 0, self.width + 2, self.height + 2)
+        self.canv.restoreState()
+        self.canv.drawImage(self._reader, x + 1, 1, self.width, self.height)
+
+
+#: A picture may shrink to this share of its size to start on the current page.
+MIN_SCALE = 0.45
+#: Available heights above this are a fresh page: shrink as far as needed there.
+_FRESH_PAGE = 200 * mm
+
+
+class FitGroup(Flowable):
+    """An item's heading and first picture, kept on one page. When they do not fit in
+    the space left, the picture is scaled down (to at most :data:`MIN_SCALE`) so the item
+    starts on the current page instead of leaving it half empty; else it moves on."""
+
+    def __init__(self, content: list[Flowable]) -> None:
+        super().__init__()
+        self.content = content
+        self.pictures = [f for f in content if isinstance(f, FramedJpeg)]
+        self._sizes: list[tuple[float, float, float, float]] = []
+
+    def _measure(self, aw: float, ah: float) -> float:
+        self._sizes = []
+        total = 0.0
+        for n, f in enumerate(self.content):
+            w, h = f.wrap(aw, ah)
+            before = f.getSpaceBefore() if n else 0.0
+            after = f.getSpaceAfter()
+            self._sizes.append((w, h, before, after))
+            total += before + h + after
+        return total
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        for pic in self.pictures:
+            pic.set_scale(1.0)
+        total = self._measure(avail_width, avail_height)
+        natural = sum(p.natural[1] for p in self.pictures)
+        if total > avail_height and natural > 0:
+            scale = 1.0 - (total - avail_height + 1) / natural
+            if scale >= MIN_SCALE or (avail_height > _FRESH_PAGE and scale > 0.05):
+                for pic in self.pictures:
+                    pic.set_scale(scale)
+                total = self._measure(avail_width, avail_height)
+        self.width, self.height = avail_width, total
+        return avail_width, total
+
+    def draw(self) -> None:
+        y = self.height
+        for f, (_w, h, before, after) in zip(self.content, self._sizes, strict=True):
+            y -= before + h
+            f.drawOn(self.canv, 0, y)
+            y -= after
+
+
+class ItemRule(Flowable):
+    """The thin rule and space between two items that share a page."""
+
+    def __init__(self, width: float, space: float = 7 * mm) -> None:
+        super().__init__()
+        self.width = width
+        self.space = space
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, min(self.space, avail_height)
+
+    def draw(self) -> None:
+        self.canv.saveState()
+        self.canv.setStrokeColor(RULE)
+        self.canv.setLineWidth(1.2)
+        self.canv.line(0, self.space * 0.45, self.width, self.space * 0.45)
+        self.canv.restoreState()
+
+
 def kind_label(labels: Labels, kind: str) -> str:
     key = f"bundle.kind.{kind}"
     return labels(key) if labels.has(key) else kind
@@ -145,7 +241,7 @@ def timestamp_text(labels: Labels, ts: dict[str, Any] | None) -> str:
             dt = datetime.fromisoformat(str(when))
             if dt.tzinfo is None:
                 dt = dt.replace(tzinfo=UTC)
-            when_text = f"{fmt_time(dt, utc=True)} ({dt.astimezone(KST).strftime('%H:%M:%S')} KST)"
+            when_text = labels.when(dt)
         except ValueError:
             when_text = str(when)
     return labels(
@@ -185,20 +281,7 @@ def _picture(preview: Preview, pv: PartView, labels: Labels, st: Styles, width: 
         return [_placeholder(text, st, width)]
     out: list[Flowable] = []
     for n, img in enumerate(preview.images):
-        flow = JpegFlowable(img.jpeg, img.width_pt, img.height_pt)
-        framed = Table([[flow]], colWidths=[img.width_pt + 2], rowHeights=[img.height_pt + 2])
-        framed.setStyle(
-            TableStyle(
-                [
-                    ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 1),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 1),
-                    ("TOPPADDING", (0, 0), (-1, -1), 1),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                ]
-            )
-        )
-        out.append(framed)
+        out.append(FramedJpeg(img.jpeg, img.width_pt, img.height_pt))
         if len(preview.images) > 1:
             out.append(
                 Paragraph(
@@ -285,6 +368,15 @@ def _source_is_shown(item: Item) -> bool:
     return False
 
 
+def _capture_zone(item: Item, labels: Labels) -> str:
+    """The zone the computer was set to at capture; explained when it is not the zone the
+    bundle prints times in (a computer set to UTC, a capture abroad)."""
+    zone = item.timezone or "—"
+    if zone == getattr(labels.zone, "key", None):
+        return zone
+    return labels("court.field.capture_zone_value", zone=zone)
+
+
 def _general_rows(item: Item, labels: Labels, st: Styles, value_w: float
                   ) -> list[tuple[str, Flowable]]:
     """The rows every item has (number, kind, title, source, times, hash)."""
@@ -294,17 +386,15 @@ def _general_rows(item: Item, labels: Labels, st: Styles, value_w: float
             return mono_para(text, st.mono, value_w)
         return Paragraph(esc(text), style or st.cell_wrap)
 
+    # Number and kind are in the item's heading; hash and size in its parts table.
     rows: list[tuple[str, Flowable]] = [
-        (labels("bundle.field.number"), p(str(item.number))),
-        (labels("bundle.field.kind"), p(kind_label(labels, item.kind))),
         (labels("bundle.field.title"), p(item.title or "—")),
     ]
     if not _source_is_shown(item):
         rows.append((labels("bundle.field.source"), p(item.source or "—", st.mono)))
     rows += [
-        (labels("bundle.field.captured_local"),
-         p(f"{fmt_time(item.captured_at)} ({item.timezone})")),
-        (labels("bundle.field.captured_utc"), p(fmt_time(item.captured_at_utc, utc=True))),
+        (labels("court.field.captured"), p(labels.when(item.captured_at_utc))),
+        (labels("court.field.capture_zone"), p(_capture_zone(item, labels))),
         (labels("bundle.field.id"), p(item.id, st.mono)),
     ]
     if item.state != "active":
@@ -313,14 +403,13 @@ def _general_rows(item: Item, labels: Labels, st: Styles, value_w: float
                      p(labels(state) if labels.has(state) else item.state)))
     if item.tags:
         rows.append((labels("bundle.field.tags"), p(", ".join(item.tags))))
-    if item.sha256:
+    if item.sha256 and not item.parts:
         rows.append((labels("bundle.field.sha256"), p(item.sha256, st.mono)))
-        rows.append((labels("bundle.field.size"), p(fmt_size(item.size))))
     return rows
 
 
-def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float
-                     ) -> list[Flowable]:
+def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float,
+                     hide_location: bool = False) -> list[Flowable]:
     """The "Collection details": general rows, then one table per metadata group."""
     label_w = _label_width(labels)
     value_w = width - label_w
@@ -328,7 +417,8 @@ def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float
         Paragraph(esc(labels("bundle.item.metadata")), st.h2),
         _kv_table(_general_rows(view.item, labels, st, value_w), st, width, label_w),
     ])]
-    for group in metadata_groups(view.item, labels, view.link_summary) + similar_groups(
+    for group in metadata_groups(view.item, labels, view.link_summary,
+                                 hide_location=hide_location) + similar_groups(
             view.item, view.copies, labels):
         rows: list[tuple[str, Flowable]] = [
             (row.label, _row_para(row, labels, st, value_w)) for row in group.rows
@@ -399,8 +489,10 @@ def _text_block(name: str, text: str, labels: Labels, st: Styles, width: float
     return out
 
 
-def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> list[Flowable]:
-    """The flowables of one item (the caller puts a page break before it)."""
+def item_section(view: ItemView, labels: Labels, st: Styles, width: float, *,
+                 hide_location: bool = False) -> list[Flowable]:
+    """The flowables of one item (it may start anywhere on a page: its heading and first
+    picture are one :class:`FitGroup`). ``hide_location`` keeps GPS positions off."""
     item = view.item
     heading = labels("bundle.item.heading", number=item.number,
                      kind=_kind_param(labels, item.kind))
@@ -426,7 +518,7 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         pictures.append(_placeholder(text, st, width))
         pictures.append(Spacer(1, 3 * mm))
     if pictures:
-        story.append(KeepTogether(head + pictures[:2]))
+        story.append(FitGroup(head + pictures[:2]))
         story.extend(pictures[2:])
     else:
         story.extend(head)
@@ -436,14 +528,14 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         story.append(Spacer(1, 3 * mm))
     if view.chat is not None:
         story.extend(chat_flowables(view.chat, labels, st, width))
-    story.extend(_metadata_tables(view, labels, st, width))
+    story.extend(_metadata_tables(view, labels, st, width, hide_location))
     if item.notes:
         story.append(Paragraph(esc(labels("bundle.item.notes")), st.h2))
         for note in item.notes:
             story.append(
                 Paragraph(
                     f"{esc(note.text).replace(chr(10), '<br/>')} <font color='#555555' size='7.5'>"
-                    f"({esc(fmt_time(note.at, utc=True))})</font>",
+                    f"({esc(labels.when(note.at))})</font>",
                     st.body,
                 )
             )

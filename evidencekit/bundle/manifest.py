@@ -16,7 +16,14 @@ Shape (format ``evidencekit-bundle``, version 1)::
      "files": [{"file", "role", "media_type", "sha256", "size", "location", "path",
                 "item", "part"}],
      "custody": {"records": [{"seq", "prev_hash", "body_sha256", "hash", "body"?}],
-                 "head": {"seq", "hash", "signature"}, "disclosed", "withheld"}}
+                 "head": {"seq", "hash", "signature"}, "disclosed", "withheld"},
+     "bundle_id", "build", "holder",
+     "statement": {"case_number", "recipient", "role", "organisation", "contact"},
+     "deletions": [{"number", "item_id", "kind", "captured_at_utc", "deleted_at",
+                    "reason", "sha256", "parts", "event_seq"}]}
+
+Events of deleted items within the exported range are disclosed too (nothing hidden);
+every item record's digest is in its custody events (see :mod:`evidencekit.item_record`).
 """
 
 from __future__ import annotations
@@ -260,6 +267,7 @@ def build_manifest(
     head: dict[str, Any],
     pages: int,
     options: dict[str, Any],
+    court: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict (see the module docstring for its shape)."""
     files_by_part: dict[tuple[int, int], BundleFile] = {}
@@ -301,6 +309,7 @@ def build_manifest(
             "disclosed": disclosed,
             "withheld": len(records) - disclosed,
         },
+        **(court or {}),
     }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from evidencekit.bundle.styles import KST, MAX_VALUE_CHARS, Labels, fmt_size, fmt_time
+from evidencekit.bundle.styles import MAX_VALUE_CHARS, Labels, Localized, fmt_size, fmt_time
 from evidencekit.model import Item
 
 __all__ = ["Line", "Row", "Group", "metadata_groups"]
@@ -102,10 +102,12 @@ class _Meta:
 class _View:
     """Builds the groups of one item in one bundle language; rows go to the last group."""
 
-    def __init__(self, item: Item, labels: Labels, summary: Mapping[str, Any] | None) -> None:
+    def __init__(self, item: Item, labels: Labels, summary: Mapping[str, Any] | None,
+                 hide_location: bool = False) -> None:
         self.item = item
         self.lab = labels
         self.summary = summary
+        self.hide_location = hide_location
         self.groups: list[Group] = []
 
     def group(self, key: str) -> None:
@@ -160,11 +162,13 @@ class _View:
         return [Line(t, warn=warn) for t in self.lab.texts(key, **params)]
 
     def when(self, value: Any) -> str | None:
-        """An ISO time as ``… UTC (… KST)``; a time without zone as it is."""
+        """An ISO time in the export zone with UTC beside; a time without zone as it is,
+        labelled as such."""
         dt = _time(value)
         if dt is None or dt.tzinfo is None:
-            return fmt_time(dt) if dt else (None if _empty(value) else str(value))
-        return f"{fmt_time(dt, utc=True)} ({dt.astimezone(KST):%Y-%m-%d %H:%M:%S} KST)"
+            return (f"{fmt_time(dt)} ({self.lab('bundle.metaval.no_zone')})" if dt else
+                    (None if _empty(value) else str(value)))
+        return self.lab.when(dt)
 
     def place(self, m: _Meta, key: str) -> str | None:
         """``[x, y, w, h]`` under ``key`` as ``x=100, y=100, 800 × 600 px``."""
@@ -289,7 +293,7 @@ class _View:
         self.simple(m, "original_name", "original_name_hex", "display_name")
         detail = m.get("media_detail")
         self.add("media_type", [Line(t) for t in (self.join(m, "media_type"),
-                                                  self.pick("detail", detail) or "") if t])
+                                                  self.sniffed(detail)) if t])
         self.simple(m, "extension_media_type", "charset")
         size = m.get("size")
         if not (self.item.parts and size == self.item.size):  # else the general row has it
@@ -304,6 +308,16 @@ class _View:
             said = f"capture.warn.image_{str(error).rsplit('.', 1)[-1]}"  # shown as the error
             warnings = [line for w in warnings if w != said for line in self.say(w, warn=True)]
         self.add("warnings", warnings)
+
+    def sniffed(self, detail: Any) -> str:
+        """What the content looks like, said as a guess (``내용으로 보아 … 보입니다``) for
+        the kinds recognised by their content; a plain fact (an empty file) as it is."""
+        if _empty(detail):
+            return ""
+        key = f"court.sniff.{str(detail).lower()}"
+        if self.lab.has(key):
+            return self.lab("court.sniff_guess", what=Localized(key))
+        return str(self.pick("detail", detail) or "")
 
     def image(self, i: _Meta) -> Any:
         """The image rows; returns the image error key (its warning is not repeated)."""
@@ -351,6 +365,10 @@ class _View:
         lat, lon = (pos.data.get(k) if pos else None for k in ("latitude", "longitude"))
         if pos is None or not isinstance(lat, int | float) or not isinstance(lon, int | float):
             self.add("gps", self.pick("gps", has))
+            return
+        if self.hide_location:
+            pos.drop(*pos.data.keys())
+            self.add("gps", self.say("court.location_hidden"))
             return
         pos.drop("latitude", "longitude")
         where = f"{abs(lat)}° {'SN'[lat >= 0]}, {abs(lon)}° {'WE'[lon >= 0]}"
@@ -479,14 +497,15 @@ def _flat(value: Any, view: _View) -> tuple[list[Line], bool]:
 
 
 def metadata_groups(item: Item, labels: Labels,
-                    summary: Mapping[str, Any] | None = None) -> list[Group]:
+                    summary: Mapping[str, Any] | None = None, *,
+                    hide_location: bool = False) -> list[Group]:
     """The labelled groups of ``item.metadata``, empty groups left out.
 
     ``summary`` is a link's parsed ``summary.json`` when the caller has it: its ``hops``
     give the redirect chain step by step (the item metadata holds only their count).
     """
     m = _Meta(item.metadata if isinstance(item.metadata, Mapping) else {})
-    view = _View(item, labels, summary)
+    view = _View(item, labels, summary, hide_location)
     m.drop("demo", "pdq", "ocr", "chat", "chat_key")  # shown in their own sections
     build = {"link": view.link, "file": view.file, "screenshot": view.screenshot,
              "incident": view.incident}.get(item.kind)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
@@ -36,7 +36,10 @@ __all__ = [
     "grid_style",
     "fmt_size",
     "fmt_time",
+    "fmt_zoned",
     "fmt_value",
+    "parse_time",
+    "zone_abbr",
     "make_styles",
     "hard_wrap",
     "mono_para",
@@ -99,10 +102,17 @@ class Labels:
     message, so ``both`` gives ``증거 1 — 화면 캡처 / Item 1 — Screenshot``.
     """
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, zone: tzinfo | None = None) -> None:
         if lang not in LANG_CHOICES:
             raise ValueError(f"unsupported bundle language {lang!r}")
         self.lang = lang
+        #: The export's time zone: every time is printed in it, with UTC beside it.
+        self.zone: tzinfo = zone if zone is not None else KST
+
+    def when(self, value: str | datetime | None, *, short_utc: bool = True) -> str:
+        """``2024-08-27 15:15:02 KST (06:15:02 UTC)`` in the export zone (see
+        :func:`fmt_zoned`)."""
+        return fmt_zoned(value, self.zone, short_utc=short_utc)
 
     def __call__(self, key: str, /, **params: object) -> str:
         """A short label; with ``both``: ``한국어 / English``."""
@@ -245,6 +255,51 @@ def fmt_time(value: str | datetime | None, *, utc: bool = False) -> str:
     offset = dt.strftime("%z")
     zone = "UTC" if offset in ("+0000", "-0000") else f"{offset[:3]}:{offset[3:]}"
     return f"{dt.strftime('%Y-%m-%d %H:%M:%S')} {zone}"
+
+
+def parse_time(value: str | datetime | None) -> datetime | None:
+    """A datetime from an ISO 8601 string (or as it is); None when empty or unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def zone_abbr(dt: datetime) -> str:
+    """The zone of an aware datetime as printed: ``KST``, ``UTC`` or ``UTC+05:30``."""
+    name = dt.tzname() or ""
+    if name in ("UTC", "Z") or dt.utcoffset() == timedelta(0) and not name.isalpha():
+        return "UTC"
+    if name.isalpha() and name.isupper() and 2 <= len(name) <= 5:
+        return name
+    offset = dt.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+
+
+def fmt_zoned(value: str | datetime | None, zone: tzinfo, *, short_utc: bool = True) -> str:
+    """A time in ``zone`` with UTC beside it: ``2024-08-27 15:15:02 KST (06:15:02 UTC)``.
+
+    The UTC part keeps its date when it differs (or always, unless ``short_utc``). A time
+    without zone is printed as it is with ``(zone unknown)`` left to the caller; an
+    unreadable value as it is. When ``zone`` is UTC itself, only the UTC time is printed.
+    """
+    dt = parse_time(value)
+    if dt is None:
+        return "—" if value in (None, "") else str(value)
+    if dt.tzinfo is None:
+        return dt.strftime("%Y-%m-%d %H:%M:%S")
+    local = dt.astimezone(zone)
+    utc = dt.astimezone(UTC)
+    text = f"{local:%Y-%m-%d %H:%M:%S} {zone_abbr(local)}"
+    if local.utcoffset() == timedelta(0):
+        return f"{utc:%Y-%m-%d %H:%M:%S} UTC"
+    same_day = local.date() == utc.date()
+    return f"{text} ({utc:%H:%M:%S} UTC)" if short_utc and same_day else (
+        f"{text} ({utc:%Y-%m-%d %H:%M:%S} UTC)")
 
 
 def fmt_size(size: int) -> str:

@@ -38,7 +38,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
-from evidencekit.bundle import verify_custody, verify_files
+from evidencekit.bundle import verify_custody, verify_files, verify_records
 from evidencekit.bundle.attachments import embedded_files
 from evidencekit.bundle.manifest import (
     MANIFEST_NAME,
@@ -328,6 +328,7 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
                     records = verify_custody.check_custody(manifest, cert, report)
                 if records is not None:
                     verify_custody.check_items_custody(manifest, records, report)
+                    verify_records.check_item_records(manifest, records, report)
                     verify_custody.check_log_timestamps(records, report, roots)
                 verify_custody.check_tokens(manifest, files, report, roots=roots,
                                             records=records)

@@ -37,6 +37,11 @@ def register(sub: Any) -> None:
                    help=tr("cli.help.tsa_ca"))
     p.add_argument("--no-timestamp", action="store_true", help=tr("cli.help.no_timestamp"))
     p.add_argument("--force", action="store_true", help=tr("cli.help.force"))
+    for name in ("case-number", "recipient", "role", "organisation", "contact"):
+        p.add_argument(f"--{name}", default="", metavar="TEXT",
+                       help=tr(f"court.help.{name.replace('-', '_')}"))
+    p.add_argument("--zone", default=None, metavar="ZONE", help=tr("court.help.zone"))
+    p.add_argument("--hide-location", action="store_true", help=tr("court.help.hide_location"))
     add_secret_options(p)
     p.set_defaults(func=cmd_export)
 
@@ -77,9 +82,13 @@ def _timestamper(args: argparse.Namespace, configured: list[str],
 
 def cmd_export(args: argparse.Namespace) -> int:
     from evidencekit.bundle.export import export_bundle, parse_item_ranges
+    from evidencekit.bundle.export_options import Declaration, location_items
     from evidencekit.vault.identity import format_fingerprint
 
     items = parse_item_ranges(args.items) if args.items is not None else None
+    declaration = Declaration(case_number=args.case_number, recipient=args.recipient,
+                              role=args.role, organisation=args.organisation,
+                              contact=args.contact)
     refuse_overwrite(args.out, args.force)
     with open_vault(args, writable=True) as vault:
         configured = list(vault.get_setting("tsa_urls") or [])
@@ -91,12 +100,20 @@ def cmd_export(args: argparse.Namespace) -> int:
                 items = [n for n in items if n not in deleted]
                 sys.stderr.write(tr("cli.export.skipped_deleted",
                                     numbers=", ".join(map(str, skipped))) + "\n")
+        located = location_items([i for i in vault.items()
+                                  if items is None or i.number in items])
+        if located:
+            sys.stderr.write(tr("court.cli.location_items",
+                                items=", ".join(f"#{n}" for n in located)) + "\n")
+            sys.stderr.write(tr("court.cli.location_hidden" if args.hide_location
+                                else "court.cli.location_shown") + "\n")
         result = export_bundle(
             vault, args.out, items=items, title=args.title, prepared_by=args.prepared_by,
             blur=args.blur, originals=not args.no_originals, lang=args.bundle_lang,
             max_embed_mb=args.max_embed_mb,
             timestamper=_timestamper(args, configured, vault.get_setting("tsa_roots_pem")),
-            progress=stderr_progress(), chat_all=args.chat_all,
+            progress=stderr_progress(), chat_all=args.chat_all, declaration=declaration,
+            zone=args.zone, hide_location=args.hide_location,
         )
     out = sys.stdout
     out.write(tr("cli.export.done", path=str(result.path), items=len(result.items),

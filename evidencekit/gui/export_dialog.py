@@ -1,6 +1,8 @@
-"""The export dialog: choose items, case title, prepared by, blurred pictures, originals,
-language and where to save; a progress bar with Cancel; on success the bundle's
-fingerprint, SHA-256 and a button that opens its folder.
+"""The export dialog: choose items, case title, prepared by, the statement's fields (case
+number, recipient, role, organisation, contact), the time zone, blurred pictures, GPS
+positions kept off the pages (it names the chosen items that carry one, and says the
+attached originals still do), originals, language and where to save; a progress bar with
+Cancel; on success the bundle's fingerprint, SHA-256 and a button that opens its folder.
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from evidencekit.bundle.export_options import KOREA, has_location
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.gui import file_dialogs
 from evidencekit.gui.item_list import kind_label
@@ -42,6 +47,7 @@ from evidencekit.gui.widgets import (
     primary,
 )
 from evidencekit.i18n import catalogue, tr
+from evidencekit.model import local_zone_name
 from evidencekit.vault.identity import format_fingerprint
 
 if TYPE_CHECKING:
@@ -72,7 +78,7 @@ class ExportDialog(QDialog):
         self.job: Any = None
         self.export_result: ExportResult | None = None
         self.setWindowTitle(tr("gui.action.export"))
-        self.setMinimumSize(760, 720)
+        self.setMinimumSize(820, 720)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 22, 28, 18)
         outer.setSpacing(12)
@@ -83,15 +89,22 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(options)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
-        self.pages.addWidget(options)
+        scroll = QScrollArea()  # the options scroll on a small screen instead of squeezing
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(options)
+        self.pages.addWidget(scroll)
         outer.addWidget(self.pages, 1)
 
         self.items = QListWidget()
-        self.items.setMinimumHeight(170)
+        self.items.setMinimumHeight(150)
         chosen = set(selected or [])
+        self.located: set[int] = set()
         for item in window.session.items():
             if item.state == "deleted":
                 continue
+            if has_location(item):
+                self.located.add(item.number)
             entry = QListWidgetItem(f"#{item.number}  ·  {kind_label(item.kind)}  ·  "
                                     f"{item.title}")
             entry.setData(Qt.ItemDataRole.UserRole, item.number)
@@ -124,13 +137,43 @@ class ExportDialog(QDialog):
         form.addRow(tr("gui.export.prepared_by"), self.prepared_by)
         form.addRow(tr("gui.export.language"), self.lang)
         form.addRow(tr("gui.export.save_to"), out_row)
-        layout.addLayout(form)
+        self.zone = QComboBox()
+        for zone in dict.fromkeys((KOREA, local_zone_name(), "UTC")):
+            if "/" in zone or zone == "UTC":
+                self.zone.addItem(zone, zone)
+        form.addRow(tr("court.gui.zone"), self.zone)
+        court = QFormLayout()
+        court.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        court.setHorizontalSpacing(16)
+        self.declaration: dict[str, QLineEdit] = {}
+        for name in ("case_number", "recipient", "role", "organisation", "contact"):
+            field = QLineEdit()
+            field.setPlaceholderText(tr(f"court.gui.{name}_placeholder"))
+            self.declaration[name] = field
+            court.addRow(tr(f"court.gui.{name}"), field)
+        forms = QHBoxLayout()
+        forms.setSpacing(24)
+        forms.addLayout(form, 1)
+        forms.addLayout(court, 1)
+        layout.addLayout(forms)
+        layout.addWidget(muted(tr("court.gui.blank_note")))
         self.blur = QCheckBox(tr("gui.export.blur"))
         self.originals = QCheckBox(tr("gui.export.originals"))
         self.originals.setChecked(True)
         self.doc_timestamp = QCheckBox(tr("gui.export.timestamp"))
+        self.hide_location = QCheckBox(tr("court.gui.hide_location"))
+        self.location_note = QLabel()
+        self.location_note.setWordWrap(True)
+        self.location_note.setObjectName("WarnText")
+        self.location_note.setStyleSheet("color: #8a1c1c;")
         for box in (self.blur, self.originals, self.doc_timestamp):
             layout.addWidget(box)
+        # Outside the scrolling options: the location warning is always in sight.
+        outer.addWidget(self.hide_location)
+        outer.addWidget(self.location_note)
+        self.items.itemChanged.connect(lambda _entry: self._update_location())
+        self.hide_location.toggled.connect(lambda _on: self._update_location())
+        self._update_location()
 
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
@@ -170,6 +213,19 @@ class ExportDialog(QDialog):
             self.items.item(i).setCheckState(Qt.CheckState.Checked if on else
                                              Qt.CheckState.Unchecked)
 
+    def located_chosen(self) -> list[int]:
+        """The chosen items whose original carries a GPS position."""
+        return [n for n in self.chosen_numbers() if n in self.located]
+
+    def _update_location(self) -> None:
+        located = self.located_chosen()
+        self.hide_location.setVisible(bool(located))
+        self.location_note.setVisible(bool(located))
+        if located:
+            key = "court.gui.location_hidden" if self.hide_location.isChecked() else (
+                "court.gui.location_shown")
+            self.location_note.setText(tr(key, items=", ".join(f"#{n}" for n in located)))
+
     def chosen_numbers(self) -> list[int]:
         out = []
         for i in range(self.items.count()):
@@ -199,7 +255,17 @@ class ExportDialog(QDialog):
             "items": numbers, "title": self.case_title.text().strip(),
             "prepared_by": self.prepared_by.text().strip(), "blur": self.blur.isChecked(),
             "originals": self.originals.isChecked(), "lang": self.lang.currentData(),
+            "zone": self.zone.currentData(),
+            "hide_location": self.hide_location.isChecked() and bool(self.located_chosen()),
         }
+        from evidencekit.bundle.export_options import Declaration
+
+        try:
+            options["declaration"] = Declaration(
+                **{k: f.text().strip() for k, f in self.declaration.items()})
+        except EvidenceKitError as exc:
+            self._show_error(exc)
+            return
         want_ts = self.doc_timestamp.isChecked()
         urls = list(self.tsa_urls)
         vault = self.window_.session.vault
@@ -231,7 +297,8 @@ class ExportDialog(QDialog):
 
     def _set_running(self, running: bool) -> None:
         for w in (self.items, self.case_title, self.prepared_by, self.lang, self.out,
-                  self.blur, self.originals, self.doc_timestamp, self.export_button):
+                  self.blur, self.originals, self.doc_timestamp, self.export_button,
+                  self.zone, self.hide_location, *self.declaration.values()):
             w.setEnabled(not running)
         self.bar.setVisible(running)
         self.status.setVisible(running)
@@ -262,6 +329,8 @@ class ExportDialog(QDialog):
             f"{tr('gui.export.fingerprint')}\n{fp[:half]}\n{fp[half:]}\n\n"
             f"{tr('gui.export.bundle_sha')}\n{r.sha256[:32]}\n{r.sha256[32:]}")
         self.pages.setCurrentIndex(1)
+        self.hide_location.hide()
+        self.location_note.hide()
         self.export_button.hide()
         self.cancel_button.setText(tr("gui.common.close"))
         self.window_.session.refresh()

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evidencekit.errors import InputError, IntegrityError, NotFoundError, StorageError
+from evidencekit.item_record import EVENT_FIELD, bound_record_sha256
 from evidencekit.model import Event, Item, NewItem, Note, Part, PartInput, Progress, iso, now_utc
 from evidencekit.vault.atomic import private_temp
 from evidencekit.vault.blobs import BlobError, BlobInfo, BlobStore
@@ -178,7 +179,8 @@ class VaultItems:
                     {"kind": item.kind, "sha256": item.sha256,
                      "parts": [{"name": p.name, "sha256": p.sha256, "size": p.size}
                                for p in parts],
-                     "pending": new.pending, "record_sha256": record_digest(sealed)},
+                     "pending": new.pending, "record_sha256": record_digest(sealed),
+                     EVENT_FIELD: bound_record_sha256(item.public())},
                 )
                 self._clear_pending_blobs()
         except BaseException:
@@ -200,7 +202,8 @@ class VaultItems:
                 item.state = new_state
             sealed = self._seal_item(item)
             self._index.update_item(item.id, item.state, sealed)
-            self._append_event(event, item, {**details, "record_sha256": record_digest(sealed)})
+            self._append_event(event, item, {**details, "record_sha256": record_digest(sealed),
+                                             EVENT_FIELD: bound_record_sha256(item.public())})
             self._clear_pending_blobs()
         return item
 
