@@ -460,26 +460,44 @@ def export_bundle(
         cert_pem = certificate_pem(cert).encode("ascii")
         run._add(CERT_NAME, cert_pem, "application/x-pem-file", "certificate", None, None,
                  REL_SUPPLEMENT, "Signer certificate (vault identity), PEM")
-        manifest = build_manifest(
-            vault_id=source.vault_id, exported_at=exported_at, exported_at_local=local,
-            timezone=zone, title=title, prepared_by=prepared_by, cert=cert, items=chosen,
-            files=run.files, tokens=run.tokens, records=records, head=head, pages=pages,
-            options={"blur": blur, "originals": originals, "lang": lang,
-                     "max_embed_mb": max_embed_mb,
-                     "timestamp_requested": timestamper is not None},
-        )
-        run.attachments.append(
-            Attachment(MANIFEST_NAME, manifest_bytes(manifest), "application/json",
-                       "Machine-readable manifest (items, hashes, custody chain)", REL_DATA)
-        )
         run.temp_files.append(tmp)
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        # the signed manifest declares the timestamps the bundle carries (verify fails a
+        # bundle missing one); when the authority fails, the bundle is made again declaring
+        # what it could get
+        declared = {"signature": timestamper is not None, "document": timestamper is not None}
         with os.fdopen(fd, "w+b") as fh:
-            assemble(layout_pdf, run.attachments, fh, progress=progress)
+            while True:
+                manifest = build_manifest(
+                    vault_id=source.vault_id, exported_at=exported_at,
+                    exported_at_local=local, timezone=zone, title=title,
+                    prepared_by=prepared_by, cert=cert, items=chosen, files=run.files,
+                    tokens=run.tokens, records=records, head=head, pages=pages,
+                    options={"blur": blur, "originals": originals, "lang": lang,
+                             "max_embed_mb": max_embed_mb,
+                             "timestamp_requested": timestamper is not None,
+                             "timestamps": dict(declared)},
+                )
+                attachments = [*run.attachments, Attachment(
+                    MANIFEST_NAME, manifest_bytes(manifest), "application/json",
+                    "Machine-readable manifest (items, hashes, custody chain)", REL_DATA)]
+                fh.seek(0)
+                fh.truncate()
+                assemble(layout_pdf, attachments, fh, progress=progress)
+                if progress is not None:
+                    progress(0, 1, "bundle.progress.sign")
+                outcome = sign_in_place(
+                    fh, key, cert, timestamper=timestamper if declared["signature"] else None,
+                    document_timestamp=declared["document"])
+                got = {"signature": outcome.signature_timestamp,
+                       "document": outcome.document_timestamp}
+                if got == declared:
+                    break
+                log.warning("time-stamp authority failed during export; signing again "
+                            "without the missing timestamp")
+                declared = {"signature": got["signature"],
+                            "document": got["signature"] and got["document"]}
             run.attachments.clear()
-            if progress is not None:
-                progress(0, 1, "bundle.progress.sign")
-            outcome = sign_in_place(fh, key, cert, timestamper=timestamper)
             fh.flush()
             os.fsync(fh.fileno())
             fh.seek(0)

@@ -88,7 +88,9 @@ def make_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> sign
     return signers.SimpleSigner(
         signing_cert=asn1_cert,
         signing_key=asn1_key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+        # the signing certificate goes into the CMS by itself: listing it in the registry
+        # too would put it there twice, which verification refuses
+        cert_registry=SimpleCertificateStore(),
     )
 
 
@@ -114,12 +116,14 @@ def sign_in_place(
     *,
     timestamper: TimeStamper | None = None,
     signer_name: str | None = None,
+    document_timestamp: bool = True,
 ) -> SignOutcome:
     """Append the signature revision (and a document timestamp) to the PDF open in ``fh``.
 
     ``fh`` must be opened read-write (``r+b``) and hold the complete unsigned bundle. When
     the time-stamp authority fails, whatever was appended is cut off again and the file is
-    signed without a timestamp; the outcome says what was added.
+    signed without a timestamp; the outcome says what was added. ``document_timestamp``:
+    add the document timestamp too (when a ``timestamper`` is given).
     """
     signer = make_signer(key, cert)
     fh.seek(0, 2)
@@ -138,7 +142,7 @@ def sign_in_place(
     if not sig_ts:
         _sign(fh, signer, None, signer_name)
     doc_ts = False
-    if timestamper is not None and sig_ts:
+    if timestamper is not None and sig_ts and document_timestamp:
         fh.seek(0, 2)
         signed_len = fh.tell()
         try:
