@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 
-__all__ = ["container_problems", "PROBLEMS", "issued_by"]
+__all__ = ["container_problems", "PROBLEMS", "issued_by", "signer_certificate"]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,31 @@ def _signing_cert_attr_ok(signer_info: cms.SignerInfo, signer_der: bytes) -> boo
     if algo not in ("sha256", "sha384", "sha512"):
         return False
     return bool(first["cert_hash"].native == hashlib.new(algo, signer_der).digest())
+
+
+def signer_certificate(contents: bytes) -> bytes | None:
+    """The DER of the certificate the (first) SignerInfo names, found in the container's
+    certificates set by issuer and serial number or subject key identifier; None when
+    there is none (pyHanko then refuses the signature, and so do we)."""
+    used = _der_length(contents)
+    if used is None or used > len(contents):
+        return None
+    try:
+        signed = cms.ContentInfo.load(contents[:used])["content"]
+        sid = signed["signer_infos"][0]["sid"]
+        for choice in signed["certificates"] if signed["certificates"].native else []:
+            if choice.name != "certificate":
+                continue
+            cert = choice.chosen
+            if sid.name == "issuer_and_serial_number":
+                if cert.issuer == sid.chosen["issuer"] and \
+                        cert.serial_number == sid.chosen["serial_number"].native:
+                    return bytes(cert.dump())
+            elif cert.key_identifier == sid.chosen.native:
+                return bytes(cert.dump())
+    except PARSE_ERRORS:
+        return None
+    return None
 
 
 def container_problems(contents: bytes, *, signer_der: bytes | None,

@@ -19,10 +19,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
@@ -35,7 +37,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
-from evidencekit.bundle.verify_cms import container_problems
+from evidencekit.bundle.verify_cms import container_problems, signer_certificate
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
     CONFIRMED_FINGERPRINT,
@@ -115,10 +117,7 @@ def _signer_context(sig: EmbeddedPdfSignature,
 
 def _container(sig: EmbeddedPdfSignature, report: VerifyReport, name: str,
                timestamp: bool = False) -> bool:
-    try:
-        signer_der: bytes | None = sig.signer_cert.dump()
-    except PARSE_ERRORS:
-        signer_der = None
+    signer_der = signer_certificate(sig.pkcs7_content)
     problems = container_problems(sig.pkcs7_content, signer_der=signer_der, timestamp=timestamp)
     for problem in problems:
         report.add("signature.container", False, "verify_trust.cms." + problem, field=name)
@@ -126,14 +125,29 @@ def _container(sig: EmbeddedPdfSignature, report: VerifyReport, name: str,
 
 
 def _status(sig: EmbeddedPdfSignature, sig_roots: Sequence[asn1_x509.Certificate],
-            ts_roots: Sequence[asn1_x509.Certificate], skip_diff: bool) -> object:
-    return validate_pdf_signature(
-        sig,
-        signer_validation_context=_signer_context(sig, sig_roots),
-        ts_validation_context=_ts_context(_signature_tst(sig), ts_roots),
-        key_usage_settings=_KEY_USAGE,
-        skip_diff=skip_diff,
-    )
+            ts_roots: Sequence[asn1_x509.Certificate], skip_diff: bool) -> Any:
+    """pyHanko's verdict on a signature, or the name of the error it refused it with."""
+    try:
+        return validate_pdf_signature(
+            sig,
+            signer_validation_context=_signer_context(sig, sig_roots),
+            ts_validation_context=_ts_context(_signature_tst(sig), ts_roots),
+            key_usage_settings=_KEY_USAGE,
+            skip_diff=skip_diff,
+        )
+    except Exception as exc:  # noqa: BLE001 - a hostile container must give a verdict
+        log.info("pyHanko refused the signature %s (%s)", sig.field_name, type(exc).__name__)
+        return type(exc).__name__
+
+
+def _signer_cert(sig: EmbeddedPdfSignature) -> x509.Certificate | None:
+    der = signer_certificate(sig.pkcs7_content)
+    if der is None:
+        return None
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
 
 
 def _signer_timestamp(status: object, report: VerifyReport, facts: SignatureFacts | None,
@@ -171,28 +185,38 @@ def _confirm(fp: str, trusted: bool, expect: str | None) -> str:
 
 def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFacts,
             sig_roots: Sequence[asn1_x509.Certificate], ts_roots: Sequence[asn1_x509.Certificate],
-            expect: str | None, later: bool) -> object:
-    cert = x509.load_der_x509_certificate(sig.signer_cert.dump())
-    facts.holder_cert = sig.signer_cert
+            expect: str | None, later: bool) -> Any:
+    cert = _signer_cert(sig)
+    container_ok = _container(sig, report, sig.field_name)
+    if cert is None:
+        report.add("signature.intact", False, "bundle.verify.sig_unreadable",
+                   error="no signer certificate")
+        return None
+    facts.holder_cert = asn1_x509.Certificate.load(
+        cert.public_bytes(serialization.Encoding.DER))
     fp = cert_fingerprint(cert)
     report.fingerprint = fp
     report.signer = cert.subject.rfc4514_string()
-    container_ok = _container(sig, report, sig.field_name)
     status = _status(sig, sig_roots, ts_roots, skip_diff=not later)
-    intact = bool(status.intact and status.valid)  # type: ignore[attr-defined]
-    if status.signer_reported_dt is not None:  # type: ignore[attr-defined]
-        report.signed_at = status.signer_reported_dt.isoformat()  # type: ignore[attr-defined]
+    if isinstance(status, str):
+        report.add("signature.intact", False, "bundle.verify.sig_unreadable", error=status)
+        report.signers.append(SignerResult("holder", sig.field_name, report.signer, fp,
+                                           INVALID))
+        return None
+    intact = bool(status.intact and status.valid)
+    if status.signer_reported_dt is not None:
+        report.signed_at = status.signer_reported_dt.isoformat()
     if intact:
         report.add("signature.intact", True, "bundle.verify.sig_ok", signer=report.signer,
                    time=report.signed_at or "—")
-    elif not status.intact:  # type: ignore[attr-defined]
+    elif not status.intact:
         report.add("signature.intact", False, "bundle.verify.sig_digest")
     else:
         report.add("signature.intact", False, "bundle.verify.sig_invalid")
     if container_ok:
         report.add("signature.container", True, "verify_trust.cms_ok")
     stamp = _signer_timestamp(status, report, facts, sig.field_name)
-    trusted = bool(status.trusted)  # type: ignore[attr-defined]
+    trusted = bool(status.trusted)
     state = _confirm(fp, trusted, expect) if intact else INVALID
     report.signers.append(SignerResult("holder", sig.field_name, report.signer, fp, state,
                                        report.signed_at, stamp))
@@ -221,17 +245,18 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
 def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
                    sig_roots: Sequence[asn1_x509.Certificate],
                    ts_roots: Sequence[asn1_x509.Certificate]) -> None:
-    cert = x509.load_der_x509_certificate(sig.signer_cert.dump())
-    fp = cert_fingerprint(cert)
-    subject = cert.subject.rfc4514_string()
+    cert = _signer_cert(sig)
     container_ok = _container(sig, report, sig.field_name)
-    status = _status(sig, sig_roots, ts_roots, skip_diff=True)
-    intact = bool(status.intact and status.valid)  # type: ignore[attr-defined]
-    when = status.signer_reported_dt  # type: ignore[attr-defined]
-    stamp = _signer_timestamp(status, report, None, sig.field_name)
-    state = INVALID
-    if intact and container_ok:
-        state = CONFIRMED_ROOT if status.trusted else UNCONFIRMED  # type: ignore[attr-defined]
+    fp = cert_fingerprint(cert) if cert is not None else "00" * 32
+    subject = cert.subject.rfc4514_string() if cert is not None else "?"
+    status = _status(sig, sig_roots, ts_roots, skip_diff=True) if cert is not None else "-"
+    state, when, stamp = INVALID, None, None
+    if not isinstance(status, str):
+        intact = bool(status.intact and status.valid)
+        when = status.signer_reported_dt
+        stamp = _signer_timestamp(status, report, None, sig.field_name)
+        if intact and container_ok:
+            state = CONFIRMED_ROOT if status.trusted else UNCONFIRMED
     report.signers.append(SignerResult("countersigner", sig.field_name, subject, fp, state,
                                        when.isoformat() if when else None, stamp))
     params = {"field": sig.field_name, "signer": subject, "fingerprint": format_fingerprint(fp),
@@ -249,10 +274,17 @@ def _document_timestamp(stamp: EmbeddedPdfSignature, report: VerifyReport,
                         facts: SignatureFacts, ts_roots: Sequence[asn1_x509.Certificate],
                         after: datetime | None) -> None:
     _container(stamp, report, stamp.field_name, timestamp=True)
-    ts = validate_pdf_timestamp(stamp, validation_context=_ts_context(stamp.signed_data,
-                                                                     ts_roots),
-                                skip_diff=True)
-    params = {"time": ts.timestamp.isoformat(), "tsa": stamp.signer_cert.subject.human_friendly}
+    try:
+        ts = validate_pdf_timestamp(stamp, validation_context=_ts_context(stamp.signed_data,
+                                                                         ts_roots),
+                                    skip_diff=True)
+        params = {"time": ts.timestamp.isoformat(),
+                  "tsa": stamp.signer_cert.subject.human_friendly}
+    except Exception as exc:  # noqa: BLE001 - a hostile token must give a verdict
+        log.info("pyHanko refused the document timestamp (%s)", type(exc).__name__)
+        report.add("timestamp.document", False, "bundle.verify.doc_timestamp_bad",
+                   time="?", tsa="?")
+        return
     if not (ts.intact and ts.valid):
         report.add("timestamp.document", False, "bundle.verify.doc_timestamp_bad", **params)
     elif not ts.trusted:
@@ -266,10 +298,10 @@ def _document_timestamp(stamp: EmbeddedPdfSignature, report: VerifyReport,
         facts.document_timestamps.append(ts.timestamp)
 
 
-def _coverage(reader: PdfFileReader, holder: EmbeddedPdfSignature, status: object,
+def _coverage(reader: PdfFileReader, holder: EmbeddedPdfSignature, status: Any,
               report: VerifyReport, tail: bytes) -> None:
     """The holder's signature covers the file, or only allowed updates follow it."""
-    coverage = status.coverage  # type: ignore[attr-defined]
+    coverage = status.coverage
     total = reader.xrefs.total_revisions
     if trailing_bytes(tail):
         report.add("signature.coverage", False, "verify_trust.trailing_data")
@@ -283,7 +315,7 @@ def _coverage(reader: PdfFileReader, holder: EmbeddedPdfSignature, status: objec
         report.add("signature.coverage", False, "bundle.verify.modified_after")
         return
     problems = revision_problems(reader, holder.signed_revision)
-    level = status.modification_level  # type: ignore[attr-defined]
+    level = status.modification_level
     if level is None or level > ModificationLevel.FORM_FILLING:
         problems.append((total, "pyhanko", str(getattr(level, "name", level))))
     if problems:
@@ -297,6 +329,26 @@ def _coverage(reader: PdfFileReader, holder: EmbeddedPdfSignature, status: objec
                count=total - 1 - holder.signed_revision)
 
 
+def _name_refused_containers(reader: PdfFileReader, report: VerifyReport) -> None:
+    """When pyHanko refuses to read a signature at all, say what is wrong with each
+    container it could not read."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    try:
+        for name, value, _ref in enumerate_sig_fields(reader, filled_status=True):
+            contents = value.get_object().get("/Contents")
+            if not isinstance(contents, (bytes, str)):
+                continue
+            raw = contents if isinstance(contents, bytes) else contents.encode("latin-1")
+            timestamp = value.get_object().get("/Type") == "/DocTimeStamp"
+            for problem in container_problems(raw, signer_der=signer_certificate(raw),
+                                              timestamp=timestamp):
+                report.add("signature.container", False, "verify_trust.cms." + problem,
+                           field=str(name))
+    except PARSE_ERRORS as exc:
+        log.info("signature fields unreadable (%s)", type(exc).__name__)
+
+
 def check_signatures(reader: PdfFileReader, report: VerifyReport, *,
                      ts_roots: Sequence[asn1_x509.Certificate],
                      signer_roots: Sequence[asn1_x509.Certificate],
@@ -304,7 +356,14 @@ def check_signatures(reader: PdfFileReader, report: VerifyReport, *,
     """Every signature and timestamp of the file; ``tail``: the file's last bytes (for
     data appended after the last revision)."""
     facts = SignatureFacts()
-    sigs = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
+    try:
+        sigs = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
+    except Exception as exc:  # noqa: BLE001 - pyHanko refuses some containers outright
+        log.info("pyHanko cannot read the signatures (%s)", type(exc).__name__)
+        _name_refused_containers(reader, report)
+        report.add("signature.intact", False, "bundle.verify.sig_unreadable",
+                   error=type(exc).__name__)
+        return facts
     regular = [s for s in sigs if s.sig_object_type == "/Sig"]
     if not regular:
         report.add("signature.present", False, "bundle.verify.no_signature")
@@ -315,8 +374,10 @@ def check_signatures(reader: PdfFileReader, report: VerifyReport, *,
     later = [s for s in sigs if s.signed_revision > holder.signed_revision]
     status = _holder(holder, report, facts, signer_roots, ts_roots, expect,
                      later=reader.xrefs.total_revisions - 1 > holder.signed_revision)
-    _coverage(reader, holder, status, report, tail)
-    after = facts.signature_timestamp or status.signer_reported_dt  # type: ignore[attr-defined]
+    after = None
+    if status is not None:
+        _coverage(reader, holder, status, report, tail)
+        after = facts.signature_timestamp or status.signer_reported_dt
     for sig in later:
         if sig.sig_object_type == "/DocTimeStamp":
             _document_timestamp(sig, report, facts, ts_roots, after)
