@@ -68,6 +68,10 @@ _STATES = {
 }
 
 
+#: Checks whose terminal wording (with command-line options) the banner replaces here.
+_SAID_ABOVE = frozenset({"verify_trust.signer_unconfirmed"})
+
+
 class VerifyWindow(QWidget):
     """A window of its own; ``verify(path)`` starts a check (also used by tests).
 
@@ -233,6 +237,8 @@ class VerifyWindow(QWidget):
         layout.addWidget(banner)
         layout.addWidget(heading(tr("gui.verify.checks"), 13))
         for check in report.checks:
+            if check.key in _SAID_ABOVE:
+                continue  # the banner says it, in words for this screen
             layout.addWidget(self._line(check.ok, check.title(), check.detail_text()))
         if report.items:
             layout.addWidget(heading(tr("gui.verify.items"), 13))
@@ -261,8 +267,10 @@ class VerifyWindow(QWidget):
         fp.setWordWrap(True)
         fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(fp)
-        short = QLabel(tr("verify_trust.gui.short", short=short_fingerprint(signer.fingerprint)))
-        short.setFont(QFont(mono_family(), 11, QFont.Weight.Bold))
+        col.addWidget(muted(tr("verify_trust.gui.short_label")))
+        short = QLabel(short_fingerprint(signer.fingerprint))
+        short.setFont(QFont(mono_family(), 12, QFont.Weight.Bold))
+        short.setWordWrap(True)
         short.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(short)
         if signer.signed_at:

@@ -103,3 +103,37 @@ def test_verify_screen_not_a_pdf(qtbot, tmp_path: Path) -> None:
     window.verify(junk)
     qtbot.waitUntil(lambda: window.report is not None, timeout=30000)
     assert not window.report.ok
+
+
+def test_verify_screen_trusted_roots_in_settings(qtbot, main_window, tmp_path: Path) -> None:
+    """A root added on the verify screen is saved in the settings and confirms the signer;
+    removing it brings the amber answer back."""
+    from cryptography.hazmat.primitives import serialization
+
+    from evidencekit.settings import Settings
+
+    out = tmp_path / "bundle.pdf"
+    _export(qtbot, main_window, out)
+    cert = main_window.session.vault.identity()[1]
+    pem_file = tmp_path / "holder.pem"
+    pem_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    settings = Settings(tmp_path / "settings.json")
+    window = VerifyWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.verify(out)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
+    assert window.report.exit_code == 10
+    junk = tmp_path / "junk.pem"
+    junk.write_text("no certificate")
+    assert not window.roots.add_file(junk) and window.roots.error.isVisibleTo(window)
+    window.report = None
+    assert window.roots.add_file(pem_file)  # saved, and the bundle checked again
+    qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
+    assert window.report.exit_code == 0
+    assert window.result_lines()[0] == tr("verify_trust.gui.state_ok")
+    assert len(Settings.load(tmp_path / "settings.json").get("trusted_roots")) == 1
+    window.report = None
+    window.roots.remove(0)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
+    assert window.report.exit_code == 10
+    assert Settings.load(tmp_path / "settings.json").get("trusted_roots") == []
