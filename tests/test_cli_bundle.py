@@ -168,7 +168,7 @@ def test_verify_expect_fingerprint(demo: Path, tmp_path: Path) -> None:
     res = run_cli("verify", bundle, "--expect-fingerprint", other)
     assert res.code == 3 and "different certificate" in res.out
     res = run_cli("verify", bundle, "--expect-fingerprint", "12:34")
-    assert res.code == 2 and "not a SHA-256 fingerprint" in res.err
+    assert res.code == 2 and "not a signer fingerprint" in res.err
     from evidencekit.vault.identity import short_fingerprint
 
     res = run_cli("verify", bundle, "--expect-fingerprint", short_fingerprint(fingerprint))
