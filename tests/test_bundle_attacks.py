@@ -356,9 +356,19 @@ def test_trust_ca_confirms_a_chained_signer(tmp_path: Path,
     (tmp_path / "root.pem").write_bytes(root_pem)
     res = run_cli("verify", out, "--trust-ca", tmp_path / "root.pem")
     assert res.code == 0, res.out
-    other_key, other = atk.make_ca("Another Root")
+    _other_key, other = atk.make_ca("Another Root")
     (tmp_path / "other.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM))
     assert run_cli("verify", out, "--trust-ca", tmp_path / "other.pem").code == 10
+    (tmp_path / "junk.pem").write_text("no certificate")
+    res = run_cli("verify", out, "--trust-ca", tmp_path / "junk.pem")
+    assert res.code == 2 and "Traceback" not in res.err
+    # a root saved in the user's settings (the GUI's verify screen) confirms it too
+    from evidencekit.settings import Settings
+
+    settings = Settings.load()
+    settings.set("trusted_roots", [root_pem.decode("ascii")])
+    settings.save()
+    assert run_cli("verify", out).code == 0
 
 
 def test_counter_signature_listed_and_checked(genuine: dict[str, Any], tmp_path: Path) -> None:

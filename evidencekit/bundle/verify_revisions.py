@@ -117,7 +117,7 @@ def _pages(root: Any) -> set[generic.Reference]:
     return found
 
 
-def _reachable(start: Any, depth: int = 4) -> set[generic.Reference]:
+def _reachable(start: Any, depth: int = 6) -> set[generic.Reference]:
     """References reachable from ``start`` within ``depth`` steps (the DSS and its parts)."""
     found: set[generic.Reference] = set()
     frontier = [start]
