@@ -258,8 +258,9 @@ class VerifyWindow(QWidget):
         col.setSpacing(2)
         ok = True if signer.confirmed else (None if signer.status == "unconfirmed" else False)
         mark, colour = _mark(ok)
-        title = para(f"{mark} {tr('verify_trust.role.' + signer.role)}: "
-                     f"{signer_name(signer.subject)} — {signer.status_text()}")
+        title = para(f"{mark} {tr('verify_trust.gui.role.' + signer.role)}: "
+                     f"{signer_name(signer.subject)} — "
+                     f"{tr('verify_trust.gui.status.' + signer.status)}")
         title.setStyleSheet(f"color: {colour};")
         col.addWidget(title)
         fp = QLabel(format_fingerprint(signer.fingerprint))
