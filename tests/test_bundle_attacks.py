@@ -413,3 +413,11 @@ def test_cli_on_attacked_bundles_prints_no_traceback(genuine: dict[str, Any],
         res = run_cli("verify", tmp_path / name, "--expect-fingerprint", genuine["fp"])
         assert res.code == 3, (name, res.out)
         assert "Traceback" not in res.out + res.err, name
+
+
+def test_bytes_appended_after_the_last_revision(genuine: dict[str, Any], tmp_path: Path) -> None:
+    for n, tail in enumerate((b"\n% junk\n", b"\njunk\n%%EOF\n", b"\x00" * 5000 + b"x")):
+        report = verify(genuine["data"] + tail, tmp_path, f"tail{n}.pdf")
+        assert report.exit_code == 3, (tail[:20], format_report(report, "en"))
+        assert {"signature.coverage", "revisions.after", "pdf.readable"} & \
+            {c.name for c in report.failures}
