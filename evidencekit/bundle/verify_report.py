@@ -213,6 +213,19 @@ def _mark(ok: bool | None, lang: str | None) -> str:
     return "· " + tr("bundle.verify.mark_info", lang)
 
 
+def display_name(subject: str) -> str:
+    """The common name of an RFC 4514 subject (what a person calls the signer), or the
+    subject itself when it has none."""
+    from cryptography.x509 import Name
+    from cryptography.x509.oid import NameOID
+
+    try:
+        names = Name.from_rfc4514_string(subject).get_attributes_for_oid(NameOID.COMMON_NAME)
+    except ValueError:
+        return subject
+    return str(names[0].value) if names else subject
+
+
 def _signer_lines(report: VerifyReport, lang: str | None) -> list[str]:
     from evidencekit.vault.identity import format_fingerprint, short_fingerprint
 
@@ -222,7 +235,7 @@ def _signer_lines(report: VerifyReport, lang: str | None) -> list[str]:
                      (None if signer.status == UNCONFIRMED else False), lang)
         lines.append(f"  {mark}  " + tr("verify_trust.report_signer", lang,
                                          role=tr("verify_trust.role." + signer.role, lang),
-                                         signer=signer.subject,
+                                         signer=display_name(signer.subject),
                                          status=signer.status_text(lang)))
         lines.append("       SHA-256: " + format_fingerprint(signer.fingerprint))
         lines.append("       " + tr("verify_trust.report_short", lang,

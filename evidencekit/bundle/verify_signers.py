@@ -47,6 +47,7 @@ from evidencekit.bundle.verify_report import (
     UNCONFIRMED,
     SignerResult,
     VerifyReport,
+    display_name,
 )
 from evidencekit.bundle.verify_revisions import revision_problems, trailing_bytes
 from evidencekit.vault.identity import fingerprint as cert_fingerprint
@@ -207,8 +208,8 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
     if status.signer_reported_dt is not None:
         report.signed_at = status.signer_reported_dt.isoformat()
     if intact:
-        report.add("signature.intact", True, "bundle.verify.sig_ok", signer=report.signer,
-                   time=report.signed_at or "—")
+        report.add("signature.intact", True, "bundle.verify.sig_ok",
+                   signer=display_name(report.signer), time=report.signed_at or "—")
     elif not status.intact:
         report.add("signature.intact", False, "bundle.verify.sig_digest")
     else:
@@ -259,7 +260,8 @@ def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
             state = CONFIRMED_ROOT if status.trusted else UNCONFIRMED
     report.signers.append(SignerResult("countersigner", sig.field_name, subject, fp, state,
                                        when.isoformat() if when else None, stamp))
-    params = {"field": sig.field_name, "signer": subject, "fingerprint": format_fingerprint(fp),
+    params = {"field": sig.field_name, "signer": display_name(subject),
+              "fingerprint": format_fingerprint(fp),
               "short": short_fingerprint(fp)}
     if state == INVALID:
         report.add("signature.countersignature", False, "verify_trust.counter_bad", **params)
