@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.validation import dss
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -421,3 +422,21 @@ def test_bytes_appended_after_the_last_revision(genuine: dict[str, Any], tmp_pat
         assert report.exit_code == 3, (tail[:20], format_report(report, "en"))
         assert {"signature.coverage", "revisions.after", "pdf.readable"} & \
             {c.name for c in report.failures}
+
+
+def test_object_replaced_under_a_new_generation_number(genuine: dict[str, Any],
+                                                       tmp_path: Path) -> None:
+    """Info written again as object 'N 1' (viewers often ignore generation numbers)."""
+    data = genuine["data"]
+    reader = PdfFileReader(io.BytesIO(data))
+    info_ref = reader.trailer_view.raw_get("/Info").reference
+    body = f"{info_ref.idnum} 1 obj\n<< /Title (Forged) >>\nendobj\n".encode()
+    start = len(data)
+    prev = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
+    xref_at = start + len(body)
+    size = int(reader.trailer_view["/Size"])
+    xref = (f"xref\n{info_ref.idnum} 1\n{start:010d} 00001 n \n"
+            f"trailer\n<< /Size {size} /Root {reader.root_ref.idnum} 0 R "
+            f"/Info {info_ref.idnum} 0 R /Prev {prev} >>\nstartxref\n{xref_at}\n%%EOF\n")
+    report = verify(data + body + xref.encode(), tmp_path)
+    assert_names(report, "revisions.after", "verify_trust.rev.object")

@@ -183,6 +183,11 @@ class _Revision:
         dss_before = _reachable(_raw(old_root, "/DSS")) if "/DSS" in old_root else set()
         changed = sorted(xrefs.explicit_refs_in_revision(self.rev), key=lambda r: r.idnum)
         for ref in changed:
+            if ref.generation != 0:
+                # pyHanko never writes one; a new generation of an existing object number
+                # is how a forger replaces an object that viewers still find by number
+                self.fail("object", f"{ref.idnum} {ref.generation}")
+                continue
             if self.is_new(ref) or ref in self.handled:
                 continue
             old_obj, new_obj = self.old(ref), self.new(ref)
