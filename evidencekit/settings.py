@@ -9,8 +9,10 @@ program must always start). Nothing about evidence is ever stored here.
 
 Keys: ``language`` (``None`` = from the system locale, ``"ko"``, ``"en"``),
 ``auto_lock_minutes`` (0 = never), ``tsa_urls`` (time-stamp authorities, tried in order),
-``neutral_title`` (show a neutral window title and icon), ``neutral_title_text``, and
-``vault_path`` (the vault last opened; ``None`` = the default location).
+``neutral_title`` (show a neutral window title and icon), ``neutral_title_text``,
+``vault_path`` (the vault last opened; ``None`` = the default location), and
+``trusted_roots`` (PEM texts of root certificates that confirm a bundle's signer, e.g. a
+support centre's CA; used by ``verify`` and the verify screen).
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ DEFAULTS: dict[str, Any] = {
     "neutral_title": False,
     "neutral_title_text": "",
     "vault_path": None,
+    "trusted_roots": [],
 }
+MAX_TRUSTED_ROOTS = 50
+MAX_ROOT_PEM = 64 * 1024
 
 
 def config_dir() -> Path:
@@ -84,6 +89,10 @@ def _valid(key: str, value: Any) -> bool:
         return isinstance(value, str) and len(value) <= 80
     if key == "vault_path":
         return value is None or (isinstance(value, str) and bool(value.strip()))
+    if key == "trusted_roots":
+        return isinstance(value, list) and len(value) <= MAX_TRUSTED_ROOTS and all(
+            isinstance(v, str) and "-----BEGIN CERTIFICATE-----" in v and len(v) <= MAX_ROOT_PEM
+            for v in value)
     return False
 
 

@@ -57,4 +57,4 @@ def test_blurred_pages_attachments_unchanged(tmp_path: Path, artifacts: Path) ->
     sums = detach_all(blurred, tmp_path / "x")
     for n, part in originals.items():
         assert sums[f"{n:03d}-screenshot.png"] == part.sha256
-    assert verify_bundle(blurred).ok
+    assert verify_bundle(blurred).intact

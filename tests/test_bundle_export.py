@@ -18,6 +18,7 @@ from pyhanko_certvalidator import ValidationContext
 from evidencekit.bundle.export import ExportResult, export_bundle
 from evidencekit.bundle.manifest import display_fingerprint
 from evidencekit.bundle.verify import verify_bundle
+from evidencekit.bundle.verify_report import format_report
 from evidencekit.errors import InputError, IntegrityError, NotFoundError
 from tests.support.bundle_fake import (
     KOREAN_BODY,
@@ -170,7 +171,8 @@ def test_pdftotext_has_korean_text_and_hashes(demo: tuple[FakeVault, ExportResul
 def test_verify_report_ok(demo: tuple[FakeVault, ExportResult, Path], tmp_path: Path) -> None:
     vault, result, _ = demo
     report = verify_bundle(result.path, extract_dir=tmp_path / "out",
-                           trust_roots_pem=vault.tsa_pem.encode())  # item 1's test TSA
+                           trust_roots_pem=vault.tsa_pem.encode(),  # item 1's test TSA
+                           expect_fingerprint=result.fingerprint)
     assert report.ok, [c.public() for c in report.failures]
     assert report.exit_code == 0
     assert report.fingerprint == result.fingerprint
@@ -179,10 +181,10 @@ def test_verify_report_ok(demo: tuple[FakeVault, ExportResult, Path], tmp_path: 
                  "attachments.complete", "certificate.match", "custody.chain", "custody.head",
                  "layout.pages", "timestamps.tokens"):
         assert names.get(must) is True, must
-    assert names["signature.trust"] is None  # self-signed: reported, not a failure
-    trust = next(c for c in report.checks if c.name == "signature.trust")
-    detail = trust.detail_text("en")
-    assert display_fingerprint(result.fingerprint) in detail and "Self-signed" in detail
+    assert names["signature.fingerprint"] is True  # confirmed by the expected fingerprint
+    holder = report.holder
+    assert holder is not None and holder.status == "confirmed_fingerprint"
+    assert display_fingerprint(result.fingerprint) in format_report(report, "en")
     assert [i.number for i in report.items] == EXPORTED and all(i.ok for i in report.items)
     extracted = {p.name for p in report.extracted}
     assert "manifest.json" in extracted and "006-note.txt" in extracted
@@ -203,22 +205,26 @@ def test_side_folder_for_large_parts(tmp_path: Path) -> None:
         assert hashlib.sha256(path.read_bytes()).hexdigest() == vault.item(number).sha256
     assert pdfsig_valid(out)
     report = verify_bundle(out)
-    assert report.ok and {c.name: c.ok for c in report.checks}["side.files"] is True
+    assert report.intact and {c.name: c.ok for c in report.checks}["side.files"] is True
     text = pdftotext(out)
     assert "-files/001-screenshot.png" in text
     assert 'sha256sum "증거 묶음-files"/*' in text
-    # a missing side file is reported (not checked), a changed one fails
+    # a missing side file fails, naming it and its item; so does a changed one
     (side / "002-screenshot.png").unlink()
     report = verify_bundle(out)
-    assert {c.name: c.ok for c in report.checks}["side.files"] is None
+    assert report.exit_code == 3
+    assert {c.name: c.ok for c in report.checks}["side.files"] is False
+    assert "002-screenshot.png" in next(c for c in report.checks if c.name == "side.files"
+                                        ).detail_text("en")
+    assert [i.number for i in report.items if i.ok is False] == [2]
     data = bytearray((side / "001-screenshot.png").read_bytes())
     data[100] ^= 1
     (side / "001-screenshot.png").write_bytes(bytes(data))
     report = verify_bundle(out)
     assert not report.ok and report.exit_code == 3
     assert {c.name: c.ok for c in report.checks}["side.files"] is False
-    assert "001-screenshot.png" in next(c for c in report.checks if c.name == "side.files"
-                                        ).detail_text("en")
+    assert any("001-screenshot.png" in c.detail_text("en") for c in report.checks
+               if c.name == "side.files" and c.ok is False)
 
 
 def test_no_originals(tmp_path: Path) -> None:
@@ -228,7 +234,7 @@ def test_no_originals(tmp_path: Path) -> None:
     sums = detach_all(out, tmp_path / "x")
     assert set(sums) == {"manifest.json", "signer-certificate.pem"}
     report = verify_bundle(out)
-    assert report.ok
+    assert report.intact
     assert all(p.ok is None for i in report.items for p in i.parts)
     text = pdftotext(out)
     assert "not included" in text
@@ -292,7 +298,7 @@ def test_hostile_and_odd_parts(tmp_path: Path) -> None:
     out = tmp_path / "b.pdf"
     result = export_bundle(vault, out, lang="en")
     assert result.pages >= 6
-    assert verify_bundle(out).ok
+    assert verify_bundle(out).intact
     text = pdftotext(out)
     assert "too large to show" in text
     assert text.count("could not be shown safely") >= 3

@@ -32,7 +32,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tamper") / "bundle.pdf"
     export_bundle(vault, out, items=ITEMS, title="tamper test")
     TSA_ROOT["pem"] = vault.tsa_pem.encode()
-    assert verify_bundle(out, trust_roots_pem=TSA_ROOT["pem"]).ok
+    assert verify_bundle(out, trust_roots_pem=TSA_ROOT["pem"]).intact
     return out
 
 

@@ -57,7 +57,7 @@ def test_honest_fake_vault_bundle_passes(tmp_path: Path) -> None:
     out = tmp_path / "b.pdf"
     export_bundle(vault, out)
     report = verify_bundle(out, trust_roots_pem=pem.encode())
-    assert report.ok, format_report(report, "en")
+    assert report.intact, format_report(report, "en")
     assert check(report, "custody.items").ok is True
     assert check(report, "timestamps.tokens").ok is True
 
@@ -150,7 +150,7 @@ def test_token_long_before_capture_fails(tmp_path: Path) -> None:
     # a few hours before the holder's clock is within the slack
     vault, pem = stamped_vault(CAPTURED - timedelta(hours=5))
     export_bundle(vault, out)
-    assert verify_bundle(out, trust_roots_pem=pem.encode()).ok
+    assert verify_bundle(out, trust_roots_pem=pem.encode()).intact
 
 
 def _log_stamp(vault: FakeVault, stamper, pem: str, *, over: str | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +179,7 @@ def test_log_timestamps_verified(tmp_path: Path) -> None:
     out = tmp_path / "good.pdf"
     export_bundle(vault, out)
     report = verify_bundle(out, trust_roots_pem=pem.encode())
-    assert report.ok, format_report(report, "en")
+    assert report.intact, format_report(report, "en")
     assert check(report, "custody.timestamps").ok is True
     # untrusted authority: the log timestamp fails too
     assert "untrusted chain" in check(verify_bundle(out), "custody.timestamps").detail_text("en")
@@ -216,7 +216,7 @@ def test_real_vault_bundle_matches_its_custody_log(vault_dir: Path, tmp_path: Pa
         out = tmp_path / "real.pdf"
         export_bundle(v, out)
     report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
-    assert report.ok, format_report(report, "en")
+    assert report.intact, format_report(report, "en")
     for name in ("custody.items", "custody.timestamps", "timestamps.tokens"):
         assert check(report, name).ok is True, name
     assert "3 items" in check(report, "custody.items").detail_text("en")

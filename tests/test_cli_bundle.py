@@ -31,6 +31,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_demo_bundle_verifies(demo: Path, tmp_path: Path) -> None:
     bundle = demo / "demo-bundle.pdf"
     res = run_cli("verify", bundle)
+    assert res.code == 10, res.out  # intact; the signer is confirmed by nobody yet
+    fingerprint = json.loads(run_cli("verify", bundle, "--json").out)["fingerprint"]
+    res = run_cli("verify", bundle, "--expect-fingerprint", fingerprint)
     assert res.code == 0, res.out
     assert "Signature is Valid" in _pdfsig(bundle)
     out = tmp_path / "x"
@@ -62,7 +65,7 @@ def test_export_selected_items_no_originals(demo: Path, tmp_path: Path, monkeypa
                   "--title", "사건 2026-001")
     assert res.code == 0, res.err
     report = json.loads(run_cli("verify", out, "--json").out)
-    assert report["ok"] is True
+    assert report["intact"] is True and report["exit_code"] == 10  # --no-originals verifies
     assert [i["number"] for i in report["items"]] == [1, 3, 4]
     listing = subprocess.run(["pdfdetach", "-list", str(out)], capture_output=True,
                              text=True).stdout
@@ -100,7 +103,7 @@ def test_timestamped_items_and_document_timestamp(vault_dir: Path, tmp_path: Pat
         assert res.code == 0, res.err
         assert "document timestamp was added" in res.out
     report = json.loads(run_cli("verify", out, "--json", "--tsa-ca", tsa.root_pem_path).out)
-    assert report["ok"] is True, report
+    assert report["intact"] is True, report
     verdicts = {c["name"]: c["ok"] for c in report["checks"]}
     for name in ("timestamp.document", "signature.timestamp", "timestamps.tokens",
                  "custody.items", "custody.timestamps"):
@@ -157,7 +160,7 @@ def test_verify_expect_fingerprint(demo: Path, tmp_path: Path) -> None:
     report = json.loads(run_cli("verify", bundle, "--json").out)
     fingerprint = report["fingerprint"]
     res = run_cli("verify", bundle)
-    assert res.code == 0 and "--expect-fingerprint" in res.out.splitlines()[2]
+    assert res.code == 10 and "--expect-fingerprint" in res.out.splitlines()[-1]
     colons = ":".join(fingerprint[i:i + 2] for i in range(0, 64, 2))
     res = run_cli("verify", bundle, "--expect-fingerprint", colons.lower())
     assert res.code == 0, res.out
@@ -165,7 +168,11 @@ def test_verify_expect_fingerprint(demo: Path, tmp_path: Path) -> None:
     res = run_cli("verify", bundle, "--expect-fingerprint", other)
     assert res.code == 3 and "different certificate" in res.out
     res = run_cli("verify", bundle, "--expect-fingerprint", "12:34")
-    assert res.code == 2 and "not a SHA-256 fingerprint" in res.err
+    assert res.code == 2 and "not a signer fingerprint" in res.err
+    from evidencekit.vault.identity import short_fingerprint
+
+    res = run_cli("verify", bundle, "--expect-fingerprint", short_fingerprint(fingerprint))
+    assert res.code == 0, res.out
     junk = tmp_path / "roots.pem"
     junk.write_text("no certificate here")
     res = run_cli("verify", bundle, "--tsa-ca", junk)

@@ -19,7 +19,7 @@ def test_long_chat_export_flows_over_pages(vault_dir: Path, tmp_path: Path) -> N
     assert run_cli("add", vault_dir, chat).code == 0
     res = run_cli("export", vault_dir, tmp_path / "b.pdf")
     assert res.code == 0, res.err
-    assert run_cli("verify", tmp_path / "b.pdf").code == 0
+    assert run_cli("verify", tmp_path / "b.pdf").code == 10  # intact, signer unconfirmed
 
 
 def test_absurd_item_numbers_are_input_errors(vault_dir: Path) -> None:

@@ -68,7 +68,7 @@ def test_frozen_program(frozen: Path, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     out = subprocess.run([str(frozen), "verify", str(demo / "demo-bundle.pdf")],
                          capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.returncode == 10, out.stdout + out.stderr  # intact; signer not confirmed
     # the demo's link item was rendered by the frozen QtWebEngine
     env_pw = dict(env, EVIDENCEKIT_PASSPHRASE="demo-passphrase-예시")
     shown = subprocess.run([str(frozen), "show", str(demo / "demo-vault"), "4", "--json"],

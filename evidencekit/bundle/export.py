@@ -523,32 +523,50 @@ def export_bundle(
         cert_pem = certificate_pem(cert).encode("ascii")
         run._add(CERT_NAME, cert_pem, "application/x-pem-file", "certificate", None, None,
                  REL_DATA, "Signer certificate (vault identity), PEM")
-        manifest = build_manifest(
-            vault_id=source.vault_id, exported_at=exported_at, exported_at_local=local,
-            timezone=zone_name, title=title, prepared_by=prepared_by, cert=cert, items=chosen,
-            files=run.files, tokens=run.tokens, records=records, head=head, pages=pages,
-            options={"blur": blur, "originals": originals, "lang": lang,
-                     "max_embed_mb": max_embed_mb,
-                     "timestamp_requested": timestamper is not None,
-                     "zone": zone_name, "hide_location": hide_location},
-            court={"bundle_id": bundle_id, "statement": declaration_fields(decl),
-                   "build": build_id(), "holder": _holder_name(cert),
-                   "deletions": deletions_public(deletions)},
-        )
-        run.attachments.append(
-            Attachment(MANIFEST_NAME, manifest_bytes(manifest), "application/json",
-                       "Machine-readable manifest (items, hashes, custody chain)", REL_DATA)
-        )
         run.temp_files.append(tmp)
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        # the signed manifest declares the timestamps the bundle carries (verify fails a
+        # bundle missing one); when the authority fails, the bundle is made again declaring
+        # what it could get
+        declared = {"signature": timestamper is not None, "document": timestamper is not None}
         with os.fdopen(fd, "w+b") as fh:
-            assemble(prepare_layout(layout_pdf, created=exported_at), run.attachments, fh,
-                     modified=exported_at, progress=progress)
-            run.attachments.clear()
-            if progress is not None:
-                progress(0, 1, "bundle.progress.sign")
             chain: tuple[Any, ...] = getattr(source, "identity_chain", tuple)()  # CA issuers
-            outcome = sign_in_place(fh, key, cert, timestamper=timestamper, chain=chain)
+            prepared = prepare_layout(layout_pdf, created=exported_at)
+            while True:
+                manifest = build_manifest(
+                    vault_id=source.vault_id, exported_at=exported_at,
+                    exported_at_local=local, timezone=zone_name, title=title,
+                    prepared_by=prepared_by, cert=cert, items=chosen, files=run.files,
+                    tokens=run.tokens, records=records, head=head, pages=pages,
+                    options={"blur": blur, "originals": originals, "lang": lang,
+                             "max_embed_mb": max_embed_mb,
+                             "timestamp_requested": timestamper is not None,
+                             "timestamps": dict(declared),
+                             "zone": zone_name, "hide_location": hide_location},
+                    court={"bundle_id": bundle_id, "statement": declaration_fields(decl),
+                           "build": build_id(), "holder": _holder_name(cert),
+                           "deletions": deletions_public(deletions)},
+                )
+                attachments = [*run.attachments, Attachment(
+                    MANIFEST_NAME, manifest_bytes(manifest), "application/json",
+                    "Machine-readable manifest (items, hashes, custody chain)", REL_DATA)]
+                fh.seek(0)
+                fh.truncate()
+                assemble(prepared, attachments, fh, modified=exported_at, progress=progress)
+                if progress is not None:
+                    progress(0, 1, "bundle.progress.sign")
+                outcome = sign_in_place(
+                    fh, key, cert, timestamper=timestamper if declared["signature"] else None,
+                    document_timestamp=declared["document"], chain=chain)
+                got = {"signature": outcome.signature_timestamp,
+                       "document": outcome.document_timestamp}
+                if got == declared:
+                    break
+                log.warning("time-stamp authority failed during export; signing again "
+                            "without the missing timestamp")
+                declared = {"signature": got["signature"],
+                            "document": got["signature"] and got["document"]}
+            run.attachments.clear()
             fh.flush()
             os.fsync(fh.fileno())
             fh.seek(0)

@@ -21,7 +21,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     Flowable,
-    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -36,7 +35,6 @@ from evidencekit.bundle.fonts import MONO, REGULAR
 from evidencekit.bundle.hashcert import CertInput, hash_certificate
 from evidencekit.bundle.layout_custody import Deletion, custody_section
 from evidencekit.bundle.layout_items import ItemRule, ItemView, item_section, kind_label
-from evidencekit.bundle.manifest import CERT_NAME, MANIFEST_NAME
 from evidencekit.bundle.styles import (
     CELL_PADDING,
     MUTED,
@@ -208,42 +206,9 @@ def _label_w(labels: Labels) -> float:
 
 
 def _howto(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
-    name = inp.bundle_name
-    quoted = f'"{name}"' if " " in name else name
-    steps: list[tuple[str, list[str]]] = [
-        ("bundle.howto.step_signature", [f"pdfsig {quoted}"]),
-        (
-            "bundle.howto.step_certificate",
-            [f"pdfdetach -savefile {CERT_NAME} {quoted}",
-             f"openssl x509 -in {CERT_NAME} -noout -fingerprint -sha256"],
-        ),
-        ("bundle.howto.step_extract",
-         ["mkdir extracted", f"pdfdetach -saveall -o extracted {quoted}"]),
-        ("bundle.howto.step_hashes",
-         ["sha256sum extracted/*", "(Windows) certutil -hashfile extracted\\FILE SHA256"]),
-    ]
-    if inp.side_dir:
-        side = f'"{inp.side_dir}"/*' if " " in inp.side_dir else f"{inp.side_dir}/*"
-        steps.append(("bundle.howto.step_side", [f"sha256sum {side}"]))
-    steps.append(("bundle.howto.step_timestamps",
-                  ["openssl ts -verify -data extracted/FILE -in extracted/FILE.tsr "
-                   "-CAfile TSA-PUBLISHED-ROOT.pem -untrusted extracted/tsa-chain-….pem"]))
-    steps.append(("bundle.howto.step_tool", [f"evidencekit verify {quoted}"]))
-    story: list[Flowable] = [Paragraph(esc(labels("bundle.howto.title")), st.h1)]
-    for text in labels.texts("bundle.howto.intro", manifest=MANIFEST_NAME):
-        story.append(Paragraph(esc(text), st.body))
-    story.append(Spacer(1, 3 * mm))
-    for n, (key, commands) in enumerate(steps, start=1):
-        block: list[Flowable] = []
-        for i, text in enumerate(labels.texts(key, manifest=MANIFEST_NAME, cert=CERT_NAME)):
-            prefix = f"<b>{n}.</b> " if i == 0 else ""
-            block.append(Paragraph(prefix + esc(text), st.body))
-        block.append(Paragraph("<br/>".join(esc(c) for c in commands), st.code))
-        story.append(KeepTogether(block))
-    story.append(Spacer(1, 4 * mm))
-    for text in labels.texts("bundle.howto.fingerprint_note", fingerprint=inp.fingerprint):
-        story.append(Paragraph(esc(text), st.body))
-    return story
+    from evidencekit.bundle.layout_howto import howto_story
+
+    return howto_story(inp.bundle_name, inp.side_dir, st)
 
 
 def _canvas_class(inp: LayoutInput, labels: Labels, counter: list[int]) -> type:

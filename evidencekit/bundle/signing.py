@@ -140,12 +140,14 @@ def sign_in_place(
     timestamper: TimeStamper | None = None,
     signer_name: str | None = None,
     chain: Sequence[x509.Certificate] = (),
+    document_timestamp: bool = True,
 ) -> SignOutcome:
     """Append the signature revision (and a document timestamp) to the PDF open in ``fh``.
 
     ``fh`` must be opened read-write (``r+b``) and hold the complete unsigned bundle. When
     the time-stamp authority fails, whatever was appended is cut off again and the file is
-    signed without a timestamp; the outcome says what was added.
+    signed without a timestamp; the outcome says what was added. ``document_timestamp``:
+    add the document timestamp too (when a ``timestamper`` is given).
     """
     signer = make_signer(key, cert, chain)
     fh.seek(0, 2)
@@ -164,7 +166,7 @@ def sign_in_place(
     if not sig_ts:
         _sign(fh, signer, None, signer_name)
     archive: ArchiveOutcome | None = None
-    if timestamper is not None and sig_ts:
+    if timestamper is not None and sig_ts and document_timestamp:
         fh.seek(0, 2)
         signed_len = fh.tell()
         try:

@@ -112,7 +112,8 @@ def _file_check(bundle: Path, entry: dict[str, Any], files: dict[str, EmbeddedFi
         if path is None:
             return _c("side", False, "bundle.verify.entry_bad", file=name)
         if not path.is_file():
-            return _c("side", None, "bundle.verify.side_absent", file=str(entry.get("path")))
+            return _c("side", False, "verify_trust.side_absent", file=str(entry.get("path")),
+                      item=entry.get("item"))
         try:
             actual, actual_size = _hash_file(path)
         except OSError:
@@ -166,13 +167,19 @@ def check_files(bundle: Path, manifest: dict[str, Any], files: dict[str, Embedde
         report.add("attachments.unlisted", False, "bundle.verify.files_unlisted",
                    files=short_list(unlisted))
     if side:
-        bad = [c.params["file"] for c in side if c.ok is False]
-        absent = [c.params["file"] for c in side if c.ok is None]
+        absent = [c.params["file"] for c in side if c.key == "verify_trust.side_absent"]
+        bad = [c.params["file"] for c in side if c.ok is False and c.params["file"] not in absent]
+        folders = sorted({str(PurePosixPath(f).parts[0]) for f in absent
+                          if len(PurePosixPath(f).parts) == 2})
+        if absent and folders and not any((bundle.parent / d).is_dir() for d in folders):
+            report.add("side.files", False, "verify_trust.side_folder_missing",
+                       folder=", ".join(folders), count=len(absent))
+        elif absent:
+            report.add("side.files", False, "verify_trust.side_files_missing",
+                       files=short_list(absent))
         if bad:
             report.add("side.files", False, "bundle.verify.side_bad", files=short_list(bad))
-        elif absent:
-            report.add("side.files", None, "bundle.verify.side_missing", count=len(absent))
-        else:
+        if not absent and not bad:
             report.add("side.files", True, "bundle.verify.side_all_ok", count=len(side))
     _item_results(manifest, results, report)
 
@@ -283,13 +290,11 @@ _FINGERPRINT = re.compile(r"(?:[0-9A-F]{2}:){31}[0-9A-F]{2}")
 
 
 def check_cover(reader: PdfFileReader, report: VerifyReport) -> None:
-    """The fingerprint printed on the cover (and on the last page) is the signer's.
-
-    Reads the text the pages show (text drawn invisibly is ignored). An officer compares
-    the printed fingerprint with the holder's; a bundle signed by someone else that prints
-    the holder's fingerprint fails here. Limits: a fingerprint drawn as an image, or a font
-    whose character map lies, cannot be read - the check then fails as "not shown", or, with
-    a lying map, cannot tell; the fingerprint in the verification report is authoritative.
+    """A warning when the fingerprint printed on the cover (or last page) is not the
+    signer's. Never a pass: printed text proves nothing (anyone can draw any fingerprint,
+    as text, as an image or as vector outlines); only the certificate inside the signature
+    says who signed. A mismatch is shown as a warning next to the real fingerprint; text
+    that cannot be read gives nothing at all.
     """
     if report.fingerprint is None:
         return
@@ -299,16 +304,11 @@ def check_cover(reader: PdfFileReader, report: VerifyReport) -> None:
         rest = _FINGERPRINT.findall(_page_text(reader, -1))
     except PARSE_ERRORS as exc:
         log.info("the cover page cannot be read (%s)", type(exc).__name__)
-        report.add("signature.cover", False, "bundle.verify.cover_unreadable")
         return
     wrong = sorted({f for f in cover + rest if f != actual})
     if wrong:
-        report.add("signature.cover", False, "bundle.verify.cover_fp_bad", printed=wrong[0],
+        report.add("signature.cover", None, "verify_trust.cover_fp_differs", printed=wrong[0],
                    fingerprint=actual)
-    elif not cover:
-        report.add("signature.cover", False, "bundle.verify.cover_fp_missing")
-    else:
-        report.add("signature.cover", True, "bundle.verify.cover_fp_ok")
 
 
 # -- reading the text a page shows (for the printed fingerprint) -----------------------------

@@ -13,11 +13,22 @@ from typing import Any
 
 from evidencekit.i18n import catalogue, tr
 
-__all__ = ["Check", "ItemResult", "VerifyReport", "format_report", "short_list", "EXIT_OK",
-           "EXIT_FAILED"]
+__all__ = ["Check", "ItemResult", "SignerResult", "VerifyReport", "format_report", "verdict",
+           "short_list", "EXIT_OK", "EXIT_FAILED", "EXIT_UNCONFIRMED"]
 
+#: Intact and the signer confirmed (fingerprint given by the holder, or a trusted root).
 EXIT_OK = 0
+#: Tampered, damaged, incomplete or not verifiable.
 EXIT_FAILED = 3
+#: Intact, but nothing confirms who signed: compare the fingerprint with the holder's.
+EXIT_UNCONFIRMED = 10
+
+#: How a signer was confirmed, or why not (``SignerResult.status``).
+CONFIRMED_FINGERPRINT = "confirmed_fingerprint"
+CONFIRMED_ROOT = "confirmed_root"
+UNCONFIRMED = "unconfirmed"
+MISMATCH = "mismatch"
+INVALID = "invalid"
 _MAX_LISTED = 5
 
 
@@ -79,6 +90,46 @@ class ItemResult:
 
 
 @dataclass
+class SignerResult:
+    """One signature of the bundle: the holder's or a counter-signature.
+
+    ``fingerprint``: SHA-256 of the certificate inside the CMS signature (lower-case hex)
+    - the only thing that says who signed. ``status``: one of ``confirmed_fingerprint``,
+    ``confirmed_root``, ``unconfirmed``, ``mismatch``, ``invalid``.
+    """
+
+    role: str  # holder | countersigner
+    field: str
+    subject: str
+    fingerprint: str
+    status: str
+    signed_at: str | None = None
+    timestamp: str | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status in (CONFIRMED_FINGERPRINT, CONFIRMED_ROOT)
+
+    def status_text(self, lang: str | None = None) -> str:
+        return tr("verify_trust.status." + self.status, lang)
+
+    def public(self, lang: str | None = None) -> dict[str, Any]:
+        from evidencekit.vault.identity import short_fingerprint
+
+        return {
+            "role": self.role,
+            "field": self.field,
+            "subject": self.subject,
+            "fingerprint": self.fingerprint,
+            "short_fingerprint": short_fingerprint(self.fingerprint),
+            "status": self.status,
+            "status_text": self.status_text(lang),
+            "signed_at": self.signed_at,
+            "timestamp": self.timestamp,
+        }
+
+
+@dataclass
 class VerifyReport:
     """Everything :func:`~evidencekit.bundle.verify.verify_bundle` found."""
 
@@ -90,20 +141,40 @@ class VerifyReport:
     signed_at: str | None = None
     extracted: list[Path] = field(default_factory=list)
     manifest: dict[str, Any] | None = None
+    signers: list[SignerResult] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
-        """True when no check failed and the signature checks ran and held."""
+    def intact(self) -> bool:
+        """True when no check failed and the signature checks ran and held: the file is
+        what its signer signed. Says nothing about who the signer is."""
         if any(c.ok is False for c in self.checks):
             return False
         if any(i.ok is False for i in self.items):
             return False
         names = {c.name for c in self.checks if c.ok is True}
-        return {"signature.intact", "signature.coverage", "attachments.hashes"} <= names
+        return {"signature.intact", "signature.coverage", "signature.container",
+                "revisions.after", "attachments.hashes", "manifest.present"} <= names
+
+    @property
+    def confirmed(self) -> bool:
+        """True when the holder's signature is confirmed (fingerprint or trusted root)."""
+        holder = self.holder
+        return holder is not None and holder.confirmed
+
+    @property
+    def holder(self) -> SignerResult | None:
+        return next((s for s in self.signers if s.role == "holder"), None)
+
+    @property
+    def ok(self) -> bool:
+        """The bundle passes: intact **and** its signer confirmed (exit code 0)."""
+        return self.intact and self.confirmed
 
     @property
     def exit_code(self) -> int:
-        return EXIT_OK if self.ok else EXIT_FAILED
+        if not self.intact:
+            return EXIT_FAILED
+        return EXIT_OK if self.confirmed else EXIT_UNCONFIRMED
 
     @property
     def failures(self) -> list[Check]:
@@ -121,8 +192,11 @@ class VerifyReport:
         return {
             "path": str(self.path),
             "ok": self.ok,
+            "intact": self.intact,
+            "confirmed": self.confirmed,
             "exit_code": self.exit_code,
             "fingerprint": self.fingerprint,
+            "signers": [s.public(lang) for s in self.signers],
             "signer": self.signer,
             "signed_at": self.signed_at,
             "checks": [c.public(lang) for c in self.checks],
@@ -139,23 +213,60 @@ def _mark(ok: bool | None, lang: str | None) -> str:
     return "· " + tr("bundle.verify.mark_info", lang)
 
 
+def display_name(subject: str) -> str:
+    """The common name of an RFC 4514 subject (what a person calls the signer), or the
+    subject itself when it has none."""
+    from cryptography.x509 import Name
+    from cryptography.x509.oid import NameOID
+
+    try:
+        names = Name.from_rfc4514_string(subject).get_attributes_for_oid(NameOID.COMMON_NAME)
+    except ValueError:
+        return subject
+    return str(names[0].value) if names else subject
+
+
+def _signer_lines(report: VerifyReport, lang: str | None) -> list[str]:
+    from evidencekit.vault.identity import format_fingerprint, short_fingerprint
+
+    lines = [tr("verify_trust.report_signers", lang)]
+    for signer in report.signers:
+        mark = _mark(True if signer.confirmed else
+                     (None if signer.status == UNCONFIRMED else False), lang)
+        lines.append(f"  {mark}  " + tr("verify_trust.report_signer", lang,
+                                         role=tr("verify_trust.role." + signer.role, lang),
+                                         signer=display_name(signer.subject),
+                                         status=signer.status_text(lang)))
+        lines.append("       SHA-256: " + format_fingerprint(signer.fingerprint))
+        lines.append("       " + tr("verify_trust.report_short", lang,
+                                    short=short_fingerprint(signer.fingerprint)))
+    return lines
+
+
+def verdict(report: VerifyReport, lang: str | None = None) -> str:
+    """The one-line verdict: passed, intact but signer unconfirmed, or failed."""
+    from evidencekit.vault.identity import format_fingerprint, short_fingerprint
+
+    if not report.intact:
+        names = ", ".join(dict.fromkeys(c.title(lang) for c in report.failures)) or "—"
+        return tr("bundle.verify.verdict_failed", lang, failed=names)
+    holder = report.holder
+    if report.confirmed and holder is not None:
+        return tr("verify_trust.verdict_ok", lang, how=holder.status_text(lang))
+    fp = report.fingerprint or ""
+    return tr("verify_trust.verdict_unconfirmed", lang,
+              fingerprint=format_fingerprint(fp) if fp else "?",
+              short=short_fingerprint(fp) if fp else "?")
+
+
 def format_report(report: VerifyReport, lang: str | None = None) -> str:
     """A plain-text report for a terminal, in ``lang`` (default: the current language)."""
     lines = [tr("bundle.verify.report_title", lang, path=report.path.name)]
-    # the fingerprint, and whether it is the holder's, come first: it is what says who
-    # made the bundle
-    holder = next((c for c in report.checks if c.name == "signature.fingerprint"), None)
-    if report.fingerprint:
-        from evidencekit.bundle.manifest import display_fingerprint
-
-        lines.append(tr("bundle.verify.report_fingerprint", lang,
-                        fingerprint=display_fingerprint(report.fingerprint)))
-    if holder is not None:
-        lines.append(f"{_mark(holder.ok, lang)}  {holder.detail_text(lang)}")
+    # who signed comes first: only the certificate inside each signature says it
+    if report.signers:
+        lines.extend(_signer_lines(report, lang))
     lines.append("")
     for check in report.checks:
-        if check is holder:
-            continue
         lines.append(f"{_mark(check.ok, lang)}  {check.title(lang)}: {check.detail_text(lang)}")
     if report.items:
         lines.append("")
@@ -169,9 +280,5 @@ def format_report(report: VerifyReport, lang: str | None = None) -> str:
         lines.append("")
         lines.append(tr("bundle.verify.report_extracted", lang, count=len(report.extracted)))
     lines.append("")
-    if report.ok:
-        lines.append(tr("bundle.verify.verdict_ok", lang))
-    else:
-        names = ", ".join(dict.fromkeys(c.title(lang) for c in report.failures)) or "—"
-        lines.append(tr("bundle.verify.verdict_failed", lang, failed=names))
+    lines.append(verdict(report, lang))
     return "\n".join(lines)

@@ -53,6 +53,8 @@ def register(sub: Any) -> None:
                    help=tr("bundle.cli.help_verify_tsa_ca"))
     p.add_argument("--expect-fingerprint", default=None, metavar="HEX",
                    help=tr("bundle.cli.help_expect_fingerprint"))
+    p.add_argument("--trust-ca", type=Path, action="append", default=[], metavar="FILE",
+                   help=tr("verify_trust.cli.help_trust_ca"))
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("demo", help=tr("cli.help.demo"))
@@ -129,6 +131,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signer_roots(files: list[Path]) -> list[str]:
+    """PEM texts of the roots that confirm a signer: ``--trust-ca`` files and the roots
+    saved in the user's settings. A file that cannot be read or holds no certificate is
+    an input error (a typo must not look like an unconfirmed signer)."""
+    from evidencekit.errors import InputError
+    from evidencekit.settings import Settings
+    from evidencekit.timestamps.trust import trust_roots
+
+    roots: list[str] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError("error.cannot_read_file", path=str(path),
+                             reason=exc.strerror or type(exc).__name__) from exc
+        try:
+            trust_roots(data, public=False)
+        except ValueError:
+            raise InputError("verify_trust.cli.bad_trust_ca", path=str(path)) from None
+        roots.append(data.decode("ascii", "replace"))
+    roots.extend(Settings.load().get("trusted_roots"))
+    return roots
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from evidencekit.bundle.verify import normalize_fingerprint, verify_bundle
     from evidencekit.bundle.verify_report import format_report
@@ -145,13 +171,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
     expect = args.expect_fingerprint
     if expect is not None and normalize_fingerprint(expect) is None:
         raise InputError("bundle.cli.bad_fingerprint", value=expect)
+    signer_roots = _signer_roots(list(args.trust_ca))
+    quiet_libraries()
     report = verify_bundle(args.bundle, extract_dir=args.extract, progress=stderr_progress(),
-                           trust_roots_pem=roots, expect_fingerprint=expect)
+                           trust_roots_pem=roots, expect_fingerprint=expect,
+                           signer_roots_pem=signer_roots)
     if args.json:
         print_json(report.public(current_language()))
     else:
         sys.stdout.write(format_report(report) + "\n")
     return report.exit_code
+
+
+def quiet_libraries() -> None:
+    """Keep pyHanko's and its validator's log records (some with tracebacks of hostile
+    input) off the terminal during ``verify``: the report says what failed."""
+    import logging
+
+    for name in ("pyhanko", "pyhanko_certvalidator", "asn1crypto", "fontTools"):
+        logger = logging.getLogger(name)
+        logger.propagate = False
+        logger.handlers = [logging.NullHandler()]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

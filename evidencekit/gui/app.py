@@ -193,7 +193,7 @@ class Controller(QObject):
             self.settings.save()
 
     def open_verify(self) -> VerifyWindow:
-        window = VerifyWindow()
+        window = VerifyWindow(settings=self.settings)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda *_: self._forget_verify(window))
         self.verify_windows.append(window)

@@ -1,6 +1,10 @@
-"""The verify screen: pick (or drop) a bundle PDF and see a clear green or red verdict,
-the signer's fingerprint, every check with its detail, and the result for each item.
+"""The verify screen: pick (or drop) a bundle PDF and see one of three verdicts - intact
+and signer confirmed (green), intact but signer not confirmed (amber), changed or
+incomplete (red) - every signer with its status and its fingerprint in full and short
+form, every check with its detail, and the result for each item.
 
+A signer is confirmed by the fingerprint the holder gave (typed in, either form) or by a
+trusted root certificate kept in the settings (:mod:`evidencekit.gui.verify_roots`).
 It needs no vault (police and courts use it) and runs ``bundle.verify.verify_bundle`` on a
 worker thread.
 """
@@ -16,6 +20,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QScrollArea,
     QVBoxLayout,
@@ -27,6 +32,7 @@ from evidencekit.gui import file_dialogs
 from evidencekit.gui.item_list import short_time
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.theme import COLORS, mono_family
+from evidencekit.gui.verify_roots import TrustedRoots
 from evidencekit.gui.widgets import (
     card,
     heading,
@@ -37,7 +43,8 @@ from evidencekit.gui.widgets import (
 )
 from evidencekit.gui.workers import JobHost
 from evidencekit.i18n import tr
-from evidencekit.vault.identity import format_fingerprint
+from evidencekit.settings import Settings
+from evidencekit.vault.identity import format_fingerprint, normalize_fingerprint, short_fingerprint
 
 __all__ = ["VerifyWindow"]
 
@@ -52,11 +59,30 @@ def _mark(ok: bool | None) -> tuple[str, str]:
     return "·", COLORS["muted"]
 
 
-class VerifyWindow(QWidget):
-    """A window of its own; ``verify(path)`` starts a check (also used by tests)."""
+#: The three answers: (banner object name, colour, title key, text key) by exit code.
+_STATES = {
+    0: ("OkBanner", "ok", "verify_trust.gui.state_ok", "verify_trust.gui.state_ok_text"),
+    10: ("WarnBanner", "warn", "verify_trust.gui.state_unconfirmed",
+         "verify_trust.gui.state_unconfirmed_text"),
+    3: ("BadBanner", "error", "verify_trust.gui.state_bad", "verify_trust.gui.state_bad_text"),
+}
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+
+#: Checks whose terminal wording (with command-line options) the banner replaces here.
+_SAID_ABOVE = frozenset({"verify_trust.signer_unconfirmed"})
+
+
+class VerifyWindow(QWidget):
+    """A window of its own; ``verify(path)`` starts a check (also used by tests).
+
+    ``settings``: the application's settings (the trusted roots are kept there); when
+    None, they are read from the default location.
+    """
+
+    def __init__(self, parent: QWidget | None = None, settings: Settings | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
+        self.settings = settings if settings is not None else Settings.load()
+        self.path: Path | None = None
         self.setObjectName("Page")
         self.setWindowTitle(tr("gui.verify.window"))
         self.setAcceptDrops(True)
@@ -75,6 +101,21 @@ class VerifyWindow(QWidget):
         self.choose_button = primary(tr("gui.verify.choose"), self._choose)
         row.addWidget(self.choose_button)
         layout.addLayout(row)
+        expect_row = QHBoxLayout()
+        expect_row.addWidget(muted(tr("verify_trust.gui.expect")))
+        self.expect = QLineEdit()
+        self.expect.setPlaceholderText(tr("verify_trust.gui.expect_hint"))
+        self.expect.setFont(QFont(mono_family(), 10))
+        self.expect.returnPressed.connect(self._again)
+        expect_row.addWidget(self.expect, 1)
+        self.again_button = primary(tr("verify_trust.gui.again"), self._again)
+        self.again_button.setEnabled(False)
+        expect_row.addWidget(self.again_button)
+        layout.addLayout(expect_row)
+        self.expect_error = muted("")
+        self.expect_error.setStyleSheet(f"color: {COLORS['error']};")
+        self.expect_error.hide()
+        layout.addWidget(self.expect_error)
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(12)
@@ -83,6 +124,8 @@ class VerifyWindow(QWidget):
         self.results_area = QScrollArea()
         self.results_area.setWidgetResizable(True)
         layout.addWidget(self.results_area, 1)
+        self.roots = TrustedRoots(self.settings, changed=self._again)
+        layout.addWidget(self.roots)
         self._show_result(None)
 
     # -- choosing --------------------------------------------------------------------
@@ -103,9 +146,34 @@ class VerifyWindow(QWidget):
                 self.verify(Path(url.toLocalFile()))
                 return
 
+    def _again(self) -> None:
+        if self.path is not None:
+            self.verify(self.path)
+
+    def _expected(self) -> tuple[bool, str | None]:
+        """(valid, fingerprint or None) from the field; an empty field is valid."""
+        text = self.expect.text().strip()
+        if not text:
+            self.expect_error.hide()
+            return True, None
+        try:
+            normalize_fingerprint(text)
+        except ValueError:
+            self.expect_error.setText(tr("verify_trust.gui.expect_bad"))
+            self.expect_error.show()
+            return False, None
+        self.expect_error.hide()
+        return True, text
+
     def verify(self, path: Path) -> None:
         if self.job is not None:
             return
+        valid, expect = self._expected()
+        if not valid:
+            return
+        roots = list(self.settings.get("trusted_roots"))
+        self.path = path
+        self.again_button.setEnabled(True)
         self.path_label.setText(str(path))
         self.bar.setRange(0, 0)
         self.bar.show()
@@ -115,7 +183,8 @@ class VerifyWindow(QWidget):
         def work(progress: Any, _cancel: Any) -> Any:
             from evidencekit.bundle.verify import verify_bundle
 
-            return verify_bundle(path, progress=progress)
+            return verify_bundle(path, progress=progress, expect_fingerprint=expect,
+                                 signer_roots_pem=roots)
 
         self.job = self.jobs.start(work, name="verify", on_done=self._done,
                                    on_error=self._failed, on_progress=self._progress)
@@ -154,25 +223,22 @@ class VerifyWindow(QWidget):
             layout.addStretch(2)
             self.results_area.setWidget(body)
             return
-        ok = bool(report.ok)
-        banner, inner = card("OkBanner" if ok else "BadBanner")
-        verdict = heading(tr("gui.verify.ok" if ok else "gui.verify.bad"), 17)
-        verdict.setStyleSheet(f"color: {COLORS['ok'] if ok else COLORS['error']};")
+        code = report.exit_code if report.exit_code in _STATES else 3
+        name, colour, title_key, text_key = _STATES[code]
+        banner, inner = card(name)
+        verdict = heading(tr(title_key), 17)
+        verdict.setStyleSheet(f"color: {COLORS[colour]};")
         inner.addWidget(verdict)
-        inner.addWidget(para(tr("gui.verify.ok_text" if ok else "gui.verify.bad_text")))
-        if report.fingerprint:
-            inner.addWidget(muted(tr("gui.verify.fingerprint")))
-            fp = QLabel(format_fingerprint(report.fingerprint))
-            fp.setFont(QFont(mono_family(), 10))
-            fp.setWordWrap(True)
-            fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            inner.addWidget(fp)
-        if report.signer:
-            inner.addWidget(muted(tr("gui.verify.signer", signer=signer_name(report.signer),
-                                     when=short_time(report.signed_at or "") or "?")))
+        inner.addWidget(para(tr(text_key)))
+        if report.signers:
+            inner.addWidget(heading(tr("verify_trust.gui.signers"), 12))
+        for signer in report.signers:
+            inner.addWidget(self._signer(signer))
         layout.addWidget(banner)
         layout.addWidget(heading(tr("gui.verify.checks"), 13))
         for check in report.checks:
+            if check.key in _SAID_ABOVE:
+                continue  # the banner says it, in words for this screen
             layout.addWidget(self._line(check.ok, check.title(), check.detail_text()))
         if report.items:
             layout.addWidget(heading(tr("gui.verify.items"), 13))
@@ -182,6 +248,36 @@ class VerifyWindow(QWidget):
                                             detail or tr("gui.verify.item_ok")))
         layout.addStretch(1)
         self.results_area.setWidget(body)
+
+    @staticmethod
+    def _signer(signer: Any) -> QWidget:
+        """One signer: role, name and status, the fingerprint in full and short form."""
+        box = QWidget()
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 2, 0, 6)
+        col.setSpacing(2)
+        ok = True if signer.confirmed else (None if signer.status == "unconfirmed" else False)
+        mark, colour = _mark(ok)
+        title = para(f"{mark} {tr('verify_trust.gui.role.' + signer.role)}: "
+                     f"{signer_name(signer.subject)} — "
+                     f"{tr('verify_trust.gui.status.' + signer.status)}")
+        title.setStyleSheet(f"color: {colour};")
+        col.addWidget(title)
+        fp = QLabel(format_fingerprint(signer.fingerprint))
+        fp.setFont(QFont(mono_family(), 10))
+        fp.setWordWrap(True)
+        fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        col.addWidget(fp)
+        col.addWidget(muted(tr("verify_trust.gui.short_label")))
+        short = QLabel(short_fingerprint(signer.fingerprint))
+        short.setFont(QFont(mono_family(), 12, QFont.Weight.Bold))
+        short.setWordWrap(True)
+        short.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        col.addWidget(short)
+        if signer.signed_at:
+            col.addWidget(muted(tr("gui.verify.signer", signer=signer_name(signer.subject),
+                                   when=short_time(signer.signed_at) or "?")))
+        return box
 
     @staticmethod
     def _line(ok: bool | None, title: str, detail: str) -> QWidget:
@@ -211,6 +307,7 @@ class VerifyWindow(QWidget):
         """The verdict and failed check names, as text (for tests and screen readers)."""
         if self.report is None:
             return []
-        lines = [tr("gui.verify.ok" if self.report.ok else "gui.verify.bad")]
+        code = self.report.exit_code if self.report.exit_code in _STATES else 3
+        lines = [tr(_STATES[code][2])]
         lines += [c.title() for c in self.report.failures]
         return lines

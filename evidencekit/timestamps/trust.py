@@ -21,7 +21,8 @@ from pathlib import Path
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
-__all__ = ["public_roots", "trust_roots", "roots_pem_text", "VAULT_SETTING"]
+__all__ = ["public_roots", "trust_roots", "roots_pem_text", "load_pem_certificates",
+           "VAULT_SETTING"]
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,34 @@ def trust_roots(
     raises ``ValueError`` when it holds no readable certificate. ``extra``: roots already
     loaded.
     """
-    from evidencekit.timestamps.verify import load_pem_certificates
-
     roots: list[asn1_x509.Certificate] = list(public_roots()) if public else []
     roots.extend(extra)
     if extra_pem:
         data = extra_pem.encode("ascii", "replace") if isinstance(extra_pem, str) else extra_pem
         roots.extend(load_pem_certificates(data))
     return roots
+
+
+def load_pem_certificates(data: bytes) -> list[asn1_x509.Certificate]:
+    """Every certificate in a PEM (or single DER) blob; ``ValueError`` if there is none
+    or one of them cannot be parsed."""
+    certs: list[asn1_x509.Certificate] = []
+    try:
+        if pem.detect(data):
+            for kind, _headers, der in pem.unarmor(data, multiple=True):
+                if kind == "CERTIFICATE":
+                    cert = asn1_x509.Certificate.load(der)
+                    cert.native  # noqa: B018 - parse fully now, not later
+                    certs.append(cert)
+        elif data:
+            cert = asn1_x509.Certificate.load(data, strict=True)
+            cert.native  # noqa: B018
+            certs.append(cert)
+    except _PARSE_ERRORS as exc:
+        raise ValueError("unreadable certificate") from exc
+    if not certs:
+        raise ValueError("no certificate found")
+    return certs
 
 
 def roots_pem_text(certs: Iterable[asn1_x509.Certificate]) -> str:

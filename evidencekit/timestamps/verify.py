@@ -40,6 +40,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from rfc3161_client import PKIStatus, decode_timestamp_response
 
 from evidencekit.i18n import tr
+from evidencekit.timestamps.trust import load_pem_certificates, trust_roots
 
 __all__ = [
     "MALFORMED",
@@ -132,28 +133,6 @@ def only_untrusted(check: TokenCheck) -> bool:
     return check.problems == [UNTRUSTED_CHAIN]
 
 
-def load_pem_certificates(data: bytes) -> list[asn1_x509.Certificate]:
-    """Every certificate in a PEM (or single DER) blob; ``ValueError`` if there is none
-    or one of them cannot be parsed."""
-    certs: list[asn1_x509.Certificate] = []
-    try:
-        if pem.detect(data):
-            for kind, _headers, der in pem.unarmor(data, multiple=True):
-                if kind == "CERTIFICATE":
-                    cert = asn1_x509.Certificate.load(der)
-                    cert.native  # noqa: B018 - parse fully now, not later
-                    certs.append(cert)
-        elif data:
-            cert = asn1_x509.Certificate.load(data, strict=True)
-            cert.native  # noqa: B018
-            certs.append(cert)
-    except _PARSE_ERRORS as exc:
-        raise ValueError("unreadable certificate") from exc
-    if not certs:
-        raise ValueError("no certificate found")
-    return certs
-
-
 def verify_token(
     token: bytes,
     digest: bytes,
@@ -180,7 +159,6 @@ def verify_token(
     running asyncio event loop.
     """
     if roots is None:
-        from evidencekit.timestamps.trust import trust_roots
 
         try:
             roots = trust_roots(trust_roots_pem)

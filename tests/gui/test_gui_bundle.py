@@ -12,6 +12,7 @@ from evidencekit.gui import item_flows
 from evidencekit.gui.export_dialog import ExportDialog
 from evidencekit.gui.verify_view import VerifyWindow
 from evidencekit.i18n import tr
+from evidencekit.vault.identity import short_fingerprint
 
 
 def _export(qtbot, main_window, out: Path, blur: bool = False) -> ExportDialog:  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ def test_export_produces_a_bundle_that_verify_accepts(qtbot, main_window,
     shown = "".join(ch for ch in dialog.fingerprint.text() if ch.isalnum()).lower()
     assert main_window.session.fingerprint.replace(":", "").lower() in shown
     assert result.sha256 in shown
-    report = verify_bundle(out)
+    report = verify_bundle(out, expect_fingerprint=main_window.session.fingerprint)
     assert report.ok, [c.name for c in report.failures]
     assert report.fingerprint == main_window.session.fingerprint
     events = [e.kind for e in main_window.session.vault.events()]
@@ -69,8 +70,17 @@ def test_verify_screen_valid_and_invalid(qtbot, main_window, tmp_path: Path) -> 
     window.show()
     window.verify(out)
     qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
+    # intact, but nobody confirmed the signer yet: the amber answer, never "all holds"
+    assert window.report.intact and window.report.exit_code == 10
+    assert window.result_lines()[0] == tr("verify_trust.gui.state_unconfirmed")
+    # the fingerprint the holder gave (short form) confirms it
+    window.expect.setText(short_fingerprint(main_window.session.fingerprint))
+    window.report = None
+    window._again()
+    qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
     assert window.report.ok
-    assert window.result_lines()[0] == tr("gui.verify.ok")
+    assert window.result_lines()[0] == tr("verify_trust.gui.state_ok")
+    window.grab().save(str(tmp_path / "verify-ok.png"))
 
     data = bytearray(out.read_bytes())
     middle = len(data) // 2
@@ -82,7 +92,7 @@ def test_verify_screen_valid_and_invalid(qtbot, main_window, tmp_path: Path) -> 
     qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
     assert not window.report.ok
     lines = window.result_lines()
-    assert lines[0] == tr("gui.verify.bad") and len(lines) > 1
+    assert lines[0] == tr("verify_trust.gui.state_bad") and len(lines) > 1
 
 
 def test_verify_screen_not_a_pdf(qtbot, tmp_path: Path) -> None:
@@ -93,3 +103,37 @@ def test_verify_screen_not_a_pdf(qtbot, tmp_path: Path) -> None:
     window.verify(junk)
     qtbot.waitUntil(lambda: window.report is not None, timeout=30000)
     assert not window.report.ok
+
+
+def test_verify_screen_trusted_roots_in_settings(qtbot, main_window, tmp_path: Path) -> None:
+    """A root added on the verify screen is saved in the settings and confirms the signer;
+    removing it brings the amber answer back."""
+    from cryptography.hazmat.primitives import serialization
+
+    from evidencekit.settings import Settings
+
+    out = tmp_path / "bundle.pdf"
+    _export(qtbot, main_window, out)
+    cert = main_window.session.vault.identity()[1]
+    pem_file = tmp_path / "holder.pem"
+    pem_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    settings = Settings(tmp_path / "settings.json")
+    window = VerifyWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.verify(out)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
+    assert window.report.exit_code == 10
+    junk = tmp_path / "junk.pem"
+    junk.write_text("no certificate")
+    assert not window.roots.add_file(junk) and window.roots.error.isVisibleTo(window)
+    window.report = None
+    assert window.roots.add_file(pem_file)  # saved, and the bundle checked again
+    qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
+    assert window.report.exit_code == 0
+    assert window.result_lines()[0] == tr("verify_trust.gui.state_ok")
+    assert len(Settings.load(tmp_path / "settings.json").get("trusted_roots")) == 1
+    window.report = None
+    window.roots.remove(0)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
+    assert window.report.exit_code == 10
+    assert Settings.load(tmp_path / "settings.json").get("trusted_roots") == []
