@@ -33,8 +33,8 @@ def test_script_lists_every_command_the_readme_uses() -> None:
             if words:
                 used.add(words[0])
     # Commands that come with the project's venv or with every Debian system.
-    provided = {"evidencekit", "pyhanko", "mkdir", "cd", "bash", "cat", "ls", "cp", "export", "head",
-                "echo", "sudo", "py", "python3", "pip"}
+    provided = {"evidencekit", "pyhanko", "mkdir", "cd", "bash", "cat", "ls", "cp", "export",
+                "head", "echo", "sudo", "py", "python3", "pip"}
     external = {c for c in used if re.fullmatch(r"[a-z][a-z0-9_-]*", c)} - provided
     assert external, "no commands found in the README"
     missing = external - _commands() - {"make"}
