@@ -237,3 +237,135 @@ def test_renew_cli(tmp_path: Path, tsa: LocalTSA, capsys: pytest.CaptureFixture[
     assert rc != 0 and "Traceback" not in captured.err
     assert "시점확인 기관" in captured.err
     assert hashlib.sha256(out.read_bytes()).hexdigest() == digest
+
+
+# -- revocation data: fetched when a certificate names a CRL, reported when it cannot be --------
+
+
+def _ca_and_leaf(crl_url: str):  # type: ignore[no-untyped-def]
+    """A root CA, a signer certificate naming ``crl_url``, and an empty CRL of the CA."""
+    import datetime as dt
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Test Support Centre CA")])
+    ca = (cx509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(cx509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=365))
+          .add_extension(cx509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(cx509.KeyUsage(False, False, False, False, False, True, True, False,
+                                        False), critical=True)
+          .add_extension(cx509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (cx509.CertificateBuilder()
+            .subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Holder")]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(cx509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=300))
+            .add_extension(cx509.KeyUsage(True, True, False, False, False, False, False, False,
+                                          False), critical=True)
+            .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .add_extension(cx509.CRLDistributionPoints([cx509.DistributionPoint(
+                [cx509.UniformResourceIdentifier(crl_url)], None, None, None)]),
+                critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    crl = (cx509.CertificateRevocationListBuilder().issuer_name(ca_name)
+           .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7))
+           .add_extension(cx509.CRLNumber(1), critical=False)
+           .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(
+               ca_key.public_key()), critical=False)
+           .sign(ca_key, hashes.SHA256()))
+    return ca, key, leaf, crl.public_bytes(Encoding.DER)
+
+
+def _signed_pdf(path: Path, key, leaf, ca) -> None:  # type: ignore[no-untyped-def]
+    """A one-page PDF signed by ``leaf`` (PAdES B-T with a test TSA)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from evidencekit.bundle.signing import to_asn1
+    from tests.support.bundle_fake import make_tsa
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(path)
+    asn1_key, asn1_leaf = to_asn1(key, leaf)
+    asn1_ca = _roots(ca.public_bytes(Encoding.PEM))[0]
+    signer = signers.SimpleSigner(signing_cert=asn1_leaf, signing_key=asn1_key,
+                                  cert_registry=SimpleCertificateStore.from_certs(
+                                      [asn1_leaf, asn1_ca]))
+    stamper, _pem = make_tsa()
+    meta = signers.PdfSignatureMetadata(field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES)
+    with path.open("r+b") as fh:
+        signers.PdfSigner(meta, signer=signer, timestamper=stamper).sign_pdf(
+            IncrementalPdfFileWriter(fh), in_place=True)
+
+
+def test_revocation_data_fetched_or_reported_missing(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.support.bundle_fake import make_tsa
+    from tests.support.tsa_server import refused_url
+
+    served: list[str] = []
+    payload: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            served.append(self.path)
+            body = payload["crl"]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pkix-crl")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    # offline: the CRL address refuses; the DSS has the chain, the report names the gap
+    down = refused_url().replace("/tsr", "/ca.crl")
+    ca, key, leaf, _crl = _ca_and_leaf(down)
+    path = tmp_path / "offline.pdf"
+    _signed_pdf(path, key, leaf, ca)
+    stamper, _ = make_tsa()
+    with path.open("r+b") as fh:
+        outcome = ltv.append_archive_timestamp(fh, stamper,
+                                               extra_certs=_roots(ca.public_bytes(Encoding.PEM)))
+    assert not outcome.self_signed_signer and outcome.crls == 0
+    assert outcome.missing_revocation == ("Holder",)
+    level = _level(path)
+    assert level.level == "B-T" and level.revocation == "missing"
+    assert level.missing_revocation == ("Holder",)
+    assert level.archive_timestamps == 1  # timestamped, but not long-term validatable
+
+    # online: the CRL is fetched from the address the certificate names and embedded
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ca.crl"
+        ca, key, leaf, payload["crl"] = _ca_and_leaf(url)
+        path = tmp_path / "online.pdf"
+        _signed_pdf(path, key, leaf, ca)
+        with path.open("r+b") as fh:
+            outcome = ltv.append_archive_timestamp(
+                fh, stamper, extra_certs=_roots(ca.public_bytes(Encoding.PEM)))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert served and served[0] == "/ca.crl"
+    assert outcome.crls == 1 and not outcome.missing_revocation
+    level = _level(path)
+    assert level.level == "B-LTA" and level.revocation == "embedded" and level.dss_crls == 1

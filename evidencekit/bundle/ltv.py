@@ -58,6 +58,7 @@ __all__ = [
     "async_append_archive_timestamp",
     "renew_bundle",
     "timestamper_roots",
+    "cert_name",
     "ARCHIVE_FIELD_PREFIX",
 ]
 
@@ -115,6 +116,14 @@ def _same(a: asn1_x509.Certificate, b: asn1_x509.Certificate) -> bool:
 
 def _is_self_issued(cert: asn1_x509.Certificate) -> bool:
     return bool(cert.self_issued)
+
+
+def cert_name(cert: asn1_x509.Certificate) -> str:
+    """A certificate's common name (or its whole subject when it has none), for messages."""
+    cn = cert.subject.native.get("common_name")
+    if isinstance(cn, list):
+        cn = cn[0] if cn else None
+    return str(cn) if cn else str(cert.subject.human_friendly)
 
 
 def _issuer_of(cert: asn1_x509.Certificate, pool: Sequence[asn1_x509.Certificate]
@@ -264,7 +273,7 @@ async def _fetch_revinfo(mat: _Material, online: bool
                 continue
             wants = bool(cert.ocsp_urls) or bool(cert.crl_distribution_points)
             if wants and not _has_revinfo(cert, vc.ocsps, vc.crls):
-                name = cert.subject.human_friendly
+                name = cert_name(cert)
                 if name not in missing:
                     missing.append(name)
     return vc, missing

@@ -29,6 +29,8 @@ from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attr
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import ValidationInfoReadingError
 
+from evidencekit.bundle.ltv import cert_name
+
 __all__ = ["PadesLevel", "pades_level", "add_level_check", "LEVELS"]
 
 log = logging.getLogger(__name__)
@@ -181,8 +183,7 @@ def pades_level(reader: PdfFileReader) -> PadesLevel:
             newest_time = tst["gen_time"].native
             cert = newest.signer_cert
             expires = cert["tbs_certificate"]["validity"]["not_after"].native
-            tsa_name = str(cert.subject.native.get("common_name")
-                           or cert.subject.human_friendly)
+            tsa_name = cert_name(cert)
         except _READ_ERRORS:
             log.info("newest archive timestamp could not be read")
     base = PadesLevel("B-T", signature_timestamp=sig_token is not None,
@@ -223,10 +224,10 @@ def pades_level(reader: PdfFileReader) -> PadesLevel:
             cur = _issuer_in(cur, pool)
             depth += 1
     dumps = {c.dump() for c in dss_certs}
-    missing_certs = tuple(c.subject.human_friendly for c in chain if c.dump() not in dumps)
+    missing_certs = tuple(cert_name(c) for c in chain if c.dump() not in dumps)
     wants = [c for c in chain if not c.self_issued
              and (c.ocsp_urls or c.crl_distribution_points)]
-    missing_rev = tuple(c.subject.human_friendly for c in wants
+    missing_rev = tuple(cert_name(c) for c in wants
                         if not _has_revinfo(c, ocsps, crls))
     if missing_rev:
         revocation = "missing"
