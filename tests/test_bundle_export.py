@@ -303,7 +303,7 @@ def test_hostile_and_odd_parts(tmp_path: Path) -> None:
 
 def test_no_plaintext_in_temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
+    tmpdir.mkdir(exist_ok=True)  # the autouse fixture in conftest.py may have made it
     monkeypatch.setenv("TMPDIR", str(tmpdir))
     monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
     vault = build_demo_vault(with_tokens=False)
