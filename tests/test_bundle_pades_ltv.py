@@ -174,6 +174,25 @@ def test_renew_adds_archive_timestamp_and_keeps_everything_valid(tmp_path: Path,
     assert verify_bundle(copy, trust_roots_pem=tsa.root_pem).ok
 
 
+def test_renewing_a_bundle_signed_offline(tmp_path: Path, tsa: LocalTSA) -> None:
+    """B-B (no TSA at export): the first renewal's timestamp is the one that proves the
+    signing time (B-T); only a second renewal, over the DSS holding that authority's chain,
+    makes it B-LTA."""
+    vault = build_demo_vault(with_tokens=False)
+    out = tmp_path / "offline.pdf"
+    export_bundle(vault, out, items=[2])
+    assert _level(out).level == "B-B"
+    stamper = document_timestamper(tsa.url, trust_roots_pem=tsa.root_pem)
+    ltv.renew_bundle(out, stamper, extra_certs=_roots(tsa.root_pem))
+    first = _level(out)
+    assert first.level == "B-T" and first.archive_timestamps == 1
+    assert first.missing_certificates == ("EvidenceKit Test TSA",)
+    ltv.renew_bundle(out, stamper, extra_certs=_roots(tsa.root_pem))
+    second = _level(out)
+    assert second.level == "B-LTA" and second.archive_timestamps == 2
+    assert verify_bundle(out, trust_roots_pem=tsa.root_pem).ok
+
+
 def test_renew_with_unreachable_tsa_leaves_the_bundle_unchanged(tmp_path: Path,
                                                                 tsa: LocalTSA) -> None:
     out, _vault = _export(tmp_path, tsa)

@@ -256,16 +256,19 @@ async def _fetch_revinfo(mat: _Material, online: bool
     anchors = [chain[-1] for chain in mat.chains]
     vc = ValidationContext(trust_roots=anchors, other_certs=mat.certs(),
                            allow_fetching=online, revocation_mode="soft-fail")
-    for leaf, eku in mat.leaves_eku:
-        chain = next(c for c in mat.chains if _same(c[0], leaf))
-        validator = CertificateValidator(leaf, intermediate_certs=chain[1:-1],
-                                         validation_context=vc)
-        try:
-            await validator.async_validate_usage(set(), extended_key_usage=eku,
-                                                 extended_optional=eku is None)
-        except _CV_ERRORS as exc:
-            log.info("validation data for a certificate is incomplete (%s)",
-                     type(exc).__name__)
+    try:
+        for leaf, eku in mat.leaves_eku:
+            chain = next(c for c in mat.chains if _same(c[0], leaf))
+            validator = CertificateValidator(leaf, intermediate_certs=chain[1:-1],
+                                             validation_context=vc)
+            try:
+                await validator.async_validate_usage(set(), extended_key_usage=eku,
+                                                     extended_optional=eku is None)
+            except _CV_ERRORS as exc:
+                log.info("validation data for a certificate is incomplete (%s)",
+                         type(exc).__name__)
+    finally:
+        await vc.aclose()  # the fetchers' network sessions; what they fetched stays
     missing: list[str] = []
     for chain in mat.chains:
         for cert in chain:

@@ -5,7 +5,8 @@
 * **B-B** — a ``/ETSI.CAdES.detached`` signature;
 * **B-T** — plus a signature timestamp (or a document timestamp after the signature);
 * **B-LT** — plus a document security store (DSS) holding the signer's certificate and
-  the certificate of every time-stamp authority used before the newest timestamp, and
+  the certificate of every time-stamp authority used before the newest timestamp (and of
+  the first document timestamp's authority when there is no signature timestamp), and
   revocation data for every certificate that names an OCSP or CRL address (a
   self-signed certificate has none and needs none);
 * **B-LTA** — plus a document timestamp in or after the revision that added the DSS.
@@ -212,6 +213,10 @@ def pades_level(reader: PdfFileReader) -> PadesLevel:
         if ts_cert is not None:
             needed.append(ts_cert)
     needed.extend(s.signer_cert for s in stamps[:-1])
+    if sig_token is None and stamps:
+        # the first document timestamp stands in for the signature timestamp (B-T): its
+        # authority's chain must be in the DSS too, under a later archive timestamp
+        needed.append(stamps[0].signer_cert)
     chain: list[asn1_x509.Certificate] = []
     for cert in needed:
         cur: asn1_x509.Certificate | None = cert
