@@ -29,6 +29,7 @@ FIGURES = {
     "link": "bench.link",
     "start": "bench.start",
     "dist": "bench.dist",
+    "chat": "bench.chat",
 }
 
 

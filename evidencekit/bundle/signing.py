@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -88,13 +89,18 @@ def to_asn1(
     )
 
 
-def make_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> signers.SimpleSigner:
-    """A pyHanko signer over the vault identity (key material stays in memory)."""
+def make_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+                chain: Sequence[x509.Certificate] = ()) -> signers.SimpleSigner:
+    """A pyHanko signer over the vault identity (key material stays in memory); the CMS
+    carries ``cert`` and its issuers ``chain`` (empty for a self-signed identity), each
+    once: pyHanko adds the signing certificate itself, so the registry holds only issuers."""
     asn1_key, asn1_cert = to_asn1(key, cert)
+    issuers = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+               for c in chain if c != cert]
     return signers.SimpleSigner(
         signing_cert=asn1_cert,
         signing_key=asn1_key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+        cert_registry=SimpleCertificateStore.from_certs(issuers),
     )
 
 
@@ -133,6 +139,7 @@ def sign_in_place(
     *,
     timestamper: TimeStamper | None = None,
     signer_name: str | None = None,
+    chain: Sequence[x509.Certificate] = (),
 ) -> SignOutcome:
     """Append the signature revision (and a document timestamp) to the PDF open in ``fh``.
 
@@ -140,7 +147,7 @@ def sign_in_place(
     the time-stamp authority fails, whatever was appended is cut off again and the file is
     signed without a timestamp; the outcome says what was added.
     """
-    signer = make_signer(key, cert)
+    signer = make_signer(key, cert, chain)
     fh.seek(0, 2)
     unsigned_len = fh.tell()
     tsa_errors = _tsa_errors()
