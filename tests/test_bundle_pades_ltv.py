@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -298,13 +299,18 @@ def _ca_and_leaf(crl_url: str):  # type: ignore[no-untyped-def]
                 [cx509.UniformResourceIdentifier(crl_url)], None, None, None)]),
                 critical=False)
             .sign(ca_key, hashes.SHA256()))
-    crl = (cx509.CertificateRevocationListBuilder().issuer_name(ca_name)
-           .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7))
-           .add_extension(cx509.CRLNumber(1), critical=False)
-           .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(
-               ca_key.public_key()), critical=False)
-           .sign(ca_key, hashes.SHA256()))
-    return ca, key, leaf, crl.public_bytes(Encoding.DER)
+    def issue_crl() -> bytes:
+        """An empty CRL of the CA, issued now (as a CA's server would hand it out)."""
+        at = dt.datetime.now(dt.UTC)
+        crl = (cx509.CertificateRevocationListBuilder().issuer_name(ca_name)
+               .last_update(at).next_update(at + dt.timedelta(days=7))
+               .add_extension(cx509.CRLNumber(1), critical=False)
+               .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(
+                   ca_key.public_key()), critical=False)
+               .sign(ca_key, hashes.SHA256()))
+        return crl.public_bytes(Encoding.DER)
+
+    return ca, key, leaf, issue_crl
 
 
 def _signed_pdf(path: Path, key, leaf, ca) -> None:  # type: ignore[no-untyped-def]
@@ -356,7 +362,7 @@ def test_revocation_data_fetched_or_reported_missing(tmp_path: Path) -> None:
 
     # offline: the CRL address refuses; the DSS has the chain, the report names the gap
     down = refused_url().replace("/tsr", "/ca.crl")
-    ca, key, leaf, _crl = _ca_and_leaf(down)
+    ca, key, leaf, _issue = _ca_and_leaf(down)
     path = tmp_path / "offline.pdf"
     _signed_pdf(path, key, leaf, ca)
     stamper, _ = make_tsa()
@@ -375,7 +381,8 @@ def test_revocation_data_fetched_or_reported_missing(tmp_path: Path) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/ca.crl"
-        ca, key, leaf, payload["crl"] = _ca_and_leaf(url)
+        ca, key, leaf, issue = _ca_and_leaf(url)
+        payload["crl"] = issue()
         path = tmp_path / "online.pdf"
         _signed_pdf(path, key, leaf, ca)
         with path.open("r+b") as fh:
@@ -388,3 +395,59 @@ def test_revocation_data_fetched_or_reported_missing(tmp_path: Path) -> None:
     assert outcome.crls == 1 and not outcome.missing_revocation
     level = _level(path)
     assert level.level == "B-LTA" and level.revocation == "embedded" and level.dss_crls == 1
+
+
+def test_export_with_a_centre_issued_certificate_embeds_its_crl(tmp_path: Path,
+                                                                tsa: LocalTSA) -> None:
+    """A holder certificate issued by a support centre's CA (with a CRL address): the
+    export fetches the CRL and embeds it with the chain (B-LTA by structure).
+
+    pyHanko's AdES long-term validation answers NO_POE for this chain (its past-validation
+    step finds no revocation data with a proof of existence before the signing time); it
+    answers the same for pyHanko's own B-LTA signing of the same PKI (tried by hand), so
+    here the signature and its timestamps are checked by ``verify`` instead."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    issuers: list[Any] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = issuers[0]()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/centre.crl"
+        ca, key, leaf, issue = _ca_and_leaf(url)
+        issuers.append(issue)
+        vault = build_demo_vault(with_tokens=False)
+        vault._key, vault._cert = key, leaf  # the holder's key, now certified by the centre
+        vault.identity_chain = lambda: (ca,)  # type: ignore[attr-defined]
+        out = tmp_path / "centre.pdf"
+        stamper = document_timestamper(tsa.url, trust_roots_pem=tsa.root_pem)
+        result = export_bundle(vault, out, items=[2], timestamper=stamper)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.document_timestamp
+    level = _level(out)
+    assert level.level == "B-LTA" and level.revocation == "embedded" and level.dss_crls == 1
+    with out.open("rb") as fh:
+        dss = DocumentSecurityStore.read_dss(PdfFileReader(fh, strict=False))
+        dss_certs = {c.sha256 for c in dss.load_certs()}
+    wanted = _roots(ca.public_bytes(Encoding.PEM), leaf.public_bytes(Encoding.PEM),
+                    tsa.chain_pem)
+    assert {c.sha256 for c in wanted} <= dss_certs
+    report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
+    assert report.ok, [c.public("en") for c in report.failures]
+    found = {c.name: c for c in report.checks}
+    assert found["pades.level"].key == "pades.level.embedded"
+    assert found["timestamp.document"].ok is True
