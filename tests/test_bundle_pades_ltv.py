@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -174,6 +175,25 @@ def test_renew_adds_archive_timestamp_and_keeps_everything_valid(tmp_path: Path,
     assert verify_bundle(copy, trust_roots_pem=tsa.root_pem).ok
 
 
+def test_renewing_a_bundle_signed_offline(tmp_path: Path, tsa: LocalTSA) -> None:
+    """B-B (no TSA at export): the first renewal's timestamp is the one that proves the
+    signing time (B-T); only a second renewal, over the DSS holding that authority's chain,
+    makes it B-LTA."""
+    vault = build_demo_vault(with_tokens=False)
+    out = tmp_path / "offline.pdf"
+    export_bundle(vault, out, items=[2])
+    assert _level(out).level == "B-B"
+    stamper = document_timestamper(tsa.url, trust_roots_pem=tsa.root_pem)
+    ltv.renew_bundle(out, stamper, extra_certs=_roots(tsa.root_pem))
+    first = _level(out)
+    assert first.level == "B-T" and first.archive_timestamps == 1
+    assert first.missing_certificates == ("EvidenceKit Test TSA",)
+    ltv.renew_bundle(out, stamper, extra_certs=_roots(tsa.root_pem))
+    second = _level(out)
+    assert second.level == "B-LTA" and second.archive_timestamps == 2
+    assert verify_bundle(out, trust_roots_pem=tsa.root_pem).ok
+
+
 def test_renew_with_unreachable_tsa_leaves_the_bundle_unchanged(tmp_path: Path,
                                                                 tsa: LocalTSA) -> None:
     out, _vault = _export(tmp_path, tsa)
@@ -237,3 +257,197 @@ def test_renew_cli(tmp_path: Path, tsa: LocalTSA, capsys: pytest.CaptureFixture[
     assert rc != 0 and "Traceback" not in captured.err
     assert "시점확인 기관" in captured.err
     assert hashlib.sha256(out.read_bytes()).hexdigest() == digest
+
+
+# -- revocation data: fetched when a certificate names a CRL, reported when it cannot be --------
+
+
+def _ca_and_leaf(crl_url: str):  # type: ignore[no-untyped-def]
+    """A root CA, a signer certificate naming ``crl_url``, and an empty CRL of the CA."""
+    import datetime as dt
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Test Support Centre CA")])
+    ca = (cx509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(cx509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=365))
+          .add_extension(cx509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(cx509.KeyUsage(False, False, False, False, False, True, True, False,
+                                        False), critical=True)
+          .add_extension(cx509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (cx509.CertificateBuilder()
+            .subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Holder")]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(cx509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=300))
+            .add_extension(cx509.KeyUsage(True, True, False, False, False, False, False, False,
+                                          False), critical=True)
+            .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .add_extension(cx509.CRLDistributionPoints([cx509.DistributionPoint(
+                [cx509.UniformResourceIdentifier(crl_url)], None, None, None)]),
+                critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    def issue_crl() -> bytes:
+        """An empty CRL of the CA, issued now (as a CA's server would hand it out)."""
+        at = dt.datetime.now(dt.UTC)
+        crl = (cx509.CertificateRevocationListBuilder().issuer_name(ca_name)
+               .last_update(at).next_update(at + dt.timedelta(days=7))
+               .add_extension(cx509.CRLNumber(1), critical=False)
+               .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(
+                   ca_key.public_key()), critical=False)
+               .sign(ca_key, hashes.SHA256()))
+        return crl.public_bytes(Encoding.DER)
+
+    return ca, key, leaf, issue_crl
+
+
+def _signed_pdf(path: Path, key, leaf, ca) -> None:  # type: ignore[no-untyped-def]
+    """A one-page PDF signed by ``leaf`` (PAdES B-T with a test TSA)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from evidencekit.bundle.signing import to_asn1
+    from tests.support.bundle_fake import make_tsa
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(path)
+    asn1_key, asn1_leaf = to_asn1(key, leaf)
+    asn1_ca = _roots(ca.public_bytes(Encoding.PEM))[0]
+    signer = signers.SimpleSigner(signing_cert=asn1_leaf, signing_key=asn1_key,
+                                  cert_registry=SimpleCertificateStore.from_certs(
+                                      [asn1_leaf, asn1_ca]))
+    stamper, _pem = make_tsa()
+    meta = signers.PdfSignatureMetadata(field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES)
+    with path.open("r+b") as fh:
+        signers.PdfSigner(meta, signer=signer, timestamper=stamper).sign_pdf(
+            IncrementalPdfFileWriter(fh), in_place=True)
+
+
+def test_revocation_data_fetched_or_reported_missing(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.support.bundle_fake import make_tsa
+    from tests.support.tsa_server import refused_url
+
+    served: list[str] = []
+    payload: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            served.append(self.path)
+            body = payload["crl"]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pkix-crl")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    # offline: the CRL address refuses; the DSS has the chain, the report names the gap
+    down = refused_url().replace("/tsr", "/ca.crl")
+    ca, key, leaf, _issue = _ca_and_leaf(down)
+    path = tmp_path / "offline.pdf"
+    _signed_pdf(path, key, leaf, ca)
+    stamper, _ = make_tsa()
+    with path.open("r+b") as fh:
+        outcome = ltv.append_archive_timestamp(fh, stamper,
+                                               extra_certs=_roots(ca.public_bytes(Encoding.PEM)))
+    assert not outcome.self_signed_signer and outcome.crls == 0
+    assert outcome.missing_revocation == ("Holder",)
+    level = _level(path)
+    assert level.level == "B-T" and level.revocation == "missing"
+    assert level.missing_revocation == ("Holder",)
+    assert level.archive_timestamps == 1  # timestamped, but not long-term validatable
+
+    # online: the CRL is fetched from the address the certificate names and embedded
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ca.crl"
+        ca, key, leaf, issue = _ca_and_leaf(url)
+        payload["crl"] = issue()
+        path = tmp_path / "online.pdf"
+        _signed_pdf(path, key, leaf, ca)
+        with path.open("r+b") as fh:
+            outcome = ltv.append_archive_timestamp(
+                fh, stamper, extra_certs=_roots(ca.public_bytes(Encoding.PEM)))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert served and served[0] == "/ca.crl"
+    assert outcome.crls == 1 and not outcome.missing_revocation
+    level = _level(path)
+    assert level.level == "B-LTA" and level.revocation == "embedded" and level.dss_crls == 1
+
+
+def test_export_with_a_centre_issued_certificate_embeds_its_crl(tmp_path: Path,
+                                                                tsa: LocalTSA) -> None:
+    """A holder certificate issued by a support centre's CA (with a CRL address): the
+    export fetches the CRL and embeds it with the chain (B-LTA by structure).
+
+    pyHanko's AdES long-term validation answers NO_POE for this chain (its past-validation
+    step finds no revocation data with a proof of existence before the signing time); it
+    answers the same for pyHanko's own B-LTA signing of the same PKI (tried by hand), so
+    here the signature and its timestamps are checked by ``verify`` instead."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    issuers: list[Any] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = issuers[0]()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/centre.crl"
+        ca, key, leaf, issue = _ca_and_leaf(url)
+        issuers.append(issue)
+        vault = build_demo_vault(with_tokens=False)
+        vault._key, vault._cert = key, leaf  # the holder's key, now certified by the centre
+        vault.identity_chain = lambda: (ca,)  # type: ignore[attr-defined]
+        out = tmp_path / "centre.pdf"
+        stamper = document_timestamper(tsa.url, trust_roots_pem=tsa.root_pem)
+        result = export_bundle(vault, out, items=[2], timestamper=stamper)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.document_timestamp
+    level = _level(out)
+    assert level.level == "B-LTA" and level.revocation == "embedded" and level.dss_crls == 1
+    with out.open("rb") as fh:
+        dss = DocumentSecurityStore.read_dss(PdfFileReader(fh, strict=False))
+        dss_certs = {c.sha256 for c in dss.load_certs()}
+    wanted = _roots(ca.public_bytes(Encoding.PEM), leaf.public_bytes(Encoding.PEM),
+                    tsa.chain_pem)
+    assert {c.sha256 for c in wanted} <= dss_certs
+    report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
+    assert report.ok, [c.public("en") for c in report.failures]
+    found = {c.name: c for c in report.checks}
+    assert found["pades.level"].key == "pades.level.embedded"
+    assert found["timestamp.document"].ok is True

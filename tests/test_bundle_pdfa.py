@@ -271,7 +271,8 @@ def test_used_unembedded_font_is_refused_and_idle_one_removed() -> None:
     from datetime import UTC
 
     shown = io.BytesIO()
-    c = canvas.Canvas(shown)
+    c = canvas.Canvas(shown, initialFontName="Helvetica")
+    c.setFont("Helvetica", 12)
     c.drawString(72, 72, "Helvetica text")  # a base-14 font actually used
     c.save()
     with pytest.raises(IntegrityError) as err:
@@ -280,7 +281,7 @@ def test_used_unembedded_font_is_refused_and_idle_one_removed() -> None:
     assert "Helvetica" in err.value.message("en")
 
     idle = io.BytesIO()
-    c = canvas.Canvas(idle)  # selects Helvetica at the page start, shows nothing
+    c = canvas.Canvas(idle, initialFontName="Helvetica")  # selected, nothing shown
     c.rect(10, 10, 50, 50)
     c.save()
     assert b"/Helvetica" in idle.getvalue()

@@ -3,6 +3,11 @@
 reportlab can only embed TrueType outlines, which is why the bundle uses NanumGothic (SIL
 OFL 1.1, shipped under ``resources/fonts/``) rather than an OpenType/CFF font such as
 Noto CJK. Registration is done once per process and is thread-safe.
+
+Registration also makes NanumGothic reportlab's initial canvas font: otherwise every page
+starts by selecting Helvetica, a base-14 font that is never embedded, which PDF/A forbids.
+(reportlab tables still select Helvetica for their cells unless a table style names a
+font; :mod:`.pdfa` strips such idle selections.) Only the bundle uses reportlab here.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -49,5 +55,6 @@ def register_fonts() -> None:
         addMapping(MONO, 1, 0, MONO)
         addMapping(MONO, 0, 1, MONO)
         addMapping(MONO, 1, 1, MONO)
+        rl_config.canvas_basefontname = REGULAR
         _done = True
         log.debug("bundle fonts registered")

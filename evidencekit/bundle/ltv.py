@@ -58,6 +58,7 @@ __all__ = [
     "async_append_archive_timestamp",
     "renew_bundle",
     "timestamper_roots",
+    "cert_name",
     "ARCHIVE_FIELD_PREFIX",
 ]
 
@@ -115,6 +116,14 @@ def _same(a: asn1_x509.Certificate, b: asn1_x509.Certificate) -> bool:
 
 def _is_self_issued(cert: asn1_x509.Certificate) -> bool:
     return bool(cert.self_issued)
+
+
+def cert_name(cert: asn1_x509.Certificate) -> str:
+    """A certificate's common name (or its whole subject when it has none), for messages."""
+    cn = cert.subject.native.get("common_name")
+    if isinstance(cn, list):
+        cn = cn[0] if cn else None
+    return str(cn) if cn else str(cert.subject.human_friendly)
 
 
 def _issuer_of(cert: asn1_x509.Certificate, pool: Sequence[asn1_x509.Certificate]
@@ -247,16 +256,19 @@ async def _fetch_revinfo(mat: _Material, online: bool
     anchors = [chain[-1] for chain in mat.chains]
     vc = ValidationContext(trust_roots=anchors, other_certs=mat.certs(),
                            allow_fetching=online, revocation_mode="soft-fail")
-    for leaf, eku in mat.leaves_eku:
-        chain = next(c for c in mat.chains if _same(c[0], leaf))
-        validator = CertificateValidator(leaf, intermediate_certs=chain[1:-1],
-                                         validation_context=vc)
-        try:
-            await validator.async_validate_usage(set(), extended_key_usage=eku,
-                                                 extended_optional=eku is None)
-        except _CV_ERRORS as exc:
-            log.info("validation data for a certificate is incomplete (%s)",
-                     type(exc).__name__)
+    try:
+        for leaf, eku in mat.leaves_eku:
+            chain = next(c for c in mat.chains if _same(c[0], leaf))
+            validator = CertificateValidator(leaf, intermediate_certs=chain[1:-1],
+                                             validation_context=vc)
+            try:
+                await validator.async_validate_usage(set(), extended_key_usage=eku,
+                                                     extended_optional=eku is None)
+            except _CV_ERRORS as exc:
+                log.info("validation data for a certificate is incomplete (%s)",
+                         type(exc).__name__)
+    finally:
+        await vc.aclose()  # the fetchers' network sessions; what they fetched stays
     missing: list[str] = []
     for chain in mat.chains:
         for cert in chain:
@@ -264,7 +276,7 @@ async def _fetch_revinfo(mat: _Material, online: bool
                 continue
             wants = bool(cert.ocsp_urls) or bool(cert.crl_distribution_points)
             if wants and not _has_revinfo(cert, vc.ocsps, vc.crls):
-                name = cert.subject.human_friendly
+                name = cert_name(cert)
                 if name not in missing:
                     missing.append(name)
     return vc, missing

@@ -5,7 +5,8 @@
 * **B-B** — a ``/ETSI.CAdES.detached`` signature;
 * **B-T** — plus a signature timestamp (or a document timestamp after the signature);
 * **B-LT** — plus a document security store (DSS) holding the signer's certificate and
-  the certificate of every time-stamp authority used before the newest timestamp, and
+  the certificate of every time-stamp authority used before the newest timestamp (and of
+  the first document timestamp's authority when there is no signature timestamp), and
   revocation data for every certificate that names an OCSP or CRL address (a
   self-signed certificate has none and needs none);
 * **B-LTA** — plus a document timestamp in or after the revision that added the DSS.
@@ -28,6 +29,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import ValidationInfoReadingError
+
+from evidencekit.bundle.ltv import cert_name
 
 __all__ = ["PadesLevel", "pades_level", "add_level_check", "LEVELS"]
 
@@ -181,8 +184,7 @@ def pades_level(reader: PdfFileReader) -> PadesLevel:
             newest_time = tst["gen_time"].native
             cert = newest.signer_cert
             expires = cert["tbs_certificate"]["validity"]["not_after"].native
-            tsa_name = str(cert.subject.native.get("common_name")
-                           or cert.subject.human_friendly)
+            tsa_name = cert_name(cert)
         except _READ_ERRORS:
             log.info("newest archive timestamp could not be read")
     base = PadesLevel("B-T", signature_timestamp=sig_token is not None,
@@ -211,6 +213,10 @@ def pades_level(reader: PdfFileReader) -> PadesLevel:
         if ts_cert is not None:
             needed.append(ts_cert)
     needed.extend(s.signer_cert for s in stamps[:-1])
+    if sig_token is None and stamps:
+        # the first document timestamp stands in for the signature timestamp (B-T): its
+        # authority's chain must be in the DSS too, under a later archive timestamp
+        needed.append(stamps[0].signer_cert)
     chain: list[asn1_x509.Certificate] = []
     for cert in needed:
         cur: asn1_x509.Certificate | None = cert
@@ -223,10 +229,10 @@ def pades_level(reader: PdfFileReader) -> PadesLevel:
             cur = _issuer_in(cur, pool)
             depth += 1
     dumps = {c.dump() for c in dss_certs}
-    missing_certs = tuple(c.subject.human_friendly for c in chain if c.dump() not in dumps)
+    missing_certs = tuple(cert_name(c) for c in chain if c.dump() not in dumps)
     wants = [c for c in chain if not c.self_issued
              and (c.ocsp_urls or c.crl_distribution_points)]
-    missing_rev = tuple(c.subject.human_friendly for c in wants
+    missing_rev = tuple(cert_name(c) for c in wants
                         if not _has_revinfo(c, ocsps, crls))
     if missing_rev:
         revocation = "missing"

@@ -144,8 +144,10 @@ def _prune_fonts(pdf: pikepdf.Pdf, owner: pikepdf.Object, where: str, depth: int
     """Drop unused fonts from ``owner``'s resources (a page or a form); returns how many.
 
     reportlab selects Helvetica at the start of every page without ever showing text in
-    it; such an idle ``Tf`` of an unembedded font is removed from the content stream (it
-    draws nothing) and the font from the resources. Each owner gets its own direct /Font
+    it (unless :func:`~.fonts.register_fonts` made NanumGothic its initial font); such an
+    idle ``Tf`` of an unembedded font is removed from the content stream (it draws
+    nothing) and the font from the resources. Resources whose fonts are all embedded are
+    left as they are without reading the content. Each owner gets its own direct /Font
     dictionary, so a dictionary shared with other pages stays intact for them.
     """
     if depth > _MAX_FORM_DEPTH:
@@ -155,7 +157,9 @@ def _prune_fonts(pdf: pikepdf.Pdf, owner: pikepdf.Object, where: str, depth: int
         return 0
     removed = 0
     fonts = resources.get("/Font")
-    if isinstance(fonts, pikepdf.Dictionary):
+    if isinstance(fonts, pikepdf.Dictionary) and not all(
+            font_embedded(f) for _name, f in fonts.items()):
+        # only then is the content stream read (reading every page costs time)
         instructions = list(pikepdf.parse_content_stream(owner))
         selected, shown = _font_use(instructions)
         idle = {name for name in selected - shown

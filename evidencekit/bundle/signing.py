@@ -34,6 +34,7 @@ from evidencekit.errors import NetworkError, TimestampError
 __all__ = [
     "SIGNATURE_FIELD",
     "SignOutcome",
+    "Pdf17Signer",
     "to_asn1",
     "make_signer",
     "sign_in_place",
@@ -104,7 +105,7 @@ def make_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
     )
 
 
-class _Pdf17Signer(signers.PdfSigner):
+class Pdf17Signer(signers.PdfSigner):
     """A PAdES signer that keeps the file at PDF 1.7 (PDF/A-3 is based on 1.7).
 
     pyHanko also announces the ISO 32002 extension for ECDSA keys, which sets the
@@ -126,7 +127,7 @@ def _sign(fh: BinaryIO, signer: signers.SimpleSigner, timestamper: TimeStamper |
         reason=SIGN_REASON,
         name=name,
     )
-    pdf_signer = _Pdf17Signer(meta, signer=signer, timestamper=timestamper)
+    pdf_signer = Pdf17Signer(meta, signer=signer, timestamper=timestamper)
     fh.seek(0)
     writer = IncrementalPdfFileWriter(fh)
     pdf_signer.sign_pdf(writer, in_place=True)
