@@ -95,11 +95,11 @@ def prepare_chat_section(item: Item, read: Reader, *, chat_all: bool = False) ->
     section.total = len(transcript.messages)
     section.notes = key_ids(item)
     if chat_all:
-        section.mode, section.messages = "all", transcript.messages
+        section.mode, section.messages = "all", list(transcript.messages)
     elif section.notes:
         section.messages = [m for m in transcript.messages if m.id in section.notes]
     else:
-        section.mode, section.messages = "first", transcript.messages[:FIRST_MESSAGES]
+        section.mode, section.messages = "first", list(transcript.messages[:FIRST_MESSAGES])
     for m in section.messages:
         for part in _pictures(item, m):
             if part in section.thumbs or len(section.thumbs) >= MAX_THUMBS:

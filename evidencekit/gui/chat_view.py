@@ -11,7 +11,7 @@ so a 100,000-message chat opens at once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.capture.chat.selection import key_ids
-from evidencekit.capture.chat.transcript import Message, Transcript
+from evidencekit.capture.chat.transcript import Message, MessageList, Transcript
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui.thumbnails import make_pictures
 from evidencekit.i18n import current_language, tr
@@ -82,7 +82,7 @@ class ChatModel(QAbstractTableModel):
     def __init__(self, item: Item, transcript: Transcript) -> None:
         super().__init__()
         self.item = item
-        self.messages = transcript.messages
+        self.messages: Sequence[Message] = transcript.messages
         self.zone = _zone(item.timezone)
         self.keys = key_ids(item)
         self.rows: list[int] = list(range(len(self.messages)))
@@ -93,12 +93,15 @@ class ChatModel(QAbstractTableModel):
     # -- filtering ------------------------------------------------------------------------
     def apply(self, query: str, key_only: bool) -> None:
         needle = query.strip().casefold()
+        msgs = self.messages
         if needle and self._folded is None:
-            self._folded = [m.search_text() for m in self.messages]
+            self._folded = (msgs.search_texts() if isinstance(msgs, MessageList)
+                            else [m.search_text() for m in msgs])
         self.beginResetModel()
-        rows = range(len(self.messages))
+        rows = range(len(msgs))
         if key_only:
-            rows = [i for i in rows if self.messages[i].id in self.keys]  # type: ignore[assignment]
+            ids = msgs.ids() if isinstance(msgs, MessageList) else [m.id for m in msgs]
+            rows = [i for i in rows if ids[i] in self.keys]  # type: ignore[assignment]
         if needle:
             folded = self._folded or []
             rows = [i for i in rows if needle in folded[i]]  # type: ignore[assignment]

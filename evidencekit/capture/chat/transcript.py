@@ -15,10 +15,10 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from evidencekit.errors import IntegrityError
 from evidencekit.model import Item
@@ -31,6 +31,7 @@ __all__ = [
     "Message",
     "ChatInfo",
     "Transcript",
+    "MessageList",
     "TranscriptWriter",
     "Collector",
     "encode_message",
@@ -254,12 +255,59 @@ class _PartReader(Protocol):
     def read_part(self, item: Item, index: int, out: Any, progress: Any = None) -> None: ...
 
 
+class MessageList(Sequence[Message]):
+    """The messages of a loaded transcript, decoded from their JSON objects on first use
+    (a 100,000-message chat opens without building every object); media hashes are filled
+    from the item as each message is decoded."""
+
+    def __init__(self, raw: list[dict[str, Any]], item: Item | None = None) -> None:
+        self.raw = raw
+        self._item = item
+        self._cache: list[Message | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Message]: ...
+
+    def __getitem__(self, index: int | slice) -> Message | list[Message]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.raw)))]
+        m = self._cache[index]
+        if m is None:
+            m = decode_message(self.raw[index])
+            item = self._item
+            if item is not None:
+                for x in m.media:
+                    if x.part is not None and 0 <= x.part < len(item.parts):
+                        x.sha256 = item.parts[x.part].sha256
+                        x.size = item.parts[x.part].size
+            self._cache[index] = m
+        return m
+
+    def __iter__(self) -> Iterator[Message]:
+        for i in range(len(self.raw)):
+            yield self[i]
+
+    def ids(self) -> list[str]:
+        return [str(d.get("id")) for d in self.raw]
+
+    def search_texts(self) -> list[str]:
+        """What :meth:`Message.search_text` gives, for every message, without decoding."""
+        return [f"{d.get('sender', '')}\n{d.get('text', '')}\n{d.get('forwarded_from') or ''}"
+                .casefold() for d in self.raw]
+
+
 @dataclass
 class Transcript:
     """A loaded transcript: header plus messages, media hashes filled from the item."""
 
     header: dict[str, Any]
-    messages: list[Message]
+    messages: Sequence[Message]
 
     @property
     def chats(self) -> list[ChatInfo]:
@@ -273,30 +321,26 @@ class Transcript:
         return [m for m in self.messages if m.id in wanted]
 
 
-def _lines(data: bytes) -> Iterator[bytes]:
-    for line in io.BytesIO(data):
-        line = line.strip()
-        if line:
-            yield line
-
-
 def parse_transcript(data: bytes, item: Item | None = None) -> Transcript:
-    """Parse ``transcript.jsonl`` bytes; with ``item``, fill each media's SHA-256/size."""
-    lines = _lines(data)
+    """Parse ``transcript.jsonl`` bytes; with ``item``, media get the part's SHA-256/size.
+
+    The message lines are read as one JSON array (each record is one line; newlines
+    inside strings are escaped), which is several times faster than a call per line.
+    """
+    cut = data.find(b"\n")
+    first, rest = (data, b"") if cut < 0 else (data[:cut], data[cut + 1:])
     try:
-        header = json.loads(next(lines))
+        header = json.loads(first)
         if not isinstance(header, dict) or header.get("format") != TRANSCRIPT_FORMAT:
             raise ValueError("not a transcript")
-        messages = [decode_message(json.loads(line)) for line in lines]
-    except (StopIteration, ValueError, KeyError, TypeError) as exc:
+        body = rest.strip(b"\r\n \t").replace(b"\n", b",")
+        raw = json.loads(b"[" + body + b"]")
+        if not isinstance(raw, list) or not all(isinstance(d, dict) and "id" in d
+                                                for d in raw):
+            raise ValueError("not a transcript")
+    except (ValueError, TypeError) as exc:
         raise IntegrityError("chat.transcript_damaged") from exc
-    if item is not None:
-        for m in messages:
-            for x in m.media:
-                if x.part is not None and 0 <= x.part < len(item.parts):
-                    x.sha256 = item.parts[x.part].sha256
-                    x.size = item.parts[x.part].size
-    return Transcript(header=header, messages=messages)
+    return Transcript(header=header, messages=MessageList(raw, item))
 
 
 def transcript_index(item: Item) -> int | None:
