@@ -86,7 +86,6 @@ class ChatModel(QAbstractTableModel):
         self.zone = _zone(item.timezone)
         self.keys = key_ids(item)
         self.rows: list[int] = list(range(len(self.messages)))
-        self._folded: list[str] | None = None
         self._headers = [tr(f"gui.chat.col.{c}") for c in COLUMNS]
         self._headers[2] = tr("gui.chat.col.time_zone", zone=item.timezone)
 
@@ -94,18 +93,18 @@ class ChatModel(QAbstractTableModel):
     def apply(self, query: str, key_only: bool) -> None:
         needle = query.strip().casefold()
         msgs = self.messages
-        if needle and self._folded is None:
-            self._folded = (msgs.search_texts() if isinstance(msgs, MessageList)
-                            else [m.search_text() for m in msgs])
-        self.beginResetModel()
-        rows = range(len(msgs))
+        rows: list[int]
+        if not needle:
+            rows = list(range(len(msgs)))
+        elif isinstance(msgs, MessageList):
+            rows = msgs.search(needle)
+        else:
+            rows = [i for i, m in enumerate(msgs) if needle in m.search_text()]
         if key_only:
-            ids = msgs.ids() if isinstance(msgs, MessageList) else [m.id for m in msgs]
-            rows = [i for i in rows if ids[i] in self.keys]  # type: ignore[assignment]
-        if needle:
-            folded = self._folded or []
-            rows = [i for i in rows if needle in folded[i]]  # type: ignore[assignment]
-        self.rows = list(rows)
+            rows = [i for i in rows if (msgs.id_at(i) if isinstance(msgs, MessageList)
+                                        else msgs[i].id) in self.keys]
+        self.beginResetModel()
+        self.rows = rows
         self.endResetModel()
 
     def set_keys(self, keys: dict[str, str]) -> None:

@@ -255,18 +255,27 @@ class _PartReader(Protocol):
     def read_part(self, item: Item, index: int, out: Any, progress: Any = None) -> None: ...
 
 
-class MessageList(Sequence[Message]):
-    """The messages of a loaded transcript, decoded from their JSON objects on first use
-    (a 100,000-message chat opens without building every object); media hashes are filled
-    from the item as each message is decoded."""
+_KEY_NAMES = ('"id","kind","time_utc","time_text","time_flag","sender","sender_id","text",'
+              '"reply_to","forwarded_from","edited_utc","edited_text","action","chat",'
+              '"entities","media","extra","type","href","user_id","path","part","gap",'
+              '"mime_type"')
+_ID_PREFIX = b'{"id":"'
 
-    def __init__(self, raw: list[dict[str, Any]], item: Item | None = None) -> None:
-        self.raw = raw
+
+class MessageList(Sequence[Message]):
+    """The messages of a loaded transcript, kept as their JSON lines and decoded on first
+    use, so a 100,000-message chat opens without building every object. Media hashes are
+    filled from the item as each message is decoded. A line that does not decode raises
+    :class:`IntegrityError` when it is reached."""
+
+    def __init__(self, lines: list[bytes], item: Item | None = None) -> None:
+        self.lines = lines
         self._item = item
-        self._cache: list[Message | None] = [None] * len(raw)
+        self._cache: list[Message | None] = [None] * len(lines)
+        self._folded: list[str] | None = None
 
     def __len__(self) -> int:
-        return len(self.raw)
+        return len(self.lines)
 
     @overload
     def __getitem__(self, index: int) -> Message: ...
@@ -276,10 +285,14 @@ class MessageList(Sequence[Message]):
 
     def __getitem__(self, index: int | slice) -> Message | list[Message]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self.raw)))]
+            return [self[i] for i in range(*index.indices(len(self.lines)))]
         m = self._cache[index]
         if m is None:
-            m = decode_message(self.raw[index])
+            try:
+                raw = json.loads(self.lines[index])
+                m = decode_message(raw)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise IntegrityError("chat.transcript_damaged") from exc
             item = self._item
             if item is not None:
                 for x in m.media:
@@ -290,16 +303,32 @@ class MessageList(Sequence[Message]):
         return m
 
     def __iter__(self) -> Iterator[Message]:
-        for i in range(len(self.raw)):
+        for i in range(len(self.lines)):
             yield self[i]
 
-    def ids(self) -> list[str]:
-        return [str(d.get("id")) for d in self.raw]
+    def id_at(self, index: int) -> str:
+        """The id of message ``index`` (read from the line's start, no full decode)."""
+        line = self.lines[index]
+        if line.startswith(_ID_PREFIX):
+            end = line.find(b'"', len(_ID_PREFIX))
+            if end > 0 and b"\\" not in line[len(_ID_PREFIX):end]:
+                return line[len(_ID_PREFIX):end].decode("utf-8", errors="replace")
+        return self[index].id
 
-    def search_texts(self) -> list[str]:
-        """What :meth:`Message.search_text` gives, for every message, without decoding."""
-        return [f"{d.get('sender', '')}\n{d.get('text', '')}\n{d.get('forwarded_from') or ''}"
-                .casefold() for d in self.raw]
+    def search(self, query: str) -> list[int]:
+        """Positions of the messages whose record contains ``query`` (case-insensitive):
+        the text, sender, forward source, sender id, time text or media file names."""
+        needle = query.strip().casefold()
+        if not needle:
+            return list(range(len(self.lines)))
+        if self._folded is None:
+            self._folded = [line.decode("utf-8", errors="replace").casefold()
+                            for line in self.lines]
+        escaped = json.dumps(needle, ensure_ascii=False)[1:-1]
+        hits = [i for i, line in enumerate(self._folded) if escaped in line]
+        if escaped in _KEY_NAMES:  # the query is (part of) a field name: check the values
+            hits = [i for i in hits if needle in self[i].search_text()]
+        return hits
 
 
 @dataclass
@@ -324,8 +353,8 @@ class Transcript:
 def parse_transcript(data: bytes, item: Item | None = None) -> Transcript:
     """Parse ``transcript.jsonl`` bytes; with ``item``, media get the part's SHA-256/size.
 
-    The message lines are read as one JSON array (each record is one line; newlines
-    inside strings are escaped), which is several times faster than a call per line.
+    Only the header is decoded here; each message line is decoded when first used (see
+    :class:`MessageList`).
     """
     cut = data.find(b"\n")
     first, rest = (data, b"") if cut < 0 else (data[:cut], data[cut + 1:])
@@ -333,14 +362,10 @@ def parse_transcript(data: bytes, item: Item | None = None) -> Transcript:
         header = json.loads(first)
         if not isinstance(header, dict) or header.get("format") != TRANSCRIPT_FORMAT:
             raise ValueError("not a transcript")
-        body = rest.strip(b"\r\n \t").replace(b"\n", b",")
-        raw = json.loads(b"[" + body + b"]")
-        if not isinstance(raw, list) or not all(isinstance(d, dict) and "id" in d
-                                                for d in raw):
-            raise ValueError("not a transcript")
     except (ValueError, TypeError) as exc:
         raise IntegrityError("chat.transcript_damaged") from exc
-    return Transcript(header=header, messages=MessageList(raw, item))
+    lines = [line for line in rest.split(b"\n") if line.strip()]
+    return Transcript(header=header, messages=MessageList(lines, item))
 
 
 def transcript_index(item: Item) -> int | None:
