@@ -214,7 +214,7 @@ def test_single_file_given_takes_the_media_it_names(tmp_path: Path) -> None:
     (tmp_path / "tg" / "unrelated.bin").write_bytes(b"x" * 10)
     _t, prepared = _transcript(tmp_path / "tg" / "result.json")
     names = [p.name for p in prepared.item.parts]  # type: ignore[attr-defined]
-    assert names[0] == "result.json" and names[-1] == "transcript.jsonl"
+    assert names[0] == "result.json" and names[-1] == "transcript.jsonl.gz"
     assert "unrelated.bin" not in names
     assert sum(1 for n in names if n.startswith("photos/")) == 2
 

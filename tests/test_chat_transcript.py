@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from evidencekit.capture.chat.transcript import (
@@ -47,7 +49,8 @@ def test_search() -> None:
 
 
 def test_damage_is_named() -> None:
-    data = _data().replace(b'"id":"2"', b'"id":2,,')
+    plain = gzip.decompress(_data())
+    data = plain.replace(b'"id":"2"', b'"id":2,,')
     msgs = parse_transcript(data).messages
     assert msgs[0].id == "1"
     with pytest.raises(IntegrityError) as err:
@@ -55,6 +58,8 @@ def test_damage_is_named() -> None:
     assert err.value.key == "chat.transcript_damaged"
     with pytest.raises(IntegrityError):
         parse_transcript(b"not json\n{}")
+    with pytest.raises(IntegrityError):
+        parse_transcript(_data()[:-20])  # a cut gzip stream
 
 
 def test_links_and_handles() -> None:

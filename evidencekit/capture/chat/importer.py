@@ -4,7 +4,7 @@
 returns a :class:`ChatImport` whose :class:`~evidencekit.model.NewItem` has one part per
 file of the export (streamed by the vault from the file's path, byte for byte, each hashed
 and encrypted like any part; nothing is rewritten or read into memory here beyond file
-heads), plus a last part ``transcript.jsonl``. :func:`import_chat` stores it and logs a
+heads), plus a last part ``transcript.jsonl.gz``. :func:`import_chat` stores it and logs a
 ``chat_imported`` custody event naming the format, the counts and the time zone the
 export's wall-clock times were read in.
 """

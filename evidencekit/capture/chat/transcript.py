@@ -1,20 +1,23 @@
 """The parsed transcript of a chat export: what every parser produces and what is stored.
 
-A transcript is kept as one encrypted part of the chat item, ``transcript.jsonl`` (JSON
-Lines, UTF-8): the first line is a header (format, chat, counts, links and handles), each
-further line one :class:`Message`. Media point to the part of the same item holding the
-file (``part``, an index into ``item.parts``); the part's SHA-256 is taken from the item
-when the transcript is loaded (:func:`load_transcript`), so there is one source of truth
-for every hash. Media the export did not include are kept as gaps with the placeholder
-text, never dropped.
+A transcript is kept as one encrypted part of the chat item, ``transcript.jsonl.gz``
+(gzip-compressed JSON Lines, UTF-8; ``zcat`` reads it): the first line is a header
+(format, chat, counts), each further line one :class:`Message`. It is compressed while
+the parser runs, so a 100 MB export's transcript takes a fraction of that in memory.
+Media point to the part of the same item holding the file (``part``, an index into
+``item.parts``); the part's SHA-256 is taken from the item when the transcript is loaded
+(:func:`load_transcript`), so there is one source of truth for every hash. Media the
+export did not include are kept as gaps with the placeholder text, never dropped.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import logging
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,8 +49,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPT_PART = "transcript.jsonl"
-TRANSCRIPT_MEDIA_TYPE = "application/jsonl"
+TRANSCRIPT_PART = "transcript.jsonl.gz"
+TRANSCRIPT_MEDIA_TYPE = "application/gzip"
 TRANSCRIPT_FORMAT = "evidencekit-chat-transcript"
 MAX_COLLECTED = 5000  # links / handles kept in the item's metadata
 
@@ -225,29 +228,35 @@ class Collector:
 
 
 class TranscriptWriter:
-    """Builds ``transcript.jsonl`` in memory as compact UTF-8 lines (one per message).
-
-    Only the encoded bytes are kept (never the parsed objects), so memory grows with the
-    transcript's size, not with the export's (media are never read here).
-    """
+    """Builds ``transcript.jsonl.gz``: each message becomes one compact UTF-8 line,
+    compressed at once, so only the compressed bytes are kept (never the parsed objects,
+    never the media). The header, known only at the end, is a first gzip member of its own
+    (a gzip file may hold several members; readers see one stream)."""
 
     def __init__(self) -> None:
-        self._lines: list[bytes] = []
+        self._zip = zlib.compressobj(6, zlib.DEFLATED, 31)
+        self._chunks: list[bytes] = []
+        self._count = 0
         self.collector = Collector()
 
     def add(self, m: Message) -> None:
         self.collector.add(m)
-        self._lines.append(json.dumps(encode_message(m), ensure_ascii=False,
-                                      separators=(",", ":")).encode("utf-8"))
+        line = json.dumps(encode_message(m), ensure_ascii=False, separators=(",", ":"))
+        out = self._zip.compress(line.encode("utf-8") + b"\n")
+        if out:
+            self._chunks.append(out)
+        self._count += 1
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return self._count
 
     def finish(self, header: dict[str, Any]) -> bytes:
         head = {"format": TRANSCRIPT_FORMAT, "version": 1, **header}
         first = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        data = b"\n".join([first, *self._lines]) + b"\n"
-        self._lines = []
+        head_zip = zlib.compressobj(6, zlib.DEFLATED, 31)
+        data = b"".join([head_zip.compress(first + b"\n"), head_zip.flush(),
+                         *self._chunks, self._zip.flush()])
+        self._chunks = []
         return data
 
 
@@ -351,11 +360,17 @@ class Transcript:
 
 
 def parse_transcript(data: bytes, item: Item | None = None) -> Transcript:
-    """Parse ``transcript.jsonl`` bytes; with ``item``, media get the part's SHA-256/size.
+    """Parse the transcript part's bytes (gzip or plain JSON Lines); with ``item``, media
+    get the part's SHA-256 and size.
 
     Only the header is decoded here; each message line is decoded when first used (see
     :class:`MessageList`).
     """
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IntegrityError("chat.transcript_damaged") from exc
     cut = data.find(b"\n")
     first, rest = (data, b"") if cut < 0 else (data[:cut], data[cut + 1:])
     try:
