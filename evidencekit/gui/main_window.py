@@ -58,7 +58,7 @@ ACTIONS = (
 MORE_ACTIONS = (
     ("verify", "verify", "gui.action.verify", "Ctrl+Shift+V"),
     ("paste_image", "screenshot", "gui.action.paste_image", "Ctrl+Shift+P"),
-    ("import_chat", "import", "gui.action.import_chat", "Ctrl+Shift+T"),
+    ("import_chat", "chat", "gui.action.import_chat", "Ctrl+Shift+T"),
     ("check", "verify", "gui.action.check", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )

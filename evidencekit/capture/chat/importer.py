@@ -32,13 +32,13 @@ from evidencekit.capture.chat.transcript import (
 from evidencekit.capture.files import display_name
 from evidencekit.capture.sniff import OCTET_STREAM, sniff_path
 from evidencekit.errors import InputError
-from evidencekit.model import Item, NewItem, PartInput, Progress
+from evidencekit.model import Item, ItemKind, NewItem, PartInput, Progress
 
 __all__ = ["CHAT_KIND", "ChatImport", "prepare_chat", "import_chat", "check_zone"]
 
 log = logging.getLogger(__name__)
 
-CHAT_KIND = "chat"
+CHAT_KIND = ItemKind.CHAT
 DEFAULT_ZONE = "Asia/Seoul"
 _MAX_PART_NAME = 200
 _MAX_EXPORT_META = 20_000
