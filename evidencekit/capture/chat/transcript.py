@@ -206,7 +206,7 @@ class Collector:
                 self.gaps += 1
                 if x.gap == "missing_file":
                     self.missing_files += 1
-            else:
+            elif x.kind != "thumbnail":  # a video's preview picture is not counted twice
                 self.media += 1
         if m.sender and len(self.senders) < MAX_COLLECTED:
             self.senders.setdefault(m.sender, None)
