@@ -59,6 +59,7 @@ MORE_ACTIONS = (
     ("verify", "verify", "gui.action.verify", "Ctrl+Shift+V"),
     ("paste_image", "screenshot", "gui.action.paste_image", "Ctrl+Shift+P"),
     ("import_chat", "chat", "gui.action.import_chat", "Ctrl+Shift+T"),
+    ("open_chat", "chat", "gui.action.open_chat", ""),
     ("check", "verify", "gui.action.check", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
@@ -305,6 +306,7 @@ class MainWindow(QMainWindow):
             "verify": self.verify_requested.emit,
             "paste_image": lambda: capture_flow.paste_image(self),
             "import_chat": lambda: chat_flow.import_chat_action(self),
+            "open_chat": self._open_current,
             "check": lambda: item_flows.check_vault(self),
             "settings": self.settings_requested.emit,
             "lock": self.lock_requested.emit,
