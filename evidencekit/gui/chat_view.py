@@ -39,7 +39,7 @@ from evidencekit.capture.chat.selection import key_ids
 from evidencekit.capture.chat.transcript import Message, MessageList, Transcript
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui.thumbnails import make_pictures
-from evidencekit.i18n import current_language, tr
+from evidencekit.i18n import catalogue, current_language, tr
 from evidencekit.model import Item
 
 __all__ = ["ChatView", "ChatModel", "local_time_text"]
@@ -214,7 +214,7 @@ class ChatView(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in zip(range(len(COLUMNS)), (28, 70, 210, 130, 420, 110), strict=True):
+        for col, width in zip(range(len(COLUMNS)), (28, 70, 250, 130, 400, 110), strict=True):
             self.table.setColumnWidth(col, width)
         header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
@@ -330,9 +330,9 @@ class ChatView(QDialog):
         lines.append(m.text)
         for x in m.media:
             if x.gap is not None:
-                lines.append(tr("gui.chat.gap_line", kind=x.kind, reason=_gap(x.gap)))
+                lines.append(tr("gui.chat.gap_line", kind=_kind(x.kind), reason=_gap(x.gap)))
             else:
-                lines.append(f"[{x.kind}] {x.path} · SHA-256 {x.sha256}")
+                lines.append(f"[{_kind(x.kind)}] {x.path} · SHA-256 {x.sha256}")
         self.detail.setPlainText("\n".join(lines))
         parts = self._picture_parts(m)
         self.reveal_button.blockSignals(True)
@@ -394,6 +394,11 @@ class ChatView(QDialog):
         self.model.rows = []
         self.model.endResetModel()
         super().closeEvent(event)
+
+
+def _kind(kind: str) -> str:
+    key = f"chat.media.{kind}"
+    return tr(key) if key in catalogue("en") else kind
 
 
 def _gap(gap: str) -> str:
