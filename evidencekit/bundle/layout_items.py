@@ -49,6 +49,7 @@ from evidencekit.bundle.styles import (
     mono_para,
 )
 from evidencekit.model import Item, Part
+from evidencekit.similar.bundle_view import similar_groups
 
 __all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label", "PREVIEW_BOX"]
 
@@ -82,6 +83,8 @@ class ItemView:
     texts: list[tuple[int, str]] = field(default_factory=list)
     #: A link's parsed ``summary.json`` (for the step-by-step redirect chain), if read.
     link_summary: dict[str, Any] | None = None
+    #: Other items of the vault holding the same picture (evidencekit.similar.copies.Copy).
+    copies: list[Any] = field(default_factory=list)
     #: A chat export's section (:class:`~evidencekit.bundle.layout_chat.ChatSection`).
     chat: Any = None
 
@@ -325,7 +328,8 @@ def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float
         Paragraph(esc(labels("bundle.item.metadata")), st.h2),
         _kv_table(_general_rows(view.item, labels, st, value_w), st, width, label_w),
     ])]
-    for group in metadata_groups(view.item, labels, view.link_summary):
+    for group in metadata_groups(view.item, labels, view.link_summary) + similar_groups(
+            view.item, view.copies, labels):
         rows: list[tuple[str, Flowable]] = [
             (row.label, _row_para(row, labels, st, value_w)) for row in group.rows
         ]

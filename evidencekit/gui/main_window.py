@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError
-from evidencekit.gui import capture_flow, chat_flow, item_flows
+from evidencekit.gui import capture_flow, chat_flow, item_flows, similar_panel
 from evidencekit.gui.detail_pane import DetailPane
+from evidencekit.gui.identity_panel import set_holder_status
 from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession, waiting_for_timestamp
@@ -38,7 +39,6 @@ from evidencekit.gui.widgets import JobPanel
 from evidencekit.gui.workers import Job, JobFunction
 from evidencekit.i18n import catalogue, tr
 from evidencekit.settings import Settings
-from evidencekit.vault.identity import format_fingerprint
 
 __all__ = ["MainWindow", "ACTIONS"]
 
@@ -61,6 +61,7 @@ MORE_ACTIONS = (
     ("import_chat", "chat", "gui.action.import_chat", "Ctrl+Shift+T"),
     ("open_chat", "chat", "gui.action.open_chat", ""),
     ("check", "verify", "gui.action.check", ""),
+    ("copies", "screenshot", "gui.action.copies", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.grid = ItemGrid(session)
         self.detail = DetailPane(session)
         self.detail.fetch_requested.connect(lambda n: item_flows.fetch_pending(self, n))
+        self.detail.open_item_requested.connect(self.select_item)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.detail)
@@ -180,11 +182,10 @@ class MainWindow(QMainWindow):
         self.ts_label = QLabel()
         self.ts_button = QPushButton(tr("gui.status.get_timestamps"))
         self.ts_button.clicked.connect(lambda: item_flows.get_timestamps(self))
-        fingerprint = format_fingerprint(self.session.fingerprint)
-        holder = QLabel(tr("gui.status.holder", holder=self.session.holder,
-                           fingerprint=fingerprint[:17] + "…"))
+        holder = QLabel()
+        holder.setObjectName("HolderStatus")
         holder.setProperty("muted", True)
-        holder.setToolTip(fingerprint)
+        set_holder_status(holder, self.session.holder, self.session.fingerprint)
         clock = QLabel()
         clock.setPixmap(icon("clock").pixmap(QSize(20, 20)))
         box = QWidget()
@@ -308,6 +309,7 @@ class MainWindow(QMainWindow):
             "import_chat": lambda: chat_flow.import_chat_action(self),
             "open_chat": self._open_current,
             "check": lambda: item_flows.check_vault(self),
+            "copies": lambda: similar_panel.show_groups(self),
             "settings": self.settings_requested.emit,
             "lock": self.lock_requested.emit,
             "quick_exit": self.quick_exit_requested.emit,
