@@ -87,7 +87,7 @@ def chat_rows() -> list[Row]:
         vc.close()
         t_view = _open_view(base / "vault-chat", item.number)
     finally:
-        shutil.rmtree(export, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)  # the export and both vaults
     ratio = t_chat / t_add
     return [
         Row(f"import-chat {MESSAGES:,} msgs + {PHOTOS:,} photos ({total_mb:.0f} MB)",

@@ -39,7 +39,8 @@ class ItemKind:
     SCREENSHOT = "screenshot"
     LINK = "link"
     INCIDENT = "incident"
-    ALL = (FILE, SCREENSHOT, LINK, INCIDENT)
+    CHAT = "chat"  # a chat export (Telegram, KakaoTalk, LINE): see capture/chat
+    ALL = (FILE, SCREENSHOT, LINK, INCIDENT, CHAT)
 
 
 def now_utc() -> datetime:

@@ -62,7 +62,7 @@ def test_selected_message_in_bundle_with_media_hash(chat_vault: tuple[Path, Path
     assert (tmp_path / "x.json").read_bytes() == (folder / "result.json").read_bytes()
     listing = subprocess.run(["pdfdetach", "-list", str(out)], capture_output=True,
                              text=True, check=True).stdout
-    assert "result.json" in listing and "transcript.jsonl" in listing
+    assert "result.json" in listing and "transcript.jsonl.gz" in listing
     pdir = tmp_path / "att"
     pdir.mkdir()
     subprocess.run(["pdfdetach", "-saveall", "-o", str(pdir), str(out)], check=True)

@@ -26,7 +26,7 @@ def test_telegram_export_round_trip(vault_dir: Path, tmp_path: Path) -> None:
         item, _prepared = import_chat(vault, folder)
         assert item.kind == "chat" and len(vault.items()) == 1
         names = [p.name for p in item.parts]
-        assert names[0] == "result.json" and names[-1] == "transcript.jsonl"
+        assert names[0] == "result.json" and names[-1] == "transcript.jsonl.gz"
         # every file of the export, byte for byte
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                        if p.is_file())

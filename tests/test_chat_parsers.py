@@ -64,6 +64,10 @@ def test_telegram_json_account_export(tmp_path: Path) -> None:
     t, prepared = _transcript(tmp_path / "acc")
     _assert_all(exp, t)
     assert [c.name for c in t.chats] == ["김민수", "나쁜 방 🔞"]
+    from evidencekit.capture.chat.selection import parse_selection
+
+    assert parse_selection("1:2-3", t) == ["1:2", "1:3"]  # the second chat only
+    assert parse_selection("2", t) == ["0:2", "1:2"]
     assert prepared.item.metadata["chat"]["variant"] == "telegram-json-account"  # type: ignore[attr-defined]
 
 
@@ -122,7 +126,7 @@ def test_line_export(tmp_path: Path) -> None:
     _assert_all(exp, t)
     late = [m for m in t.messages if m.time_text.endswith("24:53")][0]
     assert late.time_utc == "2024-08-27T15:53:00+00:00"  # 00:53 KST next day
-    assert late.text == "늦었네요\n내일 봐요"
+    assert late.text == "늦었네요\n내일 \"꼭\" 봐요"  # quoted by LINE, quotes doubled
 
 
 def test_detection_by_content_not_name(tmp_path: Path) -> None:
@@ -214,7 +218,7 @@ def test_single_file_given_takes_the_media_it_names(tmp_path: Path) -> None:
     (tmp_path / "tg" / "unrelated.bin").write_bytes(b"x" * 10)
     _t, prepared = _transcript(tmp_path / "tg" / "result.json")
     names = [p.name for p in prepared.item.parts]  # type: ignore[attr-defined]
-    assert names[0] == "result.json" and names[-1] == "transcript.jsonl"
+    assert names[0] == "result.json" and names[-1] == "transcript.jsonl.gz"
     assert "unrelated.bin" not in names
     assert sum(1 for n in names if n.startswith("photos/")) == 2
 

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Messages shown when none is marked as a key message and ``chat_all`` is off.
 FIRST_MESSAGES = 50
+#: At most this many rows even with ``chat_all`` (the full transcript is attached).
+MAX_ROWS = 20_000
 MAX_THUMBS = 400
 THUMB_PT = 20 * mm
 THUMB_READ_LIMIT = 32 * 1024 * 1024
@@ -95,11 +97,13 @@ def prepare_chat_section(item: Item, read: Reader, *, chat_all: bool = False) ->
     section.total = len(transcript.messages)
     section.notes = key_ids(item)
     if chat_all:
-        section.mode, section.messages = "all", transcript.messages
+        section.mode, section.messages = "all", list(transcript.messages[:MAX_ROWS])
+        if section.total > MAX_ROWS:
+            section.mode = "first"
     elif section.notes:
-        section.messages = [m for m in transcript.messages if m.id in section.notes]
+        section.messages = [m for m in transcript.messages if m.id in section.notes][:MAX_ROWS]
     else:
-        section.mode, section.messages = "first", transcript.messages[:FIRST_MESSAGES]
+        section.mode, section.messages = "first", list(transcript.messages[:FIRST_MESSAGES])
     for m in section.messages:
         for part in _pictures(item, m):
             if part in section.thumbs or len(section.thumbs) >= MAX_THUMBS:

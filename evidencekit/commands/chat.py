@@ -64,8 +64,9 @@ def cmd_import_chat(args: argparse.Namespace) -> int:
         sys.stderr.write(f"evidencekit: {w.file}: {tr(w.key, **w.params)}\n")
     c = prepared.summary
     sys.stderr.write(tr("chat.cli.imported", number=item.number, messages=c["messages"],
-                        media=c["media"], gaps=c["gaps"], files=len(item.parts) - 1,
-                        zone=args.zone) + "\n")
+                        media=c["media"], gaps=c["gaps"], files=len(item.parts) - 1) + "\n")
+    zone_key = "chat.cli.zone_used" if item.metadata["chat"]["zone_used"] else "chat.cli.zone_own"
+    sys.stderr.write(tr(zone_key, zone=args.zone) + "\n")
     sys.stdout.write(f"{item.number}\n")
     return 0
 

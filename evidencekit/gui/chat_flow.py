@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QWidget
 
 from evidencekit.capture.chat.importer import DEFAULT_ZONE, import_chat
@@ -165,6 +166,7 @@ def open_chat_view(window: _Window, number: int) -> ChatView | None:
 
     view = ChatView(item, transcript, read_part, select if vault.writable else None,
                     window)  # type: ignore[arg-type]
+    view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # the transcript goes with it
     session.locked.connect(view.close)
     view.show()
     return view

@@ -11,7 +11,7 @@ so a 100,000-message chat opens at once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,10 +36,10 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.capture.chat.selection import key_ids
-from evidencekit.capture.chat.transcript import Message, Transcript
+from evidencekit.capture.chat.transcript import Message, MessageList, Transcript
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui.thumbnails import make_pictures
-from evidencekit.i18n import current_language, tr
+from evidencekit.i18n import catalogue, current_language, tr
 from evidencekit.model import Item
 
 __all__ = ["ChatView", "ChatModel", "local_time_text"]
@@ -82,27 +82,29 @@ class ChatModel(QAbstractTableModel):
     def __init__(self, item: Item, transcript: Transcript) -> None:
         super().__init__()
         self.item = item
-        self.messages = transcript.messages
+        self.messages: Sequence[Message] = transcript.messages
         self.zone = _zone(item.timezone)
         self.keys = key_ids(item)
         self.rows: list[int] = list(range(len(self.messages)))
-        self._folded: list[str] | None = None
         self._headers = [tr(f"gui.chat.col.{c}") for c in COLUMNS]
         self._headers[2] = tr("gui.chat.col.time_zone", zone=item.timezone)
 
     # -- filtering ------------------------------------------------------------------------
     def apply(self, query: str, key_only: bool) -> None:
         needle = query.strip().casefold()
-        if needle and self._folded is None:
-            self._folded = [m.search_text() for m in self.messages]
-        self.beginResetModel()
-        rows = range(len(self.messages))
+        msgs = self.messages
+        rows: list[int]
+        if not needle:
+            rows = list(range(len(msgs)))
+        elif isinstance(msgs, MessageList):
+            rows = msgs.search(needle)
+        else:
+            rows = [i for i, m in enumerate(msgs) if needle in m.search_text()]
         if key_only:
-            rows = [i for i in rows if self.messages[i].id in self.keys]  # type: ignore[assignment]
-        if needle:
-            folded = self._folded or []
-            rows = [i for i in rows if needle in folded[i]]  # type: ignore[assignment]
-        self.rows = list(rows)
+            rows = [i for i in rows if (msgs.id_at(i) if isinstance(msgs, MessageList)
+                                        else msgs[i].id) in self.keys]
+        self.beginResetModel()
+        self.rows = rows
         self.endResetModel()
 
     def set_keys(self, keys: dict[str, str]) -> None:
@@ -212,7 +214,7 @@ class ChatView(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in zip(range(len(COLUMNS)), (28, 70, 210, 130, 420, 110), strict=True):
+        for col, width in zip(range(len(COLUMNS)), (28, 70, 250, 130, 400, 110), strict=True):
             self.table.setColumnWidth(col, width)
         header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
@@ -328,9 +330,9 @@ class ChatView(QDialog):
         lines.append(m.text)
         for x in m.media:
             if x.gap is not None:
-                lines.append(tr("gui.chat.gap_line", kind=x.kind, reason=_gap(x.gap)))
+                lines.append(tr("gui.chat.gap_line", kind=_kind(x.kind), reason=_gap(x.gap)))
             else:
-                lines.append(f"[{x.kind}] {x.path} · SHA-256 {x.sha256}")
+                lines.append(f"[{_kind(x.kind)}] {x.path} · SHA-256 {x.sha256}")
         self.detail.setPlainText("\n".join(lines))
         parts = self._picture_parts(m)
         self.reveal_button.blockSignals(True)
@@ -392,6 +394,11 @@ class ChatView(QDialog):
         self.model.rows = []
         self.model.endResetModel()
         super().closeEvent(event)
+
+
+def _kind(kind: str) -> str:
+    key = f"chat.media.{kind}"
+    return tr(key) if key in catalogue("en") else kind
 
 
 def _gap(gap: str) -> str:

@@ -58,7 +58,7 @@ def kind_icon(item: Item) -> str:
     if item.state == "pending":
         return "pending"
     return {"file": "file", "screenshot": "screenshot", "link": "link",
-            "incident": "incident"}.get(item.kind, "file")
+            "incident": "incident", "chat": "chat"}.get(item.kind, "file")
 
 
 def short_time(iso_text: str) -> str:

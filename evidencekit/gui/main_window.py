@@ -58,7 +58,8 @@ ACTIONS = (
 MORE_ACTIONS = (
     ("verify", "verify", "gui.action.verify", "Ctrl+Shift+V"),
     ("paste_image", "screenshot", "gui.action.paste_image", "Ctrl+Shift+P"),
-    ("import_chat", "import", "gui.action.import_chat", "Ctrl+Shift+T"),
+    ("import_chat", "chat", "gui.action.import_chat", "Ctrl+Shift+T"),
+    ("open_chat", "chat", "gui.action.open_chat", ""),
     ("check", "verify", "gui.action.check", ""),
     ("copies", "screenshot", "gui.action.copies", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
             "verify": self.verify_requested.emit,
             "paste_image": lambda: capture_flow.paste_image(self),
             "import_chat": lambda: chat_flow.import_chat_action(self),
+            "open_chat": self._open_current,
             "check": lambda: item_flows.check_vault(self),
             "copies": lambda: similar_panel.show_groups(self),
             "settings": self.settings_requested.emit,

@@ -83,6 +83,14 @@ def test_dropped_export_folder_opens_chat_view(qtbot, main_window, tmp_path: Pat
     view.key_only.setChecked(False)
     view.table.setCurrentIndex(view.model.index(row, 0))
     view.grab().save(str(artifacts / "chat-view.png"))
+    # the "open chat messages" action opens another view of the chosen item
+    view.close()
+    qtbot.waitUntil(lambda: not _views(), timeout=5000)
+    main_window.select_item(item.number)
+    main_window.trigger("open_chat")
+    qtbot.waitUntil(lambda: bool(_views()), timeout=5000)
+    view = _views()[-1]
+    assert view.model.rowCount() == total
     # the view forgets the transcript when the vault locks
     main_window.session.lock()
     qtbot.waitUntil(lambda: not _views(), timeout=5000)

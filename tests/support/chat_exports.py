@@ -498,12 +498,13 @@ def line_export(path: Path, *, repeat: int = 2) -> Expected:
     entries = [("15:15", "김민수", "안녕하세요 😀"), ("15:16", "이지은", "[Photo]"),
                ("15:20", "", "김민수 joined the chat."),
                ("23:59", "김민수", "https://line.me/R/ti/g/abcdef 여기"),
-               ("24:53", "이지은", "늦었네요\n내일 봐요")]
+               ("24:53", "이지은", "늦었네요\n내일 \"꼭\" 봐요")]
     for _ in range(repeat):
         for hhmm, sender, text in entries:
             h, m = map(int, hhmm.split(":"))
             when = day + timedelta(hours=h, minutes=m)
-            out.append(f"{hhmm}\t{sender}\t{text}" if sender else f"{hhmm}\t\t{text}")
+            written = f'"{text.replace(chr(34), chr(34) * 2)}"' if "\n" in text else text
+            out.append(f"{hhmm}\t{sender}\t{written}" if sender else f"{hhmm}\t\t{written}")
             exp.messages.append(ExpectedMessage(str(len(out)), _utc(when), sender, text,
                                                 kind="message" if sender else "service"))
             if "\n" in text:

@@ -4,7 +4,7 @@
 returns a :class:`ChatImport` whose :class:`~evidencekit.model.NewItem` has one part per
 file of the export (streamed by the vault from the file's path, byte for byte, each hashed
 and encrypted like any part; nothing is rewritten or read into memory here beyond file
-heads), plus a last part ``transcript.jsonl``. :func:`import_chat` stores it and logs a
+heads), plus a last part ``transcript.jsonl.gz``. :func:`import_chat` stores it and logs a
 ``chat_imported`` custody event naming the format, the counts and the time zone the
 export's wall-clock times were read in.
 """
@@ -32,13 +32,13 @@ from evidencekit.capture.chat.transcript import (
 from evidencekit.capture.files import display_name
 from evidencekit.capture.sniff import OCTET_STREAM, sniff_path
 from evidencekit.errors import InputError
-from evidencekit.model import Item, NewItem, PartInput, Progress
+from evidencekit.model import Item, ItemKind, NewItem, PartInput, Progress
 
 __all__ = ["CHAT_KIND", "ChatImport", "prepare_chat", "import_chat", "check_zone"]
 
 log = logging.getLogger(__name__)
 
-CHAT_KIND = "chat"
+CHAT_KIND = ItemKind.CHAT
 DEFAULT_ZONE = "Asia/Seoul"
 _MAX_PART_NAME = 200
 _MAX_EXPORT_META = 20_000

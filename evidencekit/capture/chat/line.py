@@ -64,6 +64,10 @@ def parse_line(ctx: ParseContext, path: Path, rel: str) -> None:
         nonlocal current
         if current is not None:
             current.text = "\n".join(body).strip("\n")
+            if len(body) > 1 and len(current.text) >= 2 and current.text[0] == '"' \
+                    and current.text[-1] == '"':
+                # LINE quotes a message of several lines, doubling quotes inside
+                current.text = current.text[1:-1].replace('""', '"')
             if current.text.strip() in _MEDIA and current.kind == "message":
                 current.media = [Media(kind=_MEDIA[current.text.strip()],
                                        gap="text_only_export")]

@@ -28,12 +28,14 @@ _TITLE = re.compile(
     r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?"
     r"(?:\s*UTC\s*([+-])(\d{1,2}):?(\d{2}))?")
 _GOTO = re.compile(r"(?:GoToMessage\(|go_to_message)(-?\d+)")
-_MEDIA_KINDS = (
-    ("photo_wrap", "photo"), ("media_photo", "photo"), ("video_file_wrap", "video_file"),
-    ("media_video", "video_file"), ("video_message_wrap", "video_message"),
+_MEDIA_KINDS = (  # the first class token found decides (round videos before videos)
+    ("round", "video_message"), ("photo_wrap", "photo"), ("media_photo", "photo"),
+    ("video_file_wrap", "video_file"),
+    ("media_video", "video_file"), ("media_video_file", "video_file"),
+    ("video_message_wrap", "video_message"), ("media_video_message", "video_message"),
     ("media_voice_message", "voice_message"), ("media_audio_file", "audio_file"),
     ("sticker_wrap", "sticker"), ("media_sticker", "sticker"), ("animated_wrap", "animation"),
-    ("media_animation", "animation"), ("media_file", "file"),
+    ("media_animation", "animation"), ("media_file", "file"), ("media_document", "file"),
 )
 _NUMBERED = re.compile(r"^messages(\d*)\.html$")
 

@@ -229,8 +229,6 @@ def _account(fh: BinaryIO, ctx: ParseContext, rel: str) -> Iterator[tuple[int, d
             head, _, key = prefix.rpartition(".")
             if head in chat_prefixes and key in ("name", "type", "id"):
                 setattr(ctx.chats[-1], key, str(value))
-            if head in chat_prefixes and key == "type":
-                ctx.chats[-1].type = str(value)
         elif prefix in ("contacts.list", "frequent_contacts.list") and event == "start_array":
             ctx.export.setdefault("sections", []).append(prefix.split(".")[0])
 

@@ -1,24 +1,27 @@
 """The parsed transcript of a chat export: what every parser produces and what is stored.
 
-A transcript is kept as one encrypted part of the chat item, ``transcript.jsonl`` (JSON
-Lines, UTF-8): the first line is a header (format, chat, counts, links and handles), each
-further line one :class:`Message`. Media point to the part of the same item holding the
-file (``part``, an index into ``item.parts``); the part's SHA-256 is taken from the item
-when the transcript is loaded (:func:`load_transcript`), so there is one source of truth
-for every hash. Media the export did not include are kept as gaps with the placeholder
-text, never dropped.
+A transcript is kept as one encrypted part of the chat item, ``transcript.jsonl.gz``
+(gzip-compressed JSON Lines, UTF-8; ``zcat`` reads it): the first line is a header
+(format, chat, counts), each further line one :class:`Message`. It is compressed while
+the parser runs, so a 100 MB export's transcript takes a fraction of that in memory.
+Media point to the part of the same item holding the file (``part``, an index into
+``item.parts``); the part's SHA-256 is taken from the item when the transcript is loaded
+(:func:`load_transcript`), so there is one source of truth for every hash. Media the
+export did not include are kept as gaps with the placeholder text, never dropped.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from evidencekit.errors import IntegrityError
 from evidencekit.model import Item
@@ -31,6 +34,7 @@ __all__ = [
     "Message",
     "ChatInfo",
     "Transcript",
+    "MessageList",
     "TranscriptWriter",
     "Collector",
     "encode_message",
@@ -45,8 +49,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPT_PART = "transcript.jsonl"
-TRANSCRIPT_MEDIA_TYPE = "application/jsonl"
+TRANSCRIPT_PART = "transcript.jsonl.gz"
+TRANSCRIPT_MEDIA_TYPE = "application/gzip"
 TRANSCRIPT_FORMAT = "evidencekit-chat-transcript"
 MAX_COLLECTED = 5000  # links / handles kept in the item's metadata
 
@@ -202,7 +206,7 @@ class Collector:
                 self.gaps += 1
                 if x.gap == "missing_file":
                     self.missing_files += 1
-            else:
+            elif x.kind != "thumbnail":  # a video's preview picture is not counted twice
                 self.media += 1
         if m.sender and len(self.senders) < MAX_COLLECTED:
             self.senders.setdefault(m.sender, None)
@@ -224,29 +228,35 @@ class Collector:
 
 
 class TranscriptWriter:
-    """Builds ``transcript.jsonl`` in memory as compact UTF-8 lines (one per message).
-
-    Only the encoded bytes are kept (never the parsed objects), so memory grows with the
-    transcript's size, not with the export's (media are never read here).
-    """
+    """Builds ``transcript.jsonl.gz``: each message becomes one compact UTF-8 line,
+    compressed at once, so only the compressed bytes are kept (never the parsed objects,
+    never the media). The header, known only at the end, is a first gzip member of its own
+    (a gzip file may hold several members; readers see one stream)."""
 
     def __init__(self) -> None:
-        self._lines: list[bytes] = []
+        self._zip = zlib.compressobj(6, zlib.DEFLATED, 31)
+        self._chunks: list[bytes] = []
+        self._count = 0
         self.collector = Collector()
 
     def add(self, m: Message) -> None:
         self.collector.add(m)
-        self._lines.append(json.dumps(encode_message(m), ensure_ascii=False,
-                                      separators=(",", ":")).encode("utf-8"))
+        line = json.dumps(encode_message(m), ensure_ascii=False, separators=(",", ":"))
+        out = self._zip.compress(line.encode("utf-8") + b"\n")
+        if out:
+            self._chunks.append(out)
+        self._count += 1
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return self._count
 
     def finish(self, header: dict[str, Any]) -> bytes:
         head = {"format": TRANSCRIPT_FORMAT, "version": 1, **header}
         first = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        data = b"\n".join([first, *self._lines]) + b"\n"
-        self._lines = []
+        head_zip = zlib.compressobj(6, zlib.DEFLATED, 31)
+        data = b"".join([head_zip.compress(first + b"\n"), head_zip.flush(),
+                         *self._chunks, self._zip.flush()])
+        self._chunks = []
         return data
 
 
@@ -254,12 +264,88 @@ class _PartReader(Protocol):
     def read_part(self, item: Item, index: int, out: Any, progress: Any = None) -> None: ...
 
 
+_KEY_NAMES = ('"id","kind","time_utc","time_text","time_flag","sender","sender_id","text",'
+              '"reply_to","forwarded_from","edited_utc","edited_text","action","chat",'
+              '"entities","media","extra","type","href","user_id","path","part","gap",'
+              '"mime_type"')
+_ID_PREFIX = b'{"id":"'
+
+
+class MessageList(Sequence[Message]):
+    """The messages of a loaded transcript, kept as their JSON lines and decoded on first
+    use, so a 100,000-message chat opens without building every object. Media hashes are
+    filled from the item as each message is decoded. A line that does not decode raises
+    :class:`IntegrityError` when it is reached."""
+
+    def __init__(self, lines: list[bytes], item: Item | None = None) -> None:
+        self.lines = lines
+        self._item = item
+        self._cache: list[Message | None] = [None] * len(lines)
+        self._folded: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Message]: ...
+
+    def __getitem__(self, index: int | slice) -> Message | list[Message]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.lines)))]
+        m = self._cache[index]
+        if m is None:
+            try:
+                raw = json.loads(self.lines[index])
+                m = decode_message(raw)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise IntegrityError("chat.transcript_damaged") from exc
+            item = self._item
+            if item is not None:
+                for x in m.media:
+                    if x.part is not None and 0 <= x.part < len(item.parts):
+                        x.sha256 = item.parts[x.part].sha256
+                        x.size = item.parts[x.part].size
+            self._cache[index] = m
+        return m
+
+    def __iter__(self) -> Iterator[Message]:
+        for i in range(len(self.lines)):
+            yield self[i]
+
+    def id_at(self, index: int) -> str:
+        """The id of message ``index`` (read from the line's start, no full decode)."""
+        line = self.lines[index]
+        if line.startswith(_ID_PREFIX):
+            end = line.find(b'"', len(_ID_PREFIX))
+            if end > 0 and b"\\" not in line[len(_ID_PREFIX):end]:
+                return line[len(_ID_PREFIX):end].decode("utf-8", errors="replace")
+        return self[index].id
+
+    def search(self, query: str) -> list[int]:
+        """Positions of the messages whose record contains ``query`` (case-insensitive):
+        the text, sender, forward source, sender id, time text or media file names."""
+        needle = query.strip().casefold()
+        if not needle:
+            return list(range(len(self.lines)))
+        if self._folded is None:
+            self._folded = [line.decode("utf-8", errors="replace").casefold()
+                            for line in self.lines]
+        escaped = json.dumps(needle, ensure_ascii=False)[1:-1]
+        hits = [i for i, line in enumerate(self._folded) if escaped in line]
+        if escaped in _KEY_NAMES:  # the query is (part of) a field name: check the values
+            hits = [i for i in hits if needle in self[i].search_text()]
+        return hits
+
+
 @dataclass
 class Transcript:
     """A loaded transcript: header plus messages, media hashes filled from the item."""
 
     header: dict[str, Any]
-    messages: list[Message]
+    messages: Sequence[Message]
 
     @property
     def chats(self) -> list[ChatInfo]:
@@ -273,30 +359,28 @@ class Transcript:
         return [m for m in self.messages if m.id in wanted]
 
 
-def _lines(data: bytes) -> Iterator[bytes]:
-    for line in io.BytesIO(data):
-        line = line.strip()
-        if line:
-            yield line
-
-
 def parse_transcript(data: bytes, item: Item | None = None) -> Transcript:
-    """Parse ``transcript.jsonl`` bytes; with ``item``, fill each media's SHA-256/size."""
-    lines = _lines(data)
+    """Parse the transcript part's bytes (gzip or plain JSON Lines); with ``item``, media
+    get the part's SHA-256 and size.
+
+    Only the header is decoded here; each message line is decoded when first used (see
+    :class:`MessageList`).
+    """
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IntegrityError("chat.transcript_damaged") from exc
+    cut = data.find(b"\n")
+    first, rest = (data, b"") if cut < 0 else (data[:cut], data[cut + 1:])
     try:
-        header = json.loads(next(lines))
+        header = json.loads(first)
         if not isinstance(header, dict) or header.get("format") != TRANSCRIPT_FORMAT:
             raise ValueError("not a transcript")
-        messages = [decode_message(json.loads(line)) for line in lines]
-    except (StopIteration, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:
         raise IntegrityError("chat.transcript_damaged") from exc
-    if item is not None:
-        for m in messages:
-            for x in m.media:
-                if x.part is not None and 0 <= x.part < len(item.parts):
-                    x.sha256 = item.parts[x.part].sha256
-                    x.size = item.parts[x.part].size
-    return Transcript(header=header, messages=messages)
+    lines = [line for line in rest.split(b"\n") if line.strip()]
+    return Transcript(header=header, messages=MessageList(lines, item))
 
 
 def transcript_index(item: Item) -> int | None:
