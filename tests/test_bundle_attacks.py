@@ -21,7 +21,6 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.validation import dss
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from evidencekit.bundle import export as export_module
 from evidencekit.bundle import signing
@@ -332,13 +331,7 @@ def _ca_vault(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeVault, Any, Any]:
     vault._key, vault._cert = leaf_key, leaf  # noqa: SLF001 - test identity
     vault.add("file", "file", "a.txt", [("a.txt", "text/plain", b"evidence")])
 
-    def with_chain(key: Any, cert: Any) -> signers.SimpleSigner:
-        asn1_key, asn1_cert = signing.to_asn1(key, cert)
-        return signers.SimpleSigner(
-            signing_cert=asn1_cert, signing_key=asn1_key,
-            cert_registry=SimpleCertificateStore.from_certs([signing.to_asn1(mid_key, mid)[1]]))
-
-    monkeypatch.setattr(signing, "make_signer", with_chain)
+    vault.identity_chain = lambda: (mid,)  # type: ignore[attr-defined]  # exported as the CA chain
     return vault, root, mid
 
 

@@ -37,9 +37,11 @@ from evidencekit.bundle import ltv
 from evidencekit.bundle.export import export_bundle
 from evidencekit.bundle.pades_level import pades_level
 from evidencekit.bundle.verify import verify_bundle
+from evidencekit.bundle.verify_report import VerifyReport
 from evidencekit.cli import main
 from evidencekit.errors import InputError, TimestampError
 from evidencekit.timestamps.document import document_timestamper
+from evidencekit.vault.identity import fingerprint as identity_fingerprint
 from tests.support.bundle_fake import FakeVault, build_demo_vault
 from tests.support.tsa_server import LocalTSA
 
@@ -81,6 +83,13 @@ def tsa(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield server
 
 
+def _verify(path: Path, vault: FakeVault, tsa: LocalTSA | None = None) -> VerifyReport:
+    """verify_bundle with the holder's fingerprint confirmed, as a recipient would."""
+    _key, cert = vault.identity()
+    return verify_bundle(path, trust_roots_pem=tsa.root_pem if tsa else None,
+                         expect_fingerprint=identity_fingerprint(cert))
+
+
 def _export(tmp_path: Path, tsa: LocalTSA, name: str = "b.pdf") -> tuple[Path, FakeVault]:
     vault = build_demo_vault(with_tokens=False)
     stamper = document_timestamper(tsa.url, trust_roots_pem=tsa.root_pem)
@@ -115,7 +124,7 @@ def test_export_reaches_b_lta_by_ades_validation(tmp_path: Path, tsa: LocalTSA) 
     assert {c.sha256 for c in signer + _roots(tsa.chain_pem)} <= dss_certs
 
     # and the bundle verifies, with the level in the report
-    report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
+    report = _verify(out, vault, tsa)
     assert report.ok, [c.public("en") for c in report.failures]
     found = {c.name: c for c in report.checks}
     assert found["pades.level"].params["level"] == "B-LTA"
@@ -132,7 +141,7 @@ def test_without_tsa_the_level_is_b_b(tmp_path: Path) -> None:
     export_bundle(vault, out, items=[2])
     level = _level(out)
     assert level.level == "B-B" and not level.dss and level.archive_expires is None
-    report = verify_bundle(out)
+    report = _verify(out, vault)
     assert report.ok
     found = {c.name: c for c in report.checks}
     assert found["pades.level"].params["level"] == "B-B"
@@ -160,7 +169,7 @@ def test_renew_adds_archive_timestamp_and_keeps_everything_valid(tmp_path: Path,
     assert ades.ades_subindic == AdESPassed.OK, ades.failure_msg
     assert ades.oldest_evidence_record_timestamp is not None
 
-    report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
+    report = _verify(out, vault, tsa)
     assert report.ok, [c.public("en") for c in report.failures]
     stamps = [c for c in report.checks if c.name == "timestamp.document"]
     assert len(stamps) == 2 and all(c.ok for c in stamps)
@@ -172,7 +181,7 @@ def test_renew_adds_archive_timestamp_and_keeps_everything_valid(tmp_path: Path,
     assert out.read_bytes() == after
     assert second.outcome.field_name == "EvidenceKitArchiveTimestamp2"
     assert _level(copy).archive_timestamps == 3
-    assert verify_bundle(copy, trust_roots_pem=tsa.root_pem).ok
+    assert _verify(copy, vault, tsa).ok
 
 
 def test_renewing_a_bundle_signed_offline(tmp_path: Path, tsa: LocalTSA) -> None:
@@ -191,12 +200,12 @@ def test_renewing_a_bundle_signed_offline(tmp_path: Path, tsa: LocalTSA) -> None
     ltv.renew_bundle(out, stamper, extra_certs=_roots(tsa.root_pem))
     second = _level(out)
     assert second.level == "B-LTA" and second.archive_timestamps == 2
-    assert verify_bundle(out, trust_roots_pem=tsa.root_pem).ok
+    assert _verify(out, vault, tsa).ok
 
 
 def test_renew_with_unreachable_tsa_leaves_the_bundle_unchanged(tmp_path: Path,
                                                                 tsa: LocalTSA) -> None:
-    out, _vault = _export(tmp_path, tsa)
+    out, vault = _export(tmp_path, tsa)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     tsa.mode = "down"
     stamper = document_timestamper(tsa.url, timeout=3, trust_roots_pem=tsa.root_pem)
@@ -207,7 +216,7 @@ def test_renew_with_unreachable_tsa_leaves_the_bundle_unchanged(tmp_path: Path,
     with pytest.raises(TimestampError):
         ltv.renew_bundle(out, document_timestamper(tsa.url, trust_roots_pem=tsa.root_pem))
     assert hashlib.sha256(out.read_bytes()).hexdigest() == digest
-    assert verify_bundle(out, trust_roots_pem=tsa.root_pem).ok
+    assert _verify(out, vault, tsa).ok
 
 
 def ltv_tsa_errors() -> tuple[type[BaseException], ...]:
@@ -235,7 +244,7 @@ def test_renew_refuses_what_is_not_a_signed_bundle(tmp_path: Path, tsa: LocalTSA
 
 
 def test_renew_cli(tmp_path: Path, tsa: LocalTSA, capsys: pytest.CaptureFixture[str]) -> None:
-    out, _vault = _export(tmp_path, tsa)
+    out, vault = _export(tmp_path, tsa)
     copy = tmp_path / "copy.pdf"
     rc = main(["--lang", "en", "renew", str(out), "--tsa", tsa.url, "--tsa-ca",
                str(tsa.root_pem_path), "-o", str(copy)])
@@ -446,7 +455,7 @@ def test_export_with_a_centre_issued_certificate_embeds_its_crl(tmp_path: Path,
     wanted = _roots(ca.public_bytes(Encoding.PEM), leaf.public_bytes(Encoding.PEM),
                     tsa.chain_pem)
     assert {c.sha256 for c in wanted} <= dss_certs
-    report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
+    report = _verify(out, vault, tsa)
     assert report.ok, [c.public("en") for c in report.failures]
     found = {c.name: c for c in report.checks}
     assert found["pades.level"].key == "pades.level.embedded"
