@@ -20,6 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     PageBreak,
     Paragraph,
@@ -208,7 +209,7 @@ def _label_w(labels: Labels) -> float:
 def _howto(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
     from evidencekit.bundle.layout_howto import howto_story
 
-    return howto_story(inp.bundle_name, inp.side_dir, st)
+    return howto_story(inp.bundle_name, inp.side_dir, st, labels)
 
 
 def _canvas_class(inp: LayoutInput, labels: Labels, counter: list[int]) -> type:
@@ -291,7 +292,8 @@ def build_layout(inp: LayoutInput, progress: Progress | None = None) -> tuple[by
     numbers = {v.item.id: v.item.number for v in inp.items}
     story.extend(custody_section(inp.records, inp.head, numbers, inp.deletions, labels, st,
                                  FRAME_WIDTH, _label_w(labels)))
-    story.append(PageBreak())
+    # The route follows the custody log on its last page when a good part of it is free.
+    story.append(CondPageBreak(90 * mm))
     story.extend(_howto(inp, labels, st))
     out = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -6,14 +6,16 @@ of the signature itself (``pdfsig -dump`` + ``openssl pkcs7``) and compares its
 fingerprint with the one the holder gives - the attached ``signer-certificate.pem`` and
 the printed fingerprint are copies for convenience that prove nothing - and then checks
 the files, their hash values and their timestamp tokens. Every step shows the exact
-command and the output to expect, in Korean and in English whatever the bundle's
-language. ``tests/test_bundle_manual_route.py`` follows it literally.
+command and the output to expect, in the bundle's language (Korean and English for a
+bilingual bundle; commands and the tools' own output as the tools print them).
+``tests/test_bundle_manual_route.py`` follows it literally.
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape as esc
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
@@ -74,23 +76,31 @@ def route_steps(bundle_name: str, side_dir: str | None) -> list[tuple[str, list[
     return steps
 
 
-def howto_story(bundle_name: str, side_dir: str | None, st: Styles) -> list[Flowable]:
-    """The closing pages (both languages, Korean first)."""
-    labels = Labels("both")
+def howto_story(bundle_name: str, side_dir: str | None, st: Styles,
+                labels: Labels | None = None) -> list[Flowable]:
+    """The closing pages, in the bundle's language (default: both, Korean first)."""
+    labels = labels if labels is not None else Labels("both")
     story: list[Flowable] = [Paragraph(esc(labels("verify_trust.howto.title")), st.h1)]
     params = {"manifest": MANIFEST_NAME, "cert": CERT_NAME, "signed": SIGNED_NAME}
-    for text in labels.texts("verify_trust.howto.intro", **params):
-        story.append(Paragraph(esc(text), st.body))
+    # In a bilingual bundle the English repeats the Korean: set it a size smaller so the
+    # route stays on as few pages as possible.
+    def style(i: int) -> ParagraphStyle:
+        return st.cell if i > 0 else st.body
+
+    for i, text in enumerate(labels.texts("verify_trust.howto.intro", **params)):
+        story.append(Paragraph(esc(text), style(i)))
     story.append(Spacer(1, 2 * mm))
     expected = labels("verify_trust.howto.expected")
+    code = ParagraphStyle("ek-howto-code", parent=st.code, fontSize=7.5, leading=9.5,
+                          spaceBefore=2, spaceAfter=3)
     for n, (key, commands, output) in enumerate(route_steps(bundle_name, side_dir), start=1):
         block: list[Flowable] = []
         for i, text in enumerate(labels.texts(key, **params)):
             prefix = f"<b>{n}.</b> " if i == 0 else ""
-            block.append(Paragraph(prefix + esc(text), st.body))
-        block.append(Paragraph("<br/>".join(esc(c) for c in commands), st.code))
-        block.append(Paragraph(esc(expected), st.body))
-        block.append(Paragraph("<br/>".join(esc(c) for c in output), st.code))
+            block.append(Paragraph(prefix + esc(text), style(i)))
+        block.append(Paragraph("<br/>".join(esc(c) for c in commands), code))
+        block.append(Paragraph(esc(expected), st.cell))
+        block.append(Paragraph("<br/>".join(esc(c) for c in output), code))
         story.append(KeepTogether(block))
     story.append(Spacer(1, 3 * mm))
     for text in labels.texts("verify_trust.howto.nothing_else"):
