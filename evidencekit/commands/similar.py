@@ -16,6 +16,7 @@ from evidencekit.commands.common import (
     stderr_progress,
     table,
 )
+from evidencekit.errors import CaptureError
 from evidencekit.i18n import tr
 
 __all__ = ["register"]
@@ -25,6 +26,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("rehash", help=tr("similar.cli.help_rehash"))
     p.add_argument("vault", type=Path)
     p.add_argument("--force", action="store_true", help=tr("similar.cli.help_force"))
+    p.add_argument("--text", action="store_true", help=tr("similar.cli.help_text"))
     add_secret_options(p)
     p.set_defaults(func=cmd_rehash)
 
@@ -53,13 +55,25 @@ def register(sub: Any) -> None:
 def cmd_rehash(args: argparse.Namespace) -> int:
     from evidencekit.similar.copies import rehash_items
 
+    if args.text:
+        from evidencekit.ocr.engine import available
+
+        if not available():
+            raise CaptureError("ocr.no_data")
     with open_vault(args, writable=True) as vault:
         result = rehash_items(vault, force=args.force, progress=stderr_progress())
+        if args.text:
+            from evidencekit.ocr.store import read_texts
+
+            run = read_texts(vault, force=args.force, progress=stderr_progress())
     sys.stdout.write(tr("similar.cli.rehashed", hashed=len(result.hashed),
                         failed=len(result.failed)) + "\n")
     if result.failed:
         sys.stdout.write(tr("similar.cli.rehash_failed",
                             numbers=", ".join(f"#{n}" for n in result.failed)) + "\n")
+    if args.text:
+        sys.stdout.write(tr("similar.cli.text_read", count=len(run.read), numbers=", ".join(
+            f"#{n}" for n in run.with_links) or "—") + "\n")
     return 0
 
 
