@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import capture_flow, item_flows, similar_panel
+from evidencekit.gui.background_reader import BackgroundReader
 from evidencekit.gui.detail_pane import DetailPane
 from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self.detail = DetailPane(session)
         self.detail.fetch_requested.connect(lambda n: item_flows.fetch_pending(self, n))
         self.detail.open_item_requested.connect(self.select_item)
+        self.detail.add_link_requested.connect(lambda url: item_flows.add_link(self, url))
+        self.background = BackgroundReader(session, self)  # OCR, video hashes
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.detail)

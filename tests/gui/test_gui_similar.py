@@ -52,3 +52,31 @@ def test_groups_dialog_lists_groups(qtbot, main_window) -> None:  # type: ignore
     assert len(numbered) == 1
     dialog.list.itemClicked.emit(numbered[0])
     assert chosen == [b]
+
+
+def test_text_read_in_background_and_links_offered(qtbot, main_window,  # type: ignore[no-untyped-def]
+                                                  artifacts: Path) -> None:
+    from tests.support.ocr_screens import LINK, SENTENCE, chat_screenshot
+
+    number = main_window.session.vault.add_item(NewItem(
+        kind="screenshot", title="채팅 캡처", source="",
+        parts=[PartInput("screenshot.png", "image/png", chat_screenshot())])).number
+    main_window.session.refresh()
+    qtbot.waitUntil(lambda: (number, "ocr") in main_window.background.done, timeout=30000)
+    item = main_window.session.item(number)
+    assert SENTENCE in item.metadata["ocr"]["text"]
+    main_window.select_item(number)
+    qtbot.waitUntil(lambda: main_window.detail.item is not None
+                    and main_window.detail.item.number == number, timeout=5000)
+    main_window.detail.show_item(main_window.session.item(number))
+    pane = main_window.detail.widget()
+    assert "Text in the picture" in [w.text() for w in pane.findChildren(QLabel)]
+    save = [b for b in pane.findChildren(QPushButton) if b.text() == "Save as link"]
+    assert save
+    main_window.grab().save(str(artifacts / "gui-ocr-detail.png"))
+    main_window.detail.add_link_requested.disconnect()  # no link dialog in this test
+    with qtbot.waitSignal(main_window.detail.add_link_requested) as blocker:
+        save[0].click()
+    assert blocker.args == [f"https://{LINK}"]
+    # older items are left to `rehash --text`: the demo vault's screenshots were not read
+    assert all(n >= main_window.background.first_new for n, _w in main_window.background.done)
