@@ -82,6 +82,8 @@ def _status_text(body: dict[str, Any] | None, tr: Callable[[str], str]) -> str:
     if not body:
         return tr("reports.status.never")
     status = str(body.get("status") or "unknown")
+    if status == "online" and body.get("page_changed"):
+        status = "changed"
     key = f"reports.status.{status}" if status in ("online", "gone", "changed", "unknown") \
         else "reports.status.unknown"
     return f"{tr(key)} ({kst(str(body.get('checked_at') or body.get('at') or ''))})"
