@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError
-from evidencekit.gui import capture_flow, item_flows, similar_panel
+from evidencekit.gui import capture_flow, item_flows, report_dialog, similar_panel
 from evidencekit.gui.background_reader import BackgroundReader
 from evidencekit.gui.detail_pane import DetailPane
 from evidencekit.gui.item_list import FilterBar, ItemGrid
@@ -61,6 +61,8 @@ MORE_ACTIONS = (
     ("paste_image", "screenshot", "gui.action.paste_image", "Ctrl+Shift+P"),
     ("check", "verify", "gui.action.check", ""),
     ("copies", "screenshot", "gui.action.copies", ""),
+    ("report", "export", "gui.action.report", ""),
+    ("recheck_all", "link", "gui.action.recheck_all", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
 
@@ -303,6 +305,8 @@ class MainWindow(QMainWindow):
             "paste_image": lambda: capture_flow.paste_image(self),
             "check": lambda: item_flows.check_vault(self),
             "copies": lambda: similar_panel.show_groups(self),
+            "report": lambda: report_dialog.open_report(self),
+            "recheck_all": lambda: report_dialog.recheck_all(self),
             "settings": self.settings_requested.emit,
             "lock": self.lock_requested.emit,
             "quick_exit": self.quick_exit_requested.emit,

@@ -80,3 +80,32 @@ def test_text_read_in_background_and_links_offered(qtbot, main_window,  # type: 
     assert blocker.args == [f"https://{LINK}"]
     # older items are left to `rehash --text`: the demo vault's screenshots were not read
     assert all(n >= main_window.background.first_new for n, _w in main_window.background.done)
+
+
+def test_report_dialog_makes_a_list(qtbot, main_window, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                    monkeypatch, artifacts: Path) -> None:
+    from evidencekit.gui import report_dialog
+
+    monkeypatch.setattr(report_dialog, "choose_folder", lambda *_a, **_k: tmp_path)
+    dialog = report_dialog.open_report(main_window)
+    qtbot.addWidget(dialog)
+    dialog.grab().save(str(artifacts / "gui-report-dialog.png"))
+    dialog.kinds.button(3).setChecked(True)  # hashes
+    assert dialog.kind == "hashes"
+    dialog.make.click()
+    qtbot.waitUntil(lambda: (tmp_path / "platform-hash-list.pdf").exists(), timeout=30000)
+    qtbot.waitUntil(lambda: any(e.kind == "report_exported"
+                                for e in main_window.session.vault.events()), timeout=5000)
+
+
+def test_recheck_results_table(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
+    from evidencekit.gui.report_dialog import RecheckResults
+    from evidencekit.reports.recheck import RecheckRow
+
+    rows = [RecheckRow(3, "https://t.me/x/1", "gone", 404, "HTTP 404"),
+            RecheckRow(4, "https://example.com/", "changed", 200, "HTTP 200")]
+    dialog = RecheckResults(rows, main_window)
+    qtbot.addWidget(dialog)
+    assert dialog.table.item(0, 1).text() == "Taken down"
+    assert dialog.table.item(1, 1).text() == "Online, page changed"
+    assert dialog.table.item(1, 3).text() == "https://example.com/"
