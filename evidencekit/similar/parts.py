@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 META_KEY = "pdq"
 VERSION = 1
-#: Videos larger than this are not read into memory to be hashed.
-MAX_VIDEO_BYTES = 1024 * 1024 * 1024
+#: Videos larger than this are not read into memory to be hashed (named in ``failed``).
+MAX_VIDEO_BYTES = 512 * 1024 * 1024
 #: Pictures larger than this are not hashed (far beyond any real picture file).
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
 
