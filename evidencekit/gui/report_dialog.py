@@ -26,7 +26,7 @@ from evidencekit.gui.messages import show_info
 from evidencekit.gui.widgets import button, button_row, dialog_layout, heading, muted, primary
 from evidencekit.i18n import tr
 from evidencekit.model import Progress
-from evidencekit.reports.lists import KINDS
+from evidencekit.reports import KINDS
 
 __all__ = ["ReportDialog", "open_report", "recheck_all", "RecheckResults"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,8 +23,9 @@ from evidencekit.gui.session import VaultSession
 from evidencekit.gui.widgets import button, button_row, dialog_layout, heading, link, muted
 from evidencekit.i18n import tr
 from evidencekit.model import Item
-from evidencekit.similar.copies import CopyMap, find_copies, needs_hash
-from evidencekit.similar.parts import META_KEY
+
+if TYPE_CHECKING:  # numpy is loaded when copies are first looked for, not at start
+    from evidencekit.similar.copies import CopyMap
 
 __all__ = ["copies_for", "add_copies_section", "GroupsDialog", "show_groups"]
 
@@ -34,11 +35,13 @@ _cache: dict[int, tuple[tuple[Any, ...], CopyMap]] = {}
 
 
 def _signature(items: list[Item]) -> tuple[Any, ...]:
-    return tuple((i.number, i.state, id(i.metadata.get(META_KEY))) for i in items)
+    return tuple((i.number, i.state, id(i.metadata.get("pdq"))) for i in items)
 
 
 def copies_for(session: VaultSession) -> CopyMap:
     """The copies among the session's items (kept until the items change)."""
+    from evidencekit.similar.copies import find_copies
+
     items = session.items()
     sig = _signature(items)
     cached = _cache.get(id(session))
@@ -77,6 +80,8 @@ class GroupsDialog(QDialog):
 
     def __init__(self, session: VaultSession, open_item: Callable[[int], None],
                  parent: QWidget | None = None) -> None:
+        from evidencekit.similar.copies import needs_hash
+
         super().__init__(parent)
         self.setWindowTitle(tr("gui.similar.groups_title"))
         self.resize(560, 460)

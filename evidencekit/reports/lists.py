@@ -23,13 +23,13 @@ from typing import Any, BinaryIO, Protocol
 
 from evidencekit.errors import InputError
 from evidencekit.model import Event, Item, Progress
+from evidencekit.reports import KINDS
 from evidencekit.reports.platforms import platform_of
 from evidencekit.similar.parts import entries_of
 
 __all__ = ["KINDS", "Column", "ReportTable", "build_table", "kst", "latest_status",
            "ReportSource"]
 
-KINDS = ("deletion", "kcsc", "police", "hashes")
 KST_ZONE = timezone(timedelta(hours=9), "KST")
 
 

@@ -47,11 +47,11 @@ def _local_time(utc: Any, zone: str) -> Any:
 def _derived_metadata(new: NewItem) -> dict[str, Any]:
     """Perceptual hashes of the pictures being stored, made while their bytes are at
     hand (see :mod:`evidencekit.similar.parts`); never fails the capture."""
+    if "pdq" in new.metadata or not any(p.media_type.startswith("image/")
+                                        for p in new.parts):
+        return {}  # before the import: numpy is loaded only when there is a picture
     from evidencekit.similar.parts import META_KEY, perceptual_metadata
 
-    if META_KEY in new.metadata or not any(p.media_type.startswith("image/")
-                                           for p in new.parts):
-        return {}
     pdq = perceptual_metadata([p for p in new.parts if p.media_type.startswith("image/")])
     return {META_KEY: pdq} if pdq else {}
 
