@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
     # -- items -----------------------------------------------------------------------
 
     def _filter(self, query: object) -> None:
+        query = similar_panel.apply_filter(self.session, query)
         self.grid.proxy.set_query(query)  # type: ignore[arg-type]
         self._update_count()
 
@@ -219,6 +220,8 @@ class MainWindow(QMainWindow):
         self.ts_label.setText(tr("gui.status.waiting", count=waiting) if waiting else
                               tr("gui.status.all_stamped"))
         self.ts_button.setVisible(waiting > 0)
+        if self.grid.proxy.query.numbers is not None:  # the copies filter: groups changed
+            self._filter(self.filter_bar.query())
         self._update_count()
 
     def _current_changed(self) -> None:

@@ -4,6 +4,7 @@ shows the item). The copies are found again only when the items change."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from evidencekit.model import Item
 if TYPE_CHECKING:  # numpy is loaded when copies are first looked for, not at start
     from evidencekit.similar.copies import CopyMap
 
-__all__ = ["copies_for", "add_copies_section", "GroupsDialog", "show_groups"]
+__all__ = ["copies_for", "add_copies_section", "GroupsDialog", "show_groups", "apply_filter"]
 
 log = logging.getLogger(__name__)
 
@@ -126,3 +127,13 @@ class GroupsDialog(QDialog):
 def show_groups(window: Any) -> None:
     """The main window's "Same pictures" action."""
     GroupsDialog(window.session, window.select_item, window).exec()
+
+
+def apply_filter(session: VaultSession, query: Any) -> Any:
+    """The filter bar's "Same picture" choice: every item of every group of copies."""
+    from evidencekit.gui.item_list import COPIES
+
+    if getattr(query, "kind", None) != COPIES:
+        return query
+    members = frozenset(n for g in copies_for(session).groups for n in g)
+    return dataclasses.replace(query, kind=None, numbers=members)

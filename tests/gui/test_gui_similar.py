@@ -109,3 +109,16 @@ def test_recheck_results_table(qtbot, main_window) -> None:  # type: ignore[no-u
     assert dialog.table.item(0, 1).text() == "Taken down"
     assert dialog.table.item(1, 1).text() == "Online, page changed"
     assert dialog.table.item(1, 3).text() == "https://example.com/"
+
+
+def test_filter_shows_every_group(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
+    from evidencekit.gui.item_list import COPIES, ITEM_ROLE
+
+    a, b = _add_copies(main_window)
+    bar = main_window.filter_bar
+    bar.kind.setCurrentIndex(bar.kind.findData(COPIES))
+    proxy = main_window.grid.proxy
+    shown = {proxy.data(proxy.index(r, 0), ITEM_ROLE).number for r in range(proxy.rowCount())}
+    assert shown == {a, b}
+    bar.kind.setCurrentIndex(0)
+    assert main_window.grid.proxy.rowCount() == main_window.grid.source.rowCount()
