@@ -30,6 +30,7 @@ from reportlab.platypus import (
 
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
+from evidencekit.bundle.layout_chat import chat_flowables
 from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
 from evidencekit.bundle.metadata_view import Line, Row, metadata_groups
 from evidencekit.bundle.styles import (
@@ -84,6 +85,8 @@ class ItemView:
     link_summary: dict[str, Any] | None = None
     #: Other items of the vault holding the same picture (evidencekit.similar.copies.Copy).
     copies: list[Any] = field(default_factory=list)
+    #: A chat export's section (:class:`~evidencekit.bundle.layout_chat.ChatSection`).
+    chat: Any = None
 
 
 class _JpegReader(ImageReader):
@@ -412,7 +415,7 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         if pv is not None:
             pictures.extend(_picture(preview, pv, labels, st, width))
             pictures.append(Spacer(1, 3 * mm))
-    if not pictures and not view.texts:
+    if not pictures and not view.texts and view.chat is None:
         if view.parts:
             pv = view.parts[0]
             text = labels("bundle.preview.none", media_type=esc(pv.part.media_type)) + "<br/>" + (
@@ -431,6 +434,8 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         pv = parts_by_index.get(index)
         story.extend(_text_block(pv.part.name if pv else str(index), text, labels, st, width))
         story.append(Spacer(1, 3 * mm))
+    if view.chat is not None:
+        story.extend(chat_flowables(view.chat, labels, st, width))
     story.extend(_metadata_tables(view, labels, st, width))
     if item.notes:
         story.append(Paragraph(esc(labels("bundle.item.notes")), st.h2))
