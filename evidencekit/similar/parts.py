@@ -92,6 +92,9 @@ def _collect(parts: list[_Row]) -> dict[str, Any] | None:
 #: ``rehash`` unless they are JPEG (decoded at a reduced scale): decoding a 4K PNG takes
 #: longer than the whole capture is allowed to.
 CAPTURE_MAX_PIXELS = 4_200_000
+#: At capture, items with more picture parts than this (a chat export with its media)
+#: are left to the background job or ``rehash`` too, so an import is not held up.
+CAPTURE_MAX_PARTS = 16
 
 
 def _cheap(part: PartInput) -> bool:
@@ -127,6 +130,8 @@ def perceptual_metadata(parts: list[PartInput]) -> dict[str, Any] | None:
         except OSError:
             continue
         rows.append((p.name, p.media_type, size, reader(p)))
+    if len(rows) > CAPTURE_MAX_PARTS:
+        return None
     try:
         if not all(_cheap(p) for p in parts if wants_hash(p.media_type)):
             return None
