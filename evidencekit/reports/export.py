@@ -18,7 +18,7 @@ from evidencekit.i18n import tr
 from evidencekit.model import Item, Progress, now_utc
 from evidencekit.reports.ecrm import MIN_LIMIT, build_pack
 from evidencekit.reports.lists import KINDS, ReportSource, ReportTable, build_table, kst
-from evidencekit.vault.atomic import storage_error, write_atomic
+from evidencekit.vault.atomic import private_temp, storage_error, track_temp, untrack_temp
 
 __all__ = ["FILE_STEMS", "ReportFile", "ReportResult", "export_report", "DEFAULT_PART_MB"]
 
@@ -90,7 +90,8 @@ def _write_lists(vault: ReportVault, table: ReportTable, kind: str, targets: lis
     }
     files = []
     for path, data in outputs.items():
-        write_atomic(path, data, mode=0o644)
+        with private_temp(path) as tmp:
+            tmp.write_bytes(data)
         files.append(ReportFile(path.name, len(data), hashlib.sha256(data).hexdigest()))
     return files
 
@@ -131,24 +132,35 @@ def export_report(vault: ReportVault, kind: str, out_dir: Path, *,
     table = build_table(vault, kind, items, t, progress)
     if not table.items:
         raise InputError("reports.nothing", kind=t(f"reports.kind.{kind}"))
+    made_dir = not out_dir.exists()
     try:
+        if made_dir:
+            track_temp(out_dir)  # removed at the next start if left empty by a kill
         out_dir.mkdir(exist_ok=True)
     except OSError as exc:
         raise storage_error(exc, out_dir) from exc
     pack: list[Any] = []
-    if kind == "police":
-        pack = build_pack(vault, table, out_dir, int(part_mb * 1024 * 1024), progress)
     try:
-        files = _write_lists(vault, table, kind, targets, lang, t)
+        if kind == "police":
+            pack = build_pack(vault, table, out_dir, int(part_mb * 1024 * 1024), progress)
+        try:
+            files = _write_lists(vault, table, kind, targets, lang, t)
+        except BaseException:
+            for p in pack:  # no pack without its signed index
+                with contextlib.suppress(OSError):
+                    (out_dir / p.name).unlink()
+            raise
+        files = [ReportFile(p.name, p.size, p.sha256) for p in pack] + files
+        vault.log_event("report_exported", None, report=kind, items=table.items,
+                        rows=len(table.rows),
+                        files=[{"name": f.name, "size": f.size, "sha256": f.sha256}
+                               for f in files])
     except BaseException:
-        for p in pack:  # no pack without its signed index
+        if made_dir:
             with contextlib.suppress(OSError):
-                (out_dir / p.name).unlink()
+                out_dir.rmdir()  # only when empty
         raise
-    files = [ReportFile(p.name, p.size, p.sha256) for p in pack] + files
-    vault.log_event("report_exported", None, report=kind, items=table.items,
-                    rows=len(table.rows),
-                    files=[{"name": f.name, "size": f.size, "sha256": f.sha256}
-                           for f in files])
+    finally:
+        untrack_temp(*(out_dir / p.name for p in pack), out_dir)
     log.info("report %s written (%d rows)", kind, len(table.rows))
     return ReportResult(kind, out_dir, len(table.rows), table.items, files)
