@@ -43,6 +43,17 @@ class BackgroundReader(QObject):
         session.items_changed.connect(self.schedule)
         self.schedule()
 
+    def include_older(self) -> int:
+        """Also work through the items stored before this session (the "Check older items"
+        action); returns how many items have work waiting."""
+        from evidencekit.ocr.store import wants_text
+        from evidencekit.similar.copies import needs_hash
+
+        self.first_new = 0
+        self.schedule()
+        return sum(1 for i in self.session.items()
+                   if needs_hash(i) or (self.ocr_ready() and wants_text(i)))
+
     def ocr_ready(self) -> bool:
         if self._ocr is None:
             from evidencekit.ocr.engine import available

@@ -28,7 +28,8 @@ from evidencekit.model import Item
 if TYPE_CHECKING:  # numpy is loaded when copies are first looked for, not at start
     from evidencekit.similar.copies import CopyMap
 
-__all__ = ["copies_for", "add_copies_section", "GroupsDialog", "show_groups", "apply_filter"]
+__all__ = ["copies_for", "add_copies_section", "GroupsDialog", "show_groups", "apply_filter",
+           "check_older"]
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +138,11 @@ def apply_filter(session: VaultSession, query: Any) -> Any:
         return query
     members = frozenset(n for g in copies_for(session).groups for n in g)
     return dataclasses.replace(query, kind=None, numbers=members)
+
+
+def check_older(window: Any) -> None:
+    """The main window's "Check older items" action: the background job also reads the
+    text and perceptual hashes of items stored before this session."""
+    count = window.background.include_older()
+    window.notify(tr("gui.similar.older_started", count=count) if count
+                  else tr("gui.similar.older_none"))

@@ -122,3 +122,15 @@ def test_filter_shows_every_group(qtbot, main_window) -> None:  # type: ignore[n
     assert shown == {a, b}
     bar.kind.setCurrentIndex(0)
     assert main_window.grid.proxy.rowCount() == main_window.grid.source.rowCount()
+
+
+def test_check_older_items_in_background(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
+    older = [i.number for i in main_window.session.items() if i.kind == "screenshot"]
+    assert older and all(n < main_window.background.first_new for n in older)
+    main_window.trigger("check_older")
+    assert main_window.background.first_new == 0
+    qtbot.waitUntil(lambda: any(n in older for n, _w in main_window.background.done),
+                    timeout=60000)
+    number = next(n for n, _w in main_window.background.done if n in older)
+    item = main_window.session.item(number)
+    assert "pdq" in item.metadata or "ocr" in item.metadata
