@@ -2,7 +2,8 @@
 on the same data, printed as one table. Each figure runs in its own process (so Qt,
 memory peaks and caches of one do not colour another). Prints; asserts nothing.
 
-    python -m bench [--only ingest,list,export,verify,renew,screen,link,start,dist]
+    python -m bench [--only ingest,list,export,verify,renew,screen,link,start,dist,chat,
+                         pdq,grouping,ocr]
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ FIGURES = {
     "start": "bench.start",
     "dist": "bench.dist",
     "chat": "bench.chat",
+    "pdq": "bench.pdq",
+    "grouping": "bench.pdq",
+    "ocr": "bench.pdq",
 }
 
 

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from evidencekit.model import NewItem, PartInput
 from evidencekit.reports.export import export_report
+from evidencekit.vault.atomic import clean_pending_temp_files
 from tests.conftest import run_cli
 from tests.support.bundle_tools import pdfsig_valid
 from tests.support.similar_pictures import copies_of, different_picture, encode, photo
@@ -170,6 +171,9 @@ def test_police_pack_parts_under_limit_and_hashes_match(vault_dir: Path, tmp_pat
     assert {r[2]: r[4] for r in rows if r[1]} == listed
     assert pdfsig_valid(out / "police-pack-index.pdf")
     assert {f.name for f in result.files} == names
+    # plaintext outputs are private, and none is left in the pending-output journal
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in out.iterdir())
+    assert clean_pending_temp_files() == 0 and len(list(out.iterdir())) == len(names)
     # a second export into the same folder is refused, nothing touched
     again = run_cli("report", vault_dir, "police", out)
     assert again.code == 2 and "not empty" in again.err
@@ -179,7 +183,7 @@ def test_bad_input_is_refused_cleanly(vault_dir: Path, tmp_path: Path,
                                       case: dict[str, int]) -> None:
     res = run_cli("report", vault_dir, "police", tmp_path / "p", "--part-mb", "0.001")
     assert res.code == 2 and "Traceback" not in res.err
-    assert not any((tmp_path / "p").glob("*.zip"))
+    assert not (tmp_path / "p").exists()
     res = run_cli("report", vault_dir, "kcsc", tmp_path / "k", "--items", f"{case['big']}")
     assert res.code == 2 and "None of the chosen items" in res.err
     res = run_cli("report", vault_dir, "kcsc", tmp_path / "k", "--items", "99")
@@ -197,3 +201,22 @@ def test_english_list(vault_dir: Path, tmp_path: Path, case: dict[str, int]) -> 
     header, _rows_ = _rows(out / "kcsc-url-list.xlsx")
     assert header[1] == "URL" and header[2] == "Platform"
     assert io.BytesIO((out / "kcsc-url-list.pdf").read_bytes()).getvalue().startswith(b"%PDF")
+
+
+def test_failed_police_export_leaves_nothing(vault_dir: Path, tmp_path: Path,
+                                             case: dict[str, int],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidencekit.errors import StorageError
+    from evidencekit.reports import pdf
+
+    def broken(*_a: object, **_k: object) -> bytes:
+        raise StorageError("error.disk_full", path="x")
+
+    monkeypatch.setattr(pdf, "pdf_bytes", broken)
+    out = tmp_path / "police"
+    with open_vault(vault_dir) as v, pytest.raises(StorageError):
+        export_report(v, "police", out, part_mb=0.25)
+    assert not out.exists()
+    assert clean_pending_temp_files() == 0
+    with open_vault(vault_dir, writable=False) as v:
+        assert not any(e.kind == "report_exported" for e in v.events())

@@ -4,6 +4,7 @@ exactly what a full comparison finds. ``rehash`` and ``similar`` end to end."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -127,3 +128,15 @@ def test_rehash_and_similar_commands(vault_dir: Path, monkeypatch: pytest.Monkey
         events = [e for e in v.events() if e.kind == "perceptual_hashed"]
     assert len(events) == 3 and events[0].body["algorithm"] == "pdq"
     assert run_cli("check", vault_dir).code == 0
+
+
+def test_large_png_is_left_to_rehash(vault_dir: Path) -> None:
+    from PIL import Image
+
+    big = Image.open(io.BytesIO(different_picture(9))).resize((2200, 2000))
+    with open_vault(vault_dir) as v:
+        number = _add(v, "big.png", encode(big, "PNG"), "image/png")
+        assert "pdq" not in v.item(number).metadata  # too slow to decode during capture
+    assert run_cli("rehash", vault_dir).code == 0
+    with open_vault(vault_dir, writable=False) as v:
+        assert v.item(number).metadata["pdq"]["hashes"][0]["quality"] >= 50

@@ -16,6 +16,7 @@ from evidencekit.commands.common import (
     stderr_progress,
     table,
 )
+from evidencekit.errors import CaptureError
 from evidencekit.i18n import tr
 
 __all__ = ["register"]
@@ -25,6 +26,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("rehash", help=tr("similar.cli.help_rehash"))
     p.add_argument("vault", type=Path)
     p.add_argument("--force", action="store_true", help=tr("similar.cli.help_force"))
+    p.add_argument("--text", action="store_true", help=tr("similar.cli.help_text"))
     add_secret_options(p)
     p.set_defaults(func=cmd_rehash)
 
@@ -49,17 +51,39 @@ def register(sub: Any) -> None:
     add_secret_options(p)
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("recheck-all", help=tr("reports.cli.help_recheck_all"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("--items", default=None, metavar="1,3-7", help=tr("reports.cli.help_items"))
+    p.add_argument("--timeout", type=float, default=15.0, metavar="S")
+    p.add_argument("--ca-file", type=Path, default=None, help=tr("cli.help.ca_file"))
+    p.add_argument("--no-compare", action="store_true", help=tr("reports.cli.help_no_compare"))
+    p.add_argument("--json", action="store_true")
+    add_secret_options(p)
+    p.set_defaults(func=cmd_recheck_all)
+
 
 def cmd_rehash(args: argparse.Namespace) -> int:
     from evidencekit.similar.copies import rehash_items
 
+    if args.text:
+        from evidencekit.ocr.engine import available
+
+        if not available():
+            raise CaptureError("ocr.no_data")
     with open_vault(args, writable=True) as vault:
         result = rehash_items(vault, force=args.force, progress=stderr_progress())
+        if args.text:
+            from evidencekit.ocr.store import read_texts
+
+            run = read_texts(vault, force=args.force, progress=stderr_progress())
     sys.stdout.write(tr("similar.cli.rehashed", hashed=len(result.hashed),
                         failed=len(result.failed)) + "\n")
     if result.failed:
         sys.stdout.write(tr("similar.cli.rehash_failed",
                             numbers=", ".join(f"#{n}" for n in result.failed)) + "\n")
+    if args.text:
+        sys.stdout.write(tr("similar.cli.text_read", count=len(run.read), numbers=", ".join(
+            f"#{n}" for n in run.with_links) or "—") + "\n")
     return 0
 
 
@@ -133,4 +157,30 @@ def cmd_report(args: argparse.Namespace) -> int:
                         items=len(result.items)) + "\n")
     for f in result.files:
         sys.stdout.write(f"{f.sha256}  {f.name}\n")
+    return 0
+
+
+def cmd_recheck_all(args: argparse.Namespace) -> int:
+    from evidencekit.bundle.export import parse_item_ranges
+    from evidencekit.reports.recheck import recheck_links
+
+    numbers = parse_item_ranges(args.items) if args.items is not None else None
+    with open_vault(args, writable=True) as vault:
+        rows = recheck_links(vault, numbers=numbers, timeout=args.timeout,
+                             ca_file=args.ca_file, compare=not args.no_compare,
+                             progress=stderr_progress())
+    if args.json:
+        print_json([{"number": r.number, "url": r.url, "status": r.status,
+                     "http_status": r.http_status, "detail": r.detail} for r in rows])
+        return 0
+    if not rows:
+        sys.stdout.write(tr("reports.cli.no_links") + "\n")
+        return 0
+    sys.stdout.write(table(
+        [tr("similar.cli.col_item"), tr("reports.cli.col_status"), "HTTP", "URL"],
+        [[f"#{r.number}", tr(f"reports.status.{r.status}") if r.status != "failed"
+          else r.detail, str(r.http_status or "—"), r.url] for r in rows]))
+    counts = {s: sum(1 for r in rows if r.status == s)
+              for s in ("online", "changed", "gone", "unknown")}
+    sys.stdout.write(tr("reports.cli.recheck_summary", **counts) + "\n")
     return 0

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError
-from evidencekit.gui import similar_panel
+from evidencekit.gui import similar_panel, text_panel
 from evidencekit.gui.item_list import kind_icon, kind_label, short_time
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession
@@ -79,6 +79,7 @@ class DetailPane(QScrollArea):
 
     fetch_requested = Signal(int)
     open_item_requested = Signal(int)
+    add_link_requested = Signal(str)
 
     def __init__(self, session: VaultSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +117,7 @@ class DetailPane(QScrollArea):
             self._details(layout, item)
             similar_panel.add_copies_section(layout, self.session, item,
                                              self.open_item_requested.emit)
+            text_panel.add_text_section(layout, item, self.add_link_requested.emit)
             if item.parts:
                 self._parts(layout, item)
             self._custody(layout, item)

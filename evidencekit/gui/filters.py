@@ -26,10 +26,12 @@ class Query:
     tag: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    numbers: frozenset[int] | None = None  # only these items (e.g. the copies' groups)
 
     @property
     def empty(self) -> bool:
-        return not (self.text.strip() or self.kind or self.tag or self.since or self.until)
+        return not (self.text.strip() or self.kind or self.tag or self.since or self.until
+                    or self.numbers is not None)
 
 
 def date_range(choice: str, now: datetime | None = None) -> tuple[datetime | None,
@@ -78,6 +80,8 @@ def _when(item: Item) -> datetime | None:
 
 def matches(item: Item, query: Query) -> bool:
     """Whether ``item`` passes every part of ``query``."""
+    if query.numbers is not None and item.number not in query.numbers:
+        return False
     if query.kind and item.kind != query.kind:
         return False
     if query.tag and query.tag not in item.tags:

@@ -264,6 +264,10 @@ class ItemGrid(QListView):
                              text)
 
 
+#: The kind filter's choice "items holding the same picture as another".
+COPIES = "copies"
+
+
 class FilterBar(QWidget):
     """Search text, kind, tag and date filters; emits ``changed(Query)``."""
 
@@ -283,6 +287,7 @@ class FilterBar(QWidget):
         self.kind.addItem(tr("gui.filter.all_kinds"), None)
         for kind in ItemKind.ALL:
             self.kind.addItem(kind_label(kind), kind)
+        self.kind.addItem(tr("gui.similar.filter"), COPIES)  # see similar_panel.apply_filter
         self.tag = QComboBox()
         self.tag.setMinimumContentsLength(8)
         self.tag.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

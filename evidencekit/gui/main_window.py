@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError
-from evidencekit.gui import capture_flow, chat_flow, item_flows, similar_panel
+from evidencekit.gui import capture_flow, chat_flow, item_flows, report_dialog, similar_panel
+from evidencekit.gui.background_reader import BackgroundReader
 from evidencekit.gui.detail_pane import DetailPane
 from evidencekit.gui.identity_panel import set_holder_status
 from evidencekit.gui.item_list import FilterBar, ItemGrid
@@ -62,6 +63,9 @@ MORE_ACTIONS = (
     ("open_chat", "chat", "gui.action.open_chat", ""),
     ("check", "verify", "gui.action.check", ""),
     ("copies", "screenshot", "gui.action.copies", ""),
+    ("check_older", "search", "gui.action.check_older", ""),
+    ("report", "export", "gui.action.report", ""),
+    ("recheck_all", "link", "gui.action.recheck_all", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
 
@@ -99,6 +103,8 @@ class MainWindow(QMainWindow):
         self.detail = DetailPane(session)
         self.detail.fetch_requested.connect(lambda n: item_flows.fetch_pending(self, n))
         self.detail.open_item_requested.connect(self.select_item)
+        self.detail.add_link_requested.connect(lambda url: item_flows.add_link(self, url))
+        self.background = BackgroundReader(session, self)  # OCR, video hashes
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.detail)
@@ -202,6 +208,7 @@ class MainWindow(QMainWindow):
     # -- items -----------------------------------------------------------------------
 
     def _filter(self, query: object) -> None:
+        query = similar_panel.apply_filter(self.session, query)
         self.grid.proxy.set_query(query)  # type: ignore[arg-type]
         self._update_count()
 
@@ -215,6 +222,8 @@ class MainWindow(QMainWindow):
         self.ts_label.setText(tr("gui.status.waiting", count=waiting) if waiting else
                               tr("gui.status.all_stamped"))
         self.ts_button.setVisible(waiting > 0)
+        if self.grid.proxy.query.numbers is not None:  # the copies filter: groups changed
+            self._filter(self.filter_bar.query())
         self._update_count()
 
     def _current_changed(self) -> None:
@@ -310,6 +319,9 @@ class MainWindow(QMainWindow):
             "open_chat": self._open_current,
             "check": lambda: item_flows.check_vault(self),
             "copies": lambda: similar_panel.show_groups(self),
+            "check_older": lambda: similar_panel.check_older(self),
+            "report": lambda: report_dialog.open_report(self),
+            "recheck_all": lambda: report_dialog.recheck_all(self),
             "settings": self.settings_requested.emit,
             "lock": self.lock_requested.emit,
             "quick_exit": self.quick_exit_requested.emit,

@@ -4,10 +4,11 @@ shows the item). The copies are found again only when the items change."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,10 +24,12 @@ from evidencekit.gui.session import VaultSession
 from evidencekit.gui.widgets import button, button_row, dialog_layout, heading, link, muted
 from evidencekit.i18n import tr
 from evidencekit.model import Item
-from evidencekit.similar.copies import CopyMap, find_copies, needs_hash
-from evidencekit.similar.parts import META_KEY
 
-__all__ = ["copies_for", "add_copies_section", "GroupsDialog", "show_groups"]
+if TYPE_CHECKING:  # numpy is loaded when copies are first looked for, not at start
+    from evidencekit.similar.copies import CopyMap
+
+__all__ = ["copies_for", "add_copies_section", "GroupsDialog", "show_groups", "apply_filter",
+           "check_older"]
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +37,13 @@ _cache: dict[int, tuple[tuple[Any, ...], CopyMap]] = {}
 
 
 def _signature(items: list[Item]) -> tuple[Any, ...]:
-    return tuple((i.number, i.state, id(i.metadata.get(META_KEY))) for i in items)
+    return tuple((i.number, i.state, id(i.metadata.get("pdq"))) for i in items)
 
 
 def copies_for(session: VaultSession) -> CopyMap:
     """The copies among the session's items (kept until the items change)."""
+    from evidencekit.similar.copies import find_copies
+
     items = session.items()
     sig = _signature(items)
     cached = _cache.get(id(session))
@@ -77,6 +82,8 @@ class GroupsDialog(QDialog):
 
     def __init__(self, session: VaultSession, open_item: Callable[[int], None],
                  parent: QWidget | None = None) -> None:
+        from evidencekit.similar.copies import needs_hash
+
         super().__init__(parent)
         self.setWindowTitle(tr("gui.similar.groups_title"))
         self.resize(560, 460)
@@ -121,3 +128,21 @@ class GroupsDialog(QDialog):
 def show_groups(window: Any) -> None:
     """The main window's "Same pictures" action."""
     GroupsDialog(window.session, window.select_item, window).exec()
+
+
+def apply_filter(session: VaultSession, query: Any) -> Any:
+    """The filter bar's "Same picture" choice: every item of every group of copies."""
+    from evidencekit.gui.item_list import COPIES
+
+    if getattr(query, "kind", None) != COPIES:
+        return query
+    members = frozenset(n for g in copies_for(session).groups for n in g)
+    return dataclasses.replace(query, kind=None, numbers=members)
+
+
+def check_older(window: Any) -> None:
+    """The main window's "Check older items" action: the background job also reads the
+    text and perceptual hashes of items stored before this session."""
+    count = window.background.include_older()
+    window.notify(tr("gui.similar.older_started", count=count) if count
+                  else tr("gui.similar.older_none"))

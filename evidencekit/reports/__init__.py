@@ -1,2 +1,5 @@
 """The lists Korean support bodies ask for, made from the vault: deletion support requests,
 KCSC report URLs, the police attachment pack (ECRM) and a hash list for platforms."""
+
+#: The lists, in the order the GUI offers them.
+KINDS = ("deletion", "kcsc", "police", "hashes")

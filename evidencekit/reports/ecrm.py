@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import BinaryIO
 from evidencekit.errors import InputError, StorageError
 from evidencekit.model import Item, Progress
 from evidencekit.reports.lists import ReportSource, ReportTable, kst
-from evidencekit.vault.atomic import storage_error, write_atomic
+from evidencekit.vault.atomic import storage_error, track_temp, untrack_temp
 
 __all__ = ["PackFile", "build_pack", "MIN_LIMIT"]
 
@@ -57,6 +58,15 @@ def _safe(name: str) -> str:
     return cleaned[-80:]
 
 
+def create_output(path: Path) -> BinaryIO:
+    """A new plaintext output file, mode 0600, named in the pending-output journal first
+    (a process killed before the export ends leaves it to be removed at the next start;
+    :func:`evidencekit.reports.export.export_report` forgets it once all is written)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never another's file
+    track_temp(path)
+    return os.fdopen(fd, "wb")
+
+
 def _file_hash(path: Path) -> tuple[int, str]:
     h = hashlib.sha256()
     size = 0
@@ -65,6 +75,13 @@ def _file_hash(path: Path) -> tuple[int, str]:
             h.update(chunk)
             size += len(chunk)
     return size, h.hexdigest()
+
+
+def _close_zip(zf: zipfile.ZipFile) -> None:
+    fh = zf.fp
+    zf.close()
+    if fh is not None:
+        fh.close()  # ZipFile does not close a file object it was given
 
 
 class _PieceWriter:
@@ -91,7 +108,7 @@ class _PieceWriter:
     def _next(self) -> None:
         self.close()
         path = self.folder / f"{self.base}.{len(self.paths) + 1:03d}"
-        self._fh = path.open("xb")
+        self._fh = create_output(path)
         self.paths.append(path)
         self._left = self.limit
 
@@ -136,11 +153,12 @@ def build_pack(source: ReportSource, table: ReportTable, out_dir: Path, limit: i
             else:
                 if zf is None or zip_used + need + _END_OVERHEAD > limit:
                     if zf is not None:
-                        zf.close()
+                        _close_zip(zf)
                     zip_no += 1
                     path = out_dir / f"police-pack-{zip_no:02d}.zip"
-                    zf = zipfile.ZipFile(path, "x", compression=zipfile.ZIP_STORED)
+                    zip_file = create_output(path)
                     written.append(path)
+                    zf = zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED)
                     zip_used = 0
                 when = datetime.fromisoformat(o.item.captured_at_utc).astimezone(UTC)
                 info = zipfile.ZipInfo(o.name, date_time=(max(1980, when.year), when.month,
@@ -155,7 +173,7 @@ def build_pack(source: ReportSource, table: ReportTable, out_dir: Path, limit: i
             if progress is not None:
                 progress(done, total, "reports.progress.packing")
         if zf is not None:
-            zf.close()
+            _close_zip(zf)
         files = []
         for path in written:
             size, digest = _file_hash(path)
@@ -175,13 +193,15 @@ def build_pack(source: ReportSource, table: ReportTable, out_dir: Path, limit: i
                 path = out_dir / name
                 if path.exists():
                     raise InputError("error.file_exists", path=str(path))
-                write_atomic(path, chunk, mode=0o644)
-                written.append(path)
+                with create_output(path) as fh:
+                    written.append(path)
+                    fh.write(chunk)
                 files.append(PackFile(name, len(chunk), hashlib.sha256(chunk).hexdigest()))
     except BaseException as exc:
         for path in written:
             with contextlib.suppress(OSError):
                 path.unlink()
+        untrack_temp(*written)
         if isinstance(exc, OSError):
             raise storage_error(exc, out_dir) from exc
         raise

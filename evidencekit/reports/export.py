@@ -4,8 +4,10 @@ the police list the attachment pack), every file's SHA-256 recorded in one
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,9 +16,9 @@ from evidencekit.bundle.manifest import display_fingerprint
 from evidencekit.errors import InputError
 from evidencekit.i18n import tr
 from evidencekit.model import Item, Progress, now_utc
-from evidencekit.reports.ecrm import build_pack
+from evidencekit.reports.ecrm import MIN_LIMIT, build_pack
 from evidencekit.reports.lists import KINDS, ReportSource, ReportTable, build_table, kst
-from evidencekit.vault.atomic import storage_error, write_atomic
+from evidencekit.vault.atomic import private_temp, storage_error, track_temp, untrack_temp
 
 __all__ = ["FILE_STEMS", "ReportFile", "ReportResult", "export_report", "DEFAULT_PART_MB"]
 
@@ -70,6 +72,30 @@ def _heading(vault: ReportVault, table: ReportTable, lang: str) -> list[tuple[st
     ]
 
 
+def _write_lists(vault: ReportVault, table: ReportTable, kind: str, targets: list[Path],
+                 lang: str, t: Callable[[str], str]) -> list[ReportFile]:
+    from evidencekit.reports.pdf import pdf_bytes
+    from evidencekit.reports.xlsx import xlsx_bytes
+
+    title = t(f"reports.kind.{kind}")
+    heading = _heading(vault, table, lang)
+    header = [t(f"reports.col.{c.key}") for c in table.columns]
+    key, cert = vault.identity()
+    outputs = {
+        targets[0]: xlsx_bytes(table, title, heading, header),
+        targets[1]: pdf_bytes(table, title, heading, header,
+                              footer=f"EvidenceKit · {title}", page_label=t("reports.page"),
+                              note=t(f"reports.note.{kind}"), key=key, cert=cert,
+                              signer_name=vault.holder),
+    }
+    files = []
+    for path, data in outputs.items():
+        with private_temp(path) as tmp:
+            tmp.write_bytes(data)
+        files.append(ReportFile(path.name, len(data), hashlib.sha256(data).hexdigest()))
+    return files
+
+
 def export_report(vault: ReportVault, kind: str, out_dir: Path, *,
                   items: list[int] | None = None, lang: str = "ko",
                   part_mb: float = DEFAULT_PART_MB, force: bool = False,
@@ -84,7 +110,7 @@ def export_report(vault: ReportVault, kind: str, out_dir: Path, *,
     """
     if kind not in KINDS:
         raise InputError("reports.bad_kind", kind=kind, kinds=", ".join(KINDS))
-    if not part_mb or part_mb <= 0:
+    if not part_mb or part_mb * 1024 * 1024 < MIN_LIMIT:
         raise InputError("reports.bad_limit", mb=part_mb)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -99,10 +125,6 @@ def export_report(vault: ReportVault, kind: str, out_dir: Path, *,
             raise InputError("reports.police_folder_not_empty", path=str(out_dir))
         if clash and not force:
             raise InputError("error.file_exists", path=str(clash[0]))
-    try:
-        out_dir.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise storage_error(exc, out_dir) from exc
 
     def t(key: str) -> str:
         return tr(key, lang)
@@ -110,30 +132,35 @@ def export_report(vault: ReportVault, kind: str, out_dir: Path, *,
     table = build_table(vault, kind, items, t, progress)
     if not table.items:
         raise InputError("reports.nothing", kind=t(f"reports.kind.{kind}"))
+    made_dir = not out_dir.exists()
+    try:
+        if made_dir:
+            track_temp(out_dir)  # removed at the next start if left empty by a kill
+        out_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, out_dir) from exc
     pack: list[Any] = []
-    if kind == "police":
-        pack = build_pack(vault, table, out_dir, int(part_mb * 1024 * 1024), progress)
-    title = t(f"reports.kind.{kind}")
-    heading = _heading(vault, table, lang)
-    header = [t(f"reports.col.{c.key}") for c in table.columns]
-    from evidencekit.reports.pdf import pdf_bytes
-    from evidencekit.reports.xlsx import xlsx_bytes
-
-    key, cert = vault.identity()
-    outputs = {
-        targets[0]: xlsx_bytes(table, title, heading, header),
-        targets[1]: pdf_bytes(table, title, heading, header,
-                              footer=f"EvidenceKit · {title}", page_label=t("reports.page"),
-                              note=t(f"reports.note.{kind}"), key=key, cert=cert,
-                              signer_name=vault.holder),
-    }
-    files = [ReportFile(p.name, p.size, p.sha256) for p in pack]
-    for path, data in outputs.items():
-        write_atomic(path, data, mode=0o644)
-        files.append(ReportFile(path.name, len(data), hashlib.sha256(data).hexdigest()))
-    vault.log_event("report_exported", None, report=kind, items=table.items,
-                    rows=len(table.rows),
-                    files=[{"name": f.name, "size": f.size, "sha256": f.sha256}
-                           for f in files])
+    try:
+        if kind == "police":
+            pack = build_pack(vault, table, out_dir, int(part_mb * 1024 * 1024), progress)
+        try:
+            files = _write_lists(vault, table, kind, targets, lang, t)
+        except BaseException:
+            for p in pack:  # no pack without its signed index
+                with contextlib.suppress(OSError):
+                    (out_dir / p.name).unlink()
+            raise
+        files = [ReportFile(p.name, p.size, p.sha256) for p in pack] + files
+        vault.log_event("report_exported", None, report=kind, items=table.items,
+                        rows=len(table.rows),
+                        files=[{"name": f.name, "size": f.size, "sha256": f.sha256}
+                               for f in files])
+    except BaseException:
+        if made_dir:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only when empty
+        raise
+    finally:
+        untrack_temp(*(out_dir / p.name for p in pack), out_dir)
     log.info("report %s written (%d rows)", kind, len(table.rows))
     return ReportResult(kind, out_dir, len(table.rows), table.items, files)

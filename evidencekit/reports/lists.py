@@ -23,13 +23,13 @@ from typing import Any, BinaryIO, Protocol
 
 from evidencekit.errors import InputError
 from evidencekit.model import Event, Item, Progress
+from evidencekit.reports import KINDS
 from evidencekit.reports.platforms import platform_of
 from evidencekit.similar.parts import entries_of
 
 __all__ = ["KINDS", "Column", "ReportTable", "build_table", "kst", "latest_status",
            "ReportSource"]
 
-KINDS = ("deletion", "kcsc", "police", "hashes")
 KST_ZONE = timezone(timedelta(hours=9), "KST")
 
 
@@ -82,6 +82,8 @@ def _status_text(body: dict[str, Any] | None, tr: Callable[[str], str]) -> str:
     if not body:
         return tr("reports.status.never")
     status = str(body.get("status") or "unknown")
+    if status == "online" and body.get("page_changed"):
+        status = "changed"
     key = f"reports.status.{status}" if status in ("online", "gone", "changed", "unknown") \
         else "reports.status.unknown"
     return f"{tr(key)} ({kst(str(body.get('checked_at') or body.get('at') or ''))})"

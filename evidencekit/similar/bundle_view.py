@@ -4,24 +4,30 @@ hash and the other items of the vault that hold the same picture."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from evidencekit.bundle.metadata_view import Group, Line, Row
 from evidencekit.bundle.styles import Labels
 from evidencekit.model import Item
-from evidencekit.similar.copies import Copy, CopyMap, find_copies
-from evidencekit.similar.parts import primary_hash
+
+if TYPE_CHECKING:  # numpy is loaded by an export, not by every bundle import
+    from evidencekit.similar.copies import Copy, CopyMap
 
 __all__ = ["copy_map", "similar_groups"]
 
 
 def copy_map(items: Iterable[Item]) -> CopyMap:
     """The copies among every item of the vault (computed once per export)."""
+    from evidencekit.similar.copies import find_copies
+
     return find_copies(items)
 
 
 def similar_groups(item: Item, copies: list[Copy], labels: Labels) -> list[Group]:
     """A "Same picture elsewhere" group for the item's collection details (none when the
     item has no perceptual hash)."""
+    from evidencekit.similar.parts import primary_hash
+
     entry = primary_hash(item)
     if entry is None:
         return []

@@ -14,7 +14,8 @@ from evidencekit.model import Item, Progress
 from evidencekit.similar.index import HashIndex, group_items
 from evidencekit.similar.parts import META_KEY, entries_of, item_perceptual_metadata, wants_hash
 
-__all__ = ["Copy", "CopyMap", "find_copies", "needs_hash", "rehash_items", "RehashResult"]
+__all__ = ["Copy", "CopyMap", "find_copies", "needs_hash", "rehash_items", "RehashResult",
+           "store_hashes"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,13 @@ class _Vault(Protocol):  # the few vault methods used
                         details: dict[str, Any] | None = None) -> Item: ...
 
 
+def store_hashes(vault: _Vault, item: Item, data: dict[str, Any]) -> Item:
+    """Keep the hashes with the item (one ``perceptual_hashed`` custody event)."""
+    return vault.update_metadata(item.number, {META_KEY: data}, "perceptual_hashed", {
+        "algorithm": "pdq", "hashes": len(data["hashes"]),
+        "parts": sorted({h["part"] for h in data["hashes"]}), "failed": data["failed"]})
+
+
 def rehash_items(vault: _Vault, *, force: bool = False, progress: Progress | None = None,
                  numbers: Iterable[int] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> RehashResult:
@@ -105,10 +113,7 @@ def rehash_items(vault: _Vault, *, force: bool = False, progress: Progress | Non
         if data is None:
             result.unchanged += 1
             continue
-        vault.update_metadata(item.number, {META_KEY: data}, "perceptual_hashed", {
-            "algorithm": "pdq", "hashes": len(data["hashes"]),
-            "parts": sorted({h["part"] for h in data["hashes"]}),
-            "failed": data["failed"]})
+        store_hashes(vault, item, data)
         (result.hashed if data["hashes"] else result.failed).append(item.number)
     if progress is not None:
         progress(len(todo), len(todo), "similar.progress.hashing")

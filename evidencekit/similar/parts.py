@@ -23,6 +23,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from PIL import Image
+
 from evidencekit.model import Item, PartInput
 from evidencekit.similar.index import HashEntry
 from evidencekit.similar.pdq import INNER, PdqHash, hash_image_file
@@ -36,8 +38,8 @@ log = logging.getLogger(__name__)
 
 META_KEY = "pdq"
 VERSION = 1
-#: Videos larger than this are not read into memory to be hashed.
-MAX_VIDEO_BYTES = 1024 * 1024 * 1024
+#: Videos larger than this are not read into memory to be hashed (named in ``failed``).
+MAX_VIDEO_BYTES = 512 * 1024 * 1024
 #: Pictures larger than this are not hashed (far beyond any real picture file).
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
 
@@ -86,9 +88,30 @@ def _collect(parts: list[_Row]) -> dict[str, Any] | None:
     return {"version": VERSION, "hashes": hashes, "failed": failed}
 
 
+#: At capture, pictures with more pixels than this are left to the background job or
+#: ``rehash`` unless they are JPEG (decoded at a reduced scale): decoding a 4K PNG takes
+#: longer than the whole capture is allowed to.
+CAPTURE_MAX_PIXELS = 4_200_000
+#: At capture, items with more picture parts than this (a chat export with its media)
+#: are left to the background job or ``rehash`` too, so an import is not held up.
+CAPTURE_MAX_PARTS = 16
+
+
+def _cheap(part: PartInput) -> bool:
+    """Whether a picture decodes fast enough to hash while it is being stored."""
+    try:
+        source: Any = io.BytesIO(part.data) if part.data is not None else part.path
+        with Image.open(source) as img:
+            return img.format == "JPEG" or img.width * img.height <= CAPTURE_MAX_PIXELS
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return True  # not a picture Pillow knows: _collect records it as failed
+
+
 def perceptual_metadata(parts: list[PartInput]) -> dict[str, Any] | None:
-    """At capture: hashes of the picture and video parts of a new item (bytes in memory
-    or the file being imported), or ``None`` when it has none."""
+    """At capture: hashes of the picture parts of a new item (bytes in memory or the
+    file being imported), or ``None`` when it has none or they are too large to decode
+    at once (see :data:`CAPTURE_MAX_PIXELS`; the background job and ``rehash`` do
+    those)."""
     def reader(p: PartInput) -> Callable[[], bytes]:
         if p.data is not None:
             data = p.data
@@ -107,7 +130,11 @@ def perceptual_metadata(parts: list[PartInput]) -> dict[str, Any] | None:
         except OSError:
             continue
         rows.append((p.name, p.media_type, size, reader(p)))
+    if len(rows) > CAPTURE_MAX_PARTS:
+        return None
     try:
+        if not all(_cheap(p) for p in parts if wants_hash(p.media_type)):
+            return None
         return _collect(rows)
     except OSError as exc:
         log.info("no perceptual hash at capture: %s", exc.strerror)

@@ -33,7 +33,10 @@ class FrameHash:
 def hash_video_bytes(data: bytes) -> list[FrameHash]:
     """Hashes of one frame per second of the first video stream. Raises ``ValueError``
     when the bytes are not a decodable video."""
-    import av  # PyAV; imported here so that the rest of the program starts without it
+    try:
+        import av  # PyAV; imported here so that the rest of the program starts without it
+    except ImportError as exc:  # a build without the video decoder: the part is "failed"
+        raise ValueError("no video decoder (PyAV) in this build") from exc
 
     out: list[FrameHash] = []
     try:
