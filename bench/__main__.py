@@ -2,7 +2,7 @@
 on the same data, printed as one table. Each figure runs in its own process (so Qt,
 memory peaks and caches of one do not colour another). Prints; asserts nothing.
 
-    python -m bench [--only ingest,list,export,verify,screen,link,start]
+    python -m bench [--only ingest,list,export,verify,screen,link,start,rekey]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ FIGURES = {
     "screen": "bench.screen",
     "link": "bench.link",
     "start": "bench.start",
+    "rekey": "bench.rekey",
 }
 
 

@@ -116,15 +116,17 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def recover(folder: Path) -> None:
-    """Finish or undo an interrupted rekey (the caller holds the writer lock)."""
+def recover(folder: Path, *, interrupted: bool = True) -> None:
+    """Finish or undo an interrupted rekey (the caller holds the writer lock);
+    ``interrupted=False`` when rekey itself rolls forward or back (logged quietly)."""
     staging = folder / STAGING
     if not staging.is_dir():
         return
+    level = logging.WARNING if interrupted else logging.INFO
     store = BlobStore(folder / "blobs", b"\0" * 32)  # names only: no key needed
     try:
         if (staging / _COMMIT).exists():
-            log.warning("finishing an interrupted key change")
+            log.log(level, "finishing an interrupted key change")
             for suffix in ("-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     (folder / f"{INDEX_NAME}{suffix}").unlink()
@@ -136,7 +138,7 @@ def recover(folder: Path) -> None:
             for name in _lines(staging / _OLD_BLOBS):
                 store.remove(name)
         else:
-            log.warning("undoing an interrupted key change (the old keys stay)")
+            log.log(level, "undoing an interrupted key change (the old keys stay)")
             for name in _lines(staging / _NEW_BLOBS):
                 store.remove(name)
         shutil.rmtree(staging)
@@ -227,10 +229,11 @@ def rekey(vault: Vault, new_passphrase: str, progress: Progress | None = None,
         _build(vault, header, master, raw, staging, progress, cancel)
     except BaseException:
         with contextlib.suppress(Exception):
-            recover(folder)  # not committed: the new blobs and .rekey/ go, the old stay
+            # not committed: the new blobs and .rekey/ go, the old vault stays
+            recover(folder, interrupted=False)
         raise
     vault._index.close()
-    recover(folder)
+    recover(folder, interrupted=False)
     vault.close()
     log.info("vault re-keyed")
     return keys.format_recovery_key(recovery)
@@ -292,15 +295,20 @@ def _copy_everything(old: Vault, new: Vault, staging: Path, progress: Progress |
                 if progress is not None:
                     progress(base + n, total, "hardening.progress.rekey")
 
+            # Every chunk is authenticated by its AES-GCM tag under a key bound to the blob
+            # name (with the chunk index and last-chunk flag): the bytes are the ones
+            # written, so the SHA-256 (slower here than everything else together) is not
+            # recomputed; the size is checked, ``check`` re-hashes everything.
             try:
                 info = new.blobs.write(_Plaintext(old.blobs.iter_plaintext(part.blob)),  # type: ignore[arg-type]
-                                       total=total, progress=sub, cancel=cancel, name=name)
+                                       total=total, progress=sub, cancel=cancel, name=name,
+                                       hashing=False)
             except BlobError as exc:
                 raise IntegrityError("error.part_damaged", number=item.number, part=part.name,
                                      reason=exc.reason) from exc
-            if info.sha256 != part.sha256 or info.size != part.size:
+            if info.size != part.size:
                 raise IntegrityError("error.part_damaged", number=item.number, part=part.name,
-                                     reason="SHA-256 mismatch")
+                                     reason="size mismatch")
             done += info.size
             parts.append(type(part)(name=part.name, media_type=part.media_type,
                                     sha256=part.sha256, size=part.size, blob=name,
