@@ -59,3 +59,40 @@ def test_header_problem_dialog_later_changes_nothing(qtbot, controller, demo_vau
     later.click()
     qtbot.waitUntil(lambda: controller.main is not None, timeout=10000)
     assert (demo_vault / "vault.json").read_bytes() == before
+
+
+def _qt_conf() -> Path:
+    import os
+
+    return Path(os.environ["XDG_CONFIG_HOME"]) / "QtProject.conf"
+
+
+def test_file_dialog_leaves_no_history(qtbot, tmp_path: Path) -> None:
+    """The attack: after the program 'forgot' the folder, the dialog's destructor (run
+    later by deleteLater) wrote it back into QtProject.conf. The file is read after the
+    dialog is destroyed and every pending deletion has run."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    from evidencekit.gui import file_dialogs
+
+    secret = tmp_path / "evidence-of-abuse-folder"
+    secret.mkdir()
+
+    def accept() -> None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QFileDialog) and w.isVisible():
+                w.accept()
+                if not w.isVisible():
+                    return
+        QTimer.singleShot(50, accept)
+
+    QTimer.singleShot(50, accept)
+    chosen = file_dialogs.save_file(None, "save the bundle", secret / "bundle.pdf")
+    assert chosen == secret / "bundle.pdf"
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+    conf = _qt_conf()
+    text = conf.read_text(encoding="utf-8", errors="replace") if conf.exists() else ""
+    assert "evidence-of-abuse-folder" not in text
+    assert "lastVisited" not in text and "history=" not in text
