@@ -9,8 +9,11 @@ program must always start). Nothing about evidence is ever stored here.
 
 Keys: ``language`` (``None`` = from the system locale, ``"ko"``, ``"en"``),
 ``auto_lock_minutes`` (0 = never), ``tsa_urls`` (time-stamp authorities, tried in order),
-``neutral_title`` (show a neutral window title and icon), ``neutral_title_text``, and
-``vault_path`` (the vault last opened; ``None`` = the default location).
+``neutral_title`` (show a neutral window title and icon), ``neutral_title_text``,
+``vault_path`` (the vault last opened; ``None`` = the default location), and
+``remember_vault`` (``False``: "do not remember where my vault is" — the vault path is used
+for the running session only and never written to ``settings.json``; the next start asks
+for the folder).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "neutral_title": False,
     "neutral_title_text": "",
     "vault_path": None,
+    "remember_vault": True,
 }
 
 
@@ -84,6 +88,8 @@ def _valid(key: str, value: Any) -> bool:
         return isinstance(value, str) and len(value) <= 80
     if key == "vault_path":
         return value is None or (isinstance(value, str) and bool(value.strip()))
+    if key == "remember_vault":
+        return isinstance(value, bool)
     return False
 
 
@@ -139,6 +145,8 @@ class Settings:
         if not _valid(key, value):
             raise ValueError(f"invalid value for setting {key}")
         self._data[key] = copy.deepcopy(value)
+        if key == "remember_vault" and value is False:
+            self._data["vault_path"] = None  # forget it now, not only from the next save
 
     def as_dict(self) -> dict[str, Any]:
         return copy.deepcopy(self._data)
@@ -163,6 +171,10 @@ class Settings:
         return bool(self._data["neutral_title"])
 
     @property
+    def remember_vault(self) -> bool:
+        return bool(self._data["remember_vault"])
+
+    @property
     def vault_path(self) -> Path:
         stored = self._data["vault_path"]
         return Path(stored) if stored else default_vault_path()
@@ -176,8 +188,11 @@ class Settings:
             fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp",
                                        dir=self.path.parent)
             try:
+                stored = dict(self._data)
+                if not self.remember_vault:
+                    stored["vault_path"] = None  # kept for this session only
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(self._data, fh, indent=2, ensure_ascii=False, sort_keys=True)
+                    json.dump(stored, fh, indent=2, ensure_ascii=False, sort_keys=True)
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, self.path)

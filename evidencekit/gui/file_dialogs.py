@@ -79,7 +79,10 @@ def open_file(parent: QWidget | None, title: str, name_filter: str = "") -> Path
 
 def save_file(parent: QWidget | None, title: str, suggested: Path,
               name_filter: str = "") -> Path | None:
-    dialog = _dialog(parent, title, suggested.parent)
+    """Ask where to save; the dialog opens in ``suggested``'s folder (a bare file name
+    suggests no folder)."""
+    folder = suggested.parent if suggested.parent != Path() else None
+    dialog = _dialog(parent, title, folder)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.selectFile(suggested.name)
     if name_filter:

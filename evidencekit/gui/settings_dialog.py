@@ -86,6 +86,9 @@ class SettingsDialog(QDialog):
         neutral_row.addWidget(self.neutral_text)
         neutral_row.addWidget(muted(tr("gui.settings.neutral_text")))
         form.addRow(tr("gui.settings.window"), neutral_row)
+        self.forget_vault = QCheckBox(tr("hardening.gui.forget_vault"))
+        self.forget_vault.setChecked(not settings.remember_vault)
+        form.addRow(tr("hardening.gui.privacy"), self.forget_vault)
         self.tsa = QPlainTextEdit("\n".join(self._current_tsas()))
         self.tsa.setFixedHeight(96)
         tsa_box = QVBoxLayout()
@@ -116,6 +119,7 @@ class SettingsDialog(QDialog):
         self.settings.set("auto_lock_minutes", int(self.auto_lock.currentData()))
         self.settings.set("neutral_title", self.neutral.isChecked())
         self.settings.set("neutral_title_text", self.neutral_text.text().strip())
+        self.settings.set("remember_vault", not self.forget_vault.isChecked())
         if urls != self._current_tsas():
             self.settings.set("tsa_urls", urls or None)
             if self.session is not None and self.session.is_open:

@@ -96,3 +96,43 @@ def test_file_dialog_leaves_no_history(qtbot, tmp_path: Path) -> None:
     text = conf.read_text(encoding="utf-8", errors="replace") if conf.exists() else ""
     assert "evidence-of-abuse-folder" not in text
     assert "lastVisited" not in text and "history=" not in text
+
+
+def test_do_not_remember_where_my_vault_is(qtbot, controller, settings, demo_vault: Path
+                                           ) -> None:
+    """With the option on, unlocking a vault elsewhere leaves no trace of its folder in
+    settings.json, and the next start does not find it."""
+    from evidencekit.gui.settings_dialog import SettingsDialog
+    from evidencekit.settings import Settings
+
+    dialog = SettingsDialog(settings, None)
+    dialog.forget_vault.setChecked(True)
+    dialog.save()
+    window = controller.show_unlock(demo_vault)
+    window.passphrase.setText(PASSPHRASE)
+    window.unlock()
+    qtbot.waitUntil(lambda: controller.main is not None, timeout=10000)
+    assert controller.settings.vault_path == demo_vault  # this session still knows it
+    text = settings.path.read_text(encoding="utf-8")
+    assert str(demo_vault) not in text and demo_vault.name not in text
+    assert Settings.load(settings.path).vault_path != demo_vault
+    assert Settings.load(settings.path).remember_vault is False
+
+
+def test_recovery_sheet_never_beside_the_vault(tmp_path: Path) -> None:
+    from evidencekit.gui.wizard import pdf_place_problem
+
+    vault = tmp_path / "data" / "EvidenceKit" / "vault"
+    vault.mkdir(parents=True)
+    assert pdf_place_problem(vault / "key.pdf", vault) == "beside"
+    assert pdf_place_problem(vault.parent / "key.pdf", vault) == "beside"
+    assert pdf_place_problem(tmp_path / "key.pdf", vault) == "same_disk"
+
+
+def test_wizard_recommends_printing(qtbot, controller) -> None:
+    from evidencekit.gui.wizard import FirstRunWizard
+
+    wizard = controller.show_wizard()
+    assert isinstance(wizard, FirstRunWizard)
+    texts = [w.text() for w in wizard.findChildren(type(wizard.finish_button))]
+    assert texts.index(tr("gui.wizard.print")) < texts.index(tr("gui.wizard.save_pdf"))
