@@ -100,6 +100,8 @@ class SettingsDialog(QDialog):
             layout.addWidget(button(tr("gui.settings.change_passphrase"),
                                     self._change_passphrase, "lock"), 0,
                              Qt.AlignmentFlag.AlignLeft)
+            layout.addWidget(button(tr("hardening.gui.rekey_action"), self._rekey, "lock"), 0,
+                             Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         layout.addLayout(button_row(button(tr("gui.common.cancel"), self.reject),
                                     primary(tr("gui.settings.save"), self.save)))
@@ -130,6 +132,12 @@ class SettingsDialog(QDialog):
         self.settings.save()
         self.applied.emit(old_language)
         self.accept()
+
+    def _rekey(self) -> None:
+        if self.session is not None:
+            from evidencekit.gui.rekey_dialog import RekeyDialog
+
+            RekeyDialog(self.session, self).open()
 
     def _change_passphrase(self) -> None:
         if self.session is not None:

@@ -136,3 +136,30 @@ def test_wizard_recommends_printing(qtbot, controller) -> None:
     assert isinstance(wizard, FirstRunWizard)
     texts = [w.text() for w in wizard.findChildren(type(wizard.finish_button))]
     assert texts.index(tr("gui.wizard.print")) < texts.index(tr("gui.wizard.save_pdf"))
+
+
+def test_rekey_from_the_desktop(qtbot, controller, main_window, demo_vault: Path,
+                                artifacts: Path) -> None:
+    from evidencekit.errors import WrongSecretError
+    from evidencekit.gui.rekey_dialog import RekeyDialog
+
+    session = controller.session
+    before = [(i.number, i.sha256) for i in session.items()]
+    dialog = RekeyDialog(session, main_window)
+    dialog.show()
+    dialog.pass1.setText("a new passphrase for everything")
+    dialog.pass2.setText("a new passphrase for everything")
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.key_label.isVisible(), timeout=60000)
+    dialog.grab().save(str(artifacts / "hardening-rekey-dialog.png"))
+    assert dialog.recovery_key.count("-") == 7
+    assert session.is_open and session.vault.writable
+    assert [(i.number, i.sha256) for i in session.items()] == before
+    assert session.vault.events()[-1].kind == "vault_rekeyed"
+    dialog.accept()
+    assert dialog.recovery_key == ""
+    session.lock()
+    import pytest
+
+    with pytest.raises(WrongSecretError):
+        Vault.open(demo_vault, passphrase=PASSPHRASE, writable=False)
