@@ -34,7 +34,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SECRET_VARIABLES = ("EVIDENCEKIT_PASSPHRASE", "EVIDENCEKIT_NEW_PASSPHRASE")
+SECRET_VARIABLES = (
+    "EVIDENCEKIT_PASSPHRASE",
+    "EVIDENCEKIT_NEW_PASSPHRASE",
+    "EVIDENCEKIT_ORG_PASSPHRASE",
+    "EVIDENCEKIT_P12_PASSPHRASE",
+)
 _PR_SET_DUMPABLE = 4
 
 #: Secrets taken out of the environment by :func:`secret_environment` (this process only).

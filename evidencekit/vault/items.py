@@ -42,6 +42,19 @@ def _local_time(utc: Any, zone: str) -> Any:
         return utc.astimezone()
 
 
+def _derived_metadata(new: NewItem) -> dict[str, Any]:
+    """Perceptual hashes of the pictures being stored, made while their bytes are at
+    hand (see :mod:`evidencekit.similar.parts`); never fails the capture."""
+    if not any(p.media_type.startswith("image/") for p in new.parts):
+        return {}  # no picture: do not load numpy and the hashing code at all
+    from evidencekit.similar.parts import META_KEY, perceptual_metadata
+
+    if META_KEY in new.metadata:
+        return {}
+    pdq = perceptual_metadata([p for p in new.parts if p.media_type.startswith("image/")])
+    return {META_KEY: pdq} if pdq else {}
+
+
 class VaultItems:
     """Item methods; the attributes below are set by ``Vault.__init__``."""
 
@@ -144,11 +157,13 @@ class VaultItems:
                       blob=i.name) for p, i in written]
         local = _local_time(new.captured_at, new.timezone)
         at = iso(now_utc())
+        metadata = dict(new.metadata)
+        metadata.update(_derived_metadata(new))
         item = Item(
             id=secrets.token_hex(16), number=0, kind=new.kind, title=new.title,
             source=new.source, captured_at=iso(local),
             captured_at_utc=iso(new.captured_at.astimezone(UTC)),
-            timezone=new.timezone, metadata=dict(new.metadata),
+            timezone=new.timezone, metadata=metadata,
             notes=[Note(text=t, at=at) for t in new.notes if t.strip()],
             tags=list(dict.fromkeys(new.tags)), parts=parts,
             state="pending" if new.pending else "active",

@@ -83,6 +83,7 @@ class Vault(VaultItems):
         self._master = master
         self.blobs = BlobStore(folder / "blobs", keys.subkey(master, "blob"))
         self._identity: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None
+        self._chain: tuple[x509.Certificate, ...] = ()
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -304,10 +305,51 @@ class Vault(VaultItems):
                 d = self._ident.open_json(sealed, meta_ad("identity"))
                 key = key_from_pem(d["key"].encode())
                 cert = x509.load_pem_x509_certificate(d["cert"].encode())
-            except (SealError, KeyError, ValueError, TypeError) as exc:
+                chain = tuple(x509.load_pem_x509_certificate(c.encode())
+                              for c in d.get("chain") or [])
+            except (SealError, KeyError, ValueError, TypeError, AttributeError) as exc:
                 raise IntegrityError("error.identity_damaged") from exc
-            self._identity = (key, cert)
+            self._identity, self._chain = (key, cert), chain
         return self._identity
+
+    def identity_chain(self) -> tuple[x509.Certificate, ...]:
+        """The certificates that issued the identity's (nearest first); empty when it is
+        self-signed. Bundles carry them in the signature so a recipient's trusted root
+        reaches the signer."""
+        self.identity()
+        return self._chain
+
+    def replace_identity(self, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+                         chain: tuple[x509.Certificate, ...], *, how: str) -> Event:
+        """Store a new signing identity (checked by :mod:`evidencekit.vault.identity_import`)
+        and append an ``identity_changed`` event naming the old and new certificates; the
+        log head is signed with the new key from this event on."""
+        from evidencekit.vault.identity_import import same_public_key
+
+        self._require_writer()
+        if not same_public_key(cert, key):
+            raise InputError("identity.key_mismatch")
+        pem = serialization.Encoding.PEM
+        with self._mutex:
+            old = self.identity()[1]
+            sealed = self._ident.seal_json(
+                {"key": key_to_pem(key).decode(), "cert": cert.public_bytes(pem).decode(),
+                 "chain": [c.public_bytes(pem).decode() for c in chain]},
+                meta_ad("identity"))
+            try:
+                with self._index.transaction():
+                    self._index.set_meta("identity", sealed)
+                    self._identity, self._chain = (key, cert), chain
+                    return self._append_event("identity_changed", None, {
+                        "how": how, "previous_certificate_sha256": fingerprint(old),
+                        "certificate_sha256": fingerprint(cert),
+                        "subject": cert.subject.rfc4514_string(),
+                        "issuer": cert.issuer.rfc4514_string(),
+                        "chain_sha256": [fingerprint(c) for c in chain],
+                        "record_sha256": record_digest(sealed)})
+            except BaseException:
+                self._identity, self._chain = None, ()
+                raise
 
     @property
     def fingerprint(self) -> str:
