@@ -50,7 +50,10 @@ def relaunch_locked(folder: Path, message: str = "") -> bool:
     it does not return."""
     if not enabled():
         return False
+    from evidencekit.i18n import current_language
+
     os.environ[ENV] = json.dumps({"folder": str(folder), "message": message})
+    os.environ["EVIDENCEKIT_LANG"] = current_language()  # the language the user was reading
     command = _command()
     for stream in (sys.stdout, sys.stderr):
         try:
