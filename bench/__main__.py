@@ -3,7 +3,7 @@ on the same data, printed as one table. Each figure runs in its own process (so 
 memory peaks and caches of one do not colour another). Prints; asserts nothing.
 
     python -m bench [--only ingest,list,export,verify,renew,screen,link,start,dist,chat,
-                         pdq,grouping,ocr]
+                         pdq,grouping,ocr,rekey,export_large]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ FIGURES = {
     "pdq": "bench.pdq",
     "grouping": "bench.pdq",
     "ocr": "bench.pdq",
+    "rekey": "bench.rekey",
 }
 
 

@@ -13,6 +13,9 @@ Keys: ``language`` (``None`` = from the system locale, ``"ko"``, ``"en"``),
 ``vault_path`` (the vault last opened; ``None`` = the default location), and
 ``trusted_roots`` (PEM texts of root certificates that confirm a bundle's signer, e.g. a
 support centre's CA; used by ``verify`` and the verify screen).
+``remember_vault`` (``False``: "do not remember where my vault is" — the vault path is used
+for the running session only and never written to ``settings.json``; the next start asks
+for the folder).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "neutral_title_text": "",
     "vault_path": None,
     "trusted_roots": [],
+    "remember_vault": True,
 }
 MAX_TRUSTED_ROOTS = 50
 MAX_ROOT_PEM = 64 * 1024
@@ -93,6 +97,8 @@ def _valid(key: str, value: Any) -> bool:
         return isinstance(value, list) and len(value) <= MAX_TRUSTED_ROOTS and all(
             isinstance(v, str) and "-----BEGIN CERTIFICATE-----" in v and len(v) <= MAX_ROOT_PEM
             for v in value)
+    if key == "remember_vault":
+        return isinstance(value, bool)
     return False
 
 
@@ -148,6 +154,8 @@ class Settings:
         if not _valid(key, value):
             raise ValueError(f"invalid value for setting {key}")
         self._data[key] = copy.deepcopy(value)
+        if key == "remember_vault" and value is False:
+            self._data["vault_path"] = None  # forget it now, not only from the next save
 
     def as_dict(self) -> dict[str, Any]:
         return copy.deepcopy(self._data)
@@ -172,6 +180,10 @@ class Settings:
         return bool(self._data["neutral_title"])
 
     @property
+    def remember_vault(self) -> bool:
+        return bool(self._data["remember_vault"])
+
+    @property
     def vault_path(self) -> Path:
         stored = self._data["vault_path"]
         return Path(stored) if stored else default_vault_path()
@@ -185,8 +197,11 @@ class Settings:
             fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp",
                                        dir=self.path.parent)
             try:
+                stored = dict(self._data)
+                if not self.remember_vault:
+                    stored["vault_path"] = None  # kept for this session only
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(self._data, fh, indent=2, ensure_ascii=False, sort_keys=True)
+                    json.dump(stored, fh, indent=2, ensure_ascii=False, sort_keys=True)
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, self.path)

@@ -53,7 +53,7 @@ def add_secret_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--passphrase-file", type=Path, metavar="FILE",
                    help=tr("cli.help.passphrase_file"))
     p.add_argument("--recovery-key", nargs="?", const=ASK, default=None, metavar="KEY",
-                   help=tr("cli.help.recovery_key"))
+                   help=tr("hardening.help.recovery_key"))
     p.add_argument("--recovery-key-file", metavar="FILE",
                    help=tr("cli.help.recovery_key_file"))
 

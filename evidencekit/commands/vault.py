@@ -1,4 +1,5 @@
-"""Vault sub-commands: init, add, list, show, extract, note, tag, delete, log, check, passwd."""
+"""Vault sub-commands: init, add, list, show, extract, note, tag, delete, log, check, passwd,
+rekey, recovery."""
 
 from __future__ import annotations
 
@@ -107,6 +108,18 @@ def register(sub: Any) -> None:
     add_secret_options(p)
     p.add_argument("--new-passphrase-file", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_passwd)
+
+    p = sub.add_parser("rekey", help=tr("cli.help.rekey"))
+    p.add_argument("vault", type=Path)
+    add_secret_options(p)
+    p.add_argument("--new-passphrase-file", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_rekey)
+
+    p = sub.add_parser("recovery", help=tr("cli.help.recovery"))
+    p.add_argument("vault", type=Path)
+    p.add_argument("--new", action="store_true", help=tr("cli.help.recovery_new"))
+    add_secret_options(p)
+    p.set_defaults(func=cmd_recovery)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -356,4 +369,41 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     finally:
         vault.close()
     sys.stdout.write(tr("cli.passwd.done") + "\n")
+    return 0
+
+
+def _print_recovery(intro_key: str, recovery: str) -> None:
+    out = sys.stdout
+    out.write(tr(intro_key) + "\n\n")
+    out.write(f"    {recovery}\n\n")
+    out.write(tr("cli.init.recovery_warning") + "\n")
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """New master key and recovery key; everything re-encrypted (see vault/rekey.py)."""
+    from evidencekit.vault.rekey import rekey
+
+    vault = open_vault(args, writable=True)
+    try:
+        new = read_passphrase(args, confirm=True, prompt_key="hardening.prompt.rekey_passphrase",
+                              file_attr="new_passphrase_file",
+                              env_var="EVIDENCEKIT_NEW_PASSPHRASE")
+        recovery = rekey(vault, new, progress=stderr_progress())
+    finally:
+        vault.close()
+    sys.stdout.write(tr("hardening.rekey.done") + "\n\n")
+    _print_recovery("hardening.rekey.recovery_intro", recovery)
+    return 0
+
+
+def cmd_recovery(args: argparse.Namespace) -> int:
+    """Replace the recovery key alone (``--new``)."""
+    from evidencekit.vault.rekey import replace_recovery_key
+
+    if not args.new:
+        raise InputError("hardening.recovery.need_new")
+    with open_vault(args, writable=True) as vault:
+        recovery = replace_recovery_key(vault)
+    sys.stdout.write(tr("hardening.recovery.done") + "\n\n")
+    _print_recovery("hardening.rekey.recovery_intro", recovery)
     return 0

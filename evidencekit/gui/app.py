@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from evidencekit.gui import relaunch
 from evidencekit.gui.safety import SafetyWatcher
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.settings_dialog import PassphraseDialog, SettingsDialog
@@ -121,6 +122,10 @@ class Controller(QObject):
         return False
 
     def start(self) -> None:
+        request = relaunch.take_request()  # started afresh by a lock
+        if request is not None and is_vault(request[0]):
+            self.show_unlock(*request)
+            return
         folder = self.settings.vault_path
         if is_vault(folder):
             self.show_unlock(folder)
@@ -277,6 +282,8 @@ class Controller(QObject):
         self._close_everything()
         self.main = None
         self.verify_windows.clear()
+        if relaunch.relaunch_locked(folder, message):  # a fresh process: nothing kept
+            return
         self.show_unlock(folder, message)
 
     def auto_lock(self) -> None:
@@ -338,6 +345,7 @@ def run_app(argv: Sequence[str]) -> int:
     apply_theme(app)
     settings = Settings.load()
     controller = Controller(settings)
+    relaunch.enable()
     app.setWindowIcon(controller.window_icon())
     controller.start()
     if os.environ.get("EVIDENCEKIT_STARTUP_PROBE") == "1":

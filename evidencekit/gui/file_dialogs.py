@@ -4,6 +4,11 @@ The desktop's native dialogs (GTK, the portal) add every chosen file to the syst
 "recent files" list, and Qt's own dialog remembers visited folders in
 ``QtProject.conf``. Here Qt's own dialog is always used, and its history and last visited
 folder are removed again as soon as it closes.
+
+Order matters: Qt's dialog writes its state (``history``, ``lastVisited``) from its
+destructor. A dialog left to ``deleteLater`` is destroyed after we cleaned up, writing the
+folder back; so the dialog is destroyed *now* (``shiboken6.delete``) and the history
+removed after that.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -51,7 +57,8 @@ def _run(dialog: QFileDialog) -> list[str]:
         return list(dialog.selectedFiles())
     finally:
         dialog.setHistory([])
-        dialog.deleteLater()
+        dialog.hide()
+        shiboken6.delete(dialog)  # its destructor saves the state: let it happen now
         forget_dialog_history()
 
 
@@ -72,7 +79,10 @@ def open_file(parent: QWidget | None, title: str, name_filter: str = "") -> Path
 
 def save_file(parent: QWidget | None, title: str, suggested: Path,
               name_filter: str = "") -> Path | None:
-    dialog = _dialog(parent, title, suggested.parent)
+    """Ask where to save; the dialog opens in ``suggested``'s folder (a bare file name
+    suggests no folder)."""
+    folder = suggested.parent if suggested.parent != Path() else None
+    dialog = _dialog(parent, title, folder)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.selectFile(suggested.name)
     if name_filter:

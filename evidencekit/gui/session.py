@@ -77,6 +77,18 @@ class VaultSession(QObject):
             raise InputError("gui.error.locked")
         return self._vault
 
+    def replace_vault(self, vault: Vault) -> None:
+        """Take a reopened vault (after its keys were replaced) in place of the old one,
+        which is closed."""
+        old, self._vault = self._vault, vault
+        if old is not None and old is not vault:
+            try:
+                old.close()
+            except Exception as exc:  # noqa: BLE001 - the old object is already finished
+                log.debug("closing the replaced vault: %s", type(exc).__name__)
+        self.wipe()
+        self.refresh()
+
     def refresh(self) -> None:
         """Reload the item list from the vault and tell the views."""
         if self._vault is None:

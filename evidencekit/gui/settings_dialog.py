@@ -87,6 +87,9 @@ class SettingsDialog(QDialog):
         neutral_row.addWidget(self.neutral_text)
         neutral_row.addWidget(muted(tr("gui.settings.neutral_text")))
         form.addRow(tr("gui.settings.window"), neutral_row)
+        self.forget_vault = QCheckBox(tr("hardening.gui.forget_vault"))
+        self.forget_vault.setChecked(not settings.remember_vault)
+        form.addRow(tr("hardening.gui.privacy"), self.forget_vault)
         self.tsa = QPlainTextEdit("\n".join(self._current_tsas()))
         self.tsa.setFixedHeight(96)
         tsa_box = QVBoxLayout()
@@ -98,6 +101,8 @@ class SettingsDialog(QDialog):
             layout.addWidget(IdentityPanel(session))
             layout.addWidget(button(tr("gui.settings.change_passphrase"),
                                     self._change_passphrase, "lock"), 0,
+                             Qt.AlignmentFlag.AlignLeft)
+            layout.addWidget(button(tr("hardening.gui.rekey_action"), self._rekey, "lock"), 0,
                              Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         layout.addLayout(button_row(button(tr("gui.common.cancel"), self.reject),
@@ -118,6 +123,7 @@ class SettingsDialog(QDialog):
         self.settings.set("auto_lock_minutes", int(self.auto_lock.currentData()))
         self.settings.set("neutral_title", self.neutral.isChecked())
         self.settings.set("neutral_title_text", self.neutral_text.text().strip())
+        self.settings.set("remember_vault", not self.forget_vault.isChecked())
         if urls != self._current_tsas():
             self.settings.set("tsa_urls", urls or None)
             if self.session is not None and self.session.is_open:
@@ -128,6 +134,12 @@ class SettingsDialog(QDialog):
         self.settings.save()
         self.applied.emit(old_language)
         self.accept()
+
+    def _rekey(self) -> None:
+        if self.session is not None:
+            from evidencekit.gui.rekey_dialog import RekeyDialog
+
+            RekeyDialog(self.session, self).open()
 
     def _change_passphrase(self) -> None:
         if self.session is not None:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.gui import file_dialogs
-from evidencekit.gui.messages import show_error, show_info
+from evidencekit.gui.messages import ask, show_error, show_info
 from evidencekit.gui.recovery_sheet import print_recovery_sheet, save_recovery_pdf
 from evidencekit.gui.strength import STRENGTH_KEYS, strength
 from evidencekit.gui.theme import COLORS, mono_family
@@ -75,6 +75,21 @@ def new_vault_folder(chosen: Path | None) -> Path:
         candidate = base.with_name(f"{base.name}-{n}")
         n += 1
     return candidate
+
+
+def pdf_place_problem(path: Path, vault_folder: Path) -> str | None:
+    """``"beside"`` when ``path`` is inside the vault folder or in the folder holding it,
+    ``"same_disk"`` when it is on the same file system as the vault, else None."""
+    target = path.parent.resolve()
+    vault = vault_folder.resolve()
+    if target == vault.parent or target == vault or vault in target.parents:
+        return "beside"
+    try:
+        if target.stat().st_dev == vault.stat().st_dev:
+            return "same_disk"
+    except OSError:
+        return None
+    return None
 
 
 class FirstRunWizard(QWidget):
@@ -230,7 +245,7 @@ class FirstRunWizard(QWidget):
 
     def _key(self, layout: QVBoxLayout) -> None:
         layout.addWidget(heading(tr("gui.wizard.key_title")))
-        layout.addWidget(para(tr("gui.wizard.key_text")))
+        layout.addWidget(para(tr("hardening.gui.key_text")))
         self.key_label = QLabel()
         self.key_label.setObjectName("Key")
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -241,11 +256,12 @@ class FirstRunWizard(QWidget):
         self.key_label.setFont(font)
         layout.addWidget(self.key_label)
         row = QHBoxLayout()
+        # printing first: a paper in a drawer is found by nobody searching the computer
+        row.addWidget(primary(tr("gui.wizard.print"), self._print))
         row.addWidget(button(tr("gui.wizard.save_pdf"), self._save_pdf, "export"))
-        row.addWidget(button(tr("gui.wizard.print"), self._print, "note"))
         row.addStretch(1)
         layout.addLayout(row)
-        layout.addWidget(muted(tr("gui.wizard.key_where")))
+        layout.addWidget(muted(tr("hardening.gui.key_where")))
         self.kept_check = QCheckBox(tr("gui.wizard.kept"))
         layout.addWidget(self.kept_check)
         self.finish_button = primary(tr("gui.wizard.open_vault"), self._finish)
@@ -366,15 +382,26 @@ class FirstRunWizard(QWidget):
         show_error(self, exc)
 
     def _save_pdf(self) -> None:
+        """Save the sheet as a PDF: no folder is suggested (never the home folder or the
+        vault's), a place inside or beside the vault is refused, and one on the same
+        disk as the vault needs a second yes."""
         if self.vault is None:
             return
-        suggested = Path.home() / "EvidenceKit-recovery-key.pdf"
-        path = file_dialogs.save_file(self, tr("gui.wizard.save_pdf"), suggested,
-                                      "PDF (*.pdf)")
+        path = file_dialogs.save_file(self, tr("gui.wizard.save_pdf"),
+                                      Path("EvidenceKit-recovery-key.pdf"), "PDF (*.pdf)")
         if path is None:
             return
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(".pdf")
+        problem = pdf_place_problem(path, self.vault.folder)
+        if problem == "beside":
+            show_error(self, InputError("hardening.gui.pdf_beside_vault"))
+            return
+        if problem == "same_disk":
+            ask(self, tr("gui.wizard.save_pdf"), tr("hardening.gui.pdf_same_disk"),
+                tr("hardening.gui.pdf_save_anyway"), tr("gui.common.cancel"),
+                lambda: self.save_pdf_to(path))
+            return
         self.save_pdf_to(path)
 
     def save_pdf_to(self, path: Path) -> None:

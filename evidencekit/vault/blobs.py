@@ -110,6 +110,7 @@ class BlobStore:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
         name: str | None = None,
+        hashing: bool = True,
     ) -> BlobInfo:
         """Encrypt ``source`` into a new blob (named ``name`` if given, see
         :meth:`new_name`); return its name, SHA-256 and size.
@@ -118,7 +119,9 @@ class BlobStore:
         thread encrypts each chunk straight into the output buffer, and a writer thread
         writes large aligned pieces (see :mod:`evidencekit.vault.durable`). The blob is
         durable (fsynced and renamed into place) when this returns; on any failure no
-        blob file is left behind.
+        blob file is left behind. ``hashing=False`` skips the SHA-256 (``sha256`` is then
+        empty): only for re-encrypting bytes already authenticated chunk by chunk, whose
+        hash is known (rekey).
         """
         name = name or self.new_name()
         aead = self._file_aead(name)
@@ -149,7 +152,8 @@ class BlobStore:
                     if n == 0:
                         chunks.put(None)
                         return
-                    digest.update(view[:n])
+                    if hashing:
+                        digest.update(view[:n])
                     chunks.put((buf, n))
                     if n < chunk_size:
                         chunks.put(None)
@@ -206,7 +210,7 @@ class BlobStore:
             self._abandon(stop, pool, thread, out)
             raise
         thread.join()
-        return BlobInfo(name=name, sha256=digest.hexdigest(), size=size)
+        return BlobInfo(name=name, sha256=digest.hexdigest() if hashing else "", size=size)
 
     @staticmethod
     def _abandon(stop: threading.Event, pool: queue.Queue[bytearray],

@@ -61,6 +61,13 @@ def consistency_problems(vault: Vault, events: list[Event] | None = None) -> lis
             identity_expected = digest
         elif e.kind == "setting_changed" and isinstance(digest, str):
             settings_expected = digest
+        elif e.kind == "vault_rekeyed":
+            # every record was re-sealed under the new keys: the event names them all
+            settings_expected = body.get("settings_record_sha256")
+            identity_expected = body.get("identity_record_sha256")
+            records = body.get("records")
+            if isinstance(records, dict):
+                expected.update({str(k): str(v) for k, v in records.items()})
         iid = e.item_id
         if iid is None:
             continue

@@ -141,6 +141,9 @@ class Index:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
         return bytes(rows[0][0]) if rows else None
 
+    def meta_keys(self) -> list[str]:
+        return [str(r[0]) for r in self._query("SELECT key FROM meta ORDER BY key")]
+
     def set_meta(self, key: str, value: bytes) -> None:
         self._exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 

@@ -45,6 +45,20 @@ __all__ = ["Vault"]
 log = logging.getLogger(__name__)
 
 
+def _recover_rekey(folder: Path, lock: WriterLock | None) -> None:
+    """Finish or undo a key change a kill interrupted, before anything is opened (a reader
+    takes the writer lock for it; while another process re-keys, the vault is in use)."""
+    from evidencekit.vault.rekey import STAGING, recover
+
+    if not (folder / STAGING).is_dir():
+        return
+    if lock is not None:
+        recover(folder)
+        return
+    with WriterLock(folder):
+        recover(folder)
+
+
 class Vault(VaultItems):
     """An open vault. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
 
@@ -156,6 +170,7 @@ class Vault(VaultItems):
         if lock is not None:
             lock.acquire()
         try:
+            _recover_rekey(folder, lock)
             index = Index(folder / INDEX_NAME, read_only=not writable)
             try:
                 vault = cls._unlock(folder, index, lock, passphrase, recovery_key)
