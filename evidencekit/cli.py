@@ -74,9 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     # The help texts are made when the parser is built: choose the language first.
     pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--lang", choices=["ko", "en"])
+    # No choices here: ``export --lang both`` (the bundle's language) must reach its own
+    # parser; only ko/en set the language of the messages.
+    pre.add_argument("--lang")
     early, _rest = pre.parse_known_args(args_list)
-    set_language(early.lang)
+    set_language(early.lang if early.lang in ("ko", "en") else None)
     parser = build_parser()
     args = parser.parse_args(args_list)
     logging.basicConfig(

@@ -111,3 +111,12 @@ def test_duplicate_import_is_told(vault_dir: Path, tmp_path: Path) -> None:
     assert run_cli("add", vault_dir, a).code == 0
     res = run_cli("add", vault_dir, a)
     assert res.code == 0 and "already item 1" in res.err
+
+
+def test_export_lang_both_reaches_the_export_parser(vault_dir: Path, tmp_path: Path) -> None:
+    with open_vault(vault_dir) as v:
+        add_bytes(v, b"evidence", "a.txt")
+    out = tmp_path / "b.pdf"
+    res = run_cli("export", vault_dir, out, "--lang", "both", "--no-timestamp")
+    assert res.code == 0, res.err
+    assert out.exists()
