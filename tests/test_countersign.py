@@ -275,3 +275,22 @@ def test_bundle_changed_in_a_later_revision_is_refused(signed: tuple[Path, Path]
     assert "Traceback" not in res.err and "SuspiciousModification" not in res.err
     assert not (tmp_path / "o.pdf").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_countersigned_bundle_stays_pdf_1_7(tmp_path: Path) -> None:
+    """PDF/A-3 is based on PDF 1.7: the counter-signature must not raise the catalogue's
+    /Version to 2.0 (pyHanko's default signer registers the ISO 32002 extension)."""
+    import pikepdf
+
+    from evidencekit.bundle.countersign import countersign
+    from evidencekit.bundle.export import export_bundle
+    from tests.support.bundle_fake import build_demo_vault
+
+    bundle = tmp_path / "b.pdf"
+    export_bundle(build_demo_vault(with_tokens=False), bundle, items=[1])
+    out = tmp_path / "c.pdf"
+    key, cert = build_demo_vault(with_tokens=False).identity()
+    countersign(bundle, out, key, cert)
+    with pikepdf.open(out) as pdf:
+        assert str(pdf.Root.get("/Version", "/1.7")) == "/1.7"
+        assert pdf.pdf_version == "1.7"

@@ -35,8 +35,8 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureStatus
 
+from evidencekit.bundle.signing import Pdf17Signer, make_signer
 from evidencekit.bundle.signing import _tsa_errors as tsa_errors  # shared with export
-from evidencekit.bundle.signing import make_signer
 from evidencekit.errors import InputError, IntegrityError
 from evidencekit.vault.atomic import fsync_dir, storage_error
 
@@ -131,7 +131,7 @@ def _sign_in_place(tmp: Path, size: int, meta: signers.PdfSignatureMetadata,
     with tmp.open("r+b") as fh:
         fh.truncate(size)  # a failed attempt with a timestamp leaves nothing behind
         writer = IncrementalPdfFileWriter(fh)
-        signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
+        Pdf17Signer(meta, signer=signer, timestamper=timestamper).sign_pdf(
             writer, in_place=True)
         fh.flush()
         os.fsync(fh.fileno())
