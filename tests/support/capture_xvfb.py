@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -37,38 +38,40 @@ def have_xvfb() -> bool:
     return shutil.which("Xvfb") is not None
 
 
-def _free_display() -> int:
-    for n in range(90, 400):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
 @contextlib.contextmanager
 def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
-    """Start ``Xvfb :N -screen 0 WxHx24`` (black background), yield ``":N"``, stop it."""
+    """Start ``Xvfb -screen 0 WxHx24`` (black background) on a display number it chooses
+    itself (``-displayfd``: no race with other X servers starting at the same moment),
+    yield ``":N"``, stop it."""
     last: Exception | None = None
     for _attempt in range(3):
-        n = _free_display()
+        read_fd, write_fd = os.pipe()
         proc = subprocess.Popen(
-            ["Xvfb", f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
-             "-br", "-nocursor"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24",
+             "-nolisten", "tcp", "-br", "-nocursor"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_fd,),
         )
-        socket = Path(f"/tmp/.X11-unix/X{n}")
+        os.close(write_fd)
+        number = b""
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None and not socket.exists():
-            time.sleep(0.05)
-        if proc.poll() is None and socket.exists():
+        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+            while time.monotonic() < deadline and proc.poll() is None:
+                ready, _, _ = select.select([pipe], [], [], 0.1)
+                if ready:
+                    chunk = pipe.read(16)
+                    if not chunk:
+                        break
+                    number += chunk
+                    if number.endswith(b"\n"):
+                        break
+        if proc.poll() is None and number.strip().isdigit():
             try:
-                yield f":{n}"
+                yield f":{int(number)}"
             finally:
                 stop_process(proc)
             return
-        proc.kill()
-        proc.wait()
-        last = RuntimeError(f"Xvfb :{n} did not start")
+        stop_process(proc)
+        last = RuntimeError("Xvfb did not start")
     raise last or RuntimeError("Xvfb did not start")
 
 
