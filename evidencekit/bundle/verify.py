@@ -31,6 +31,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from evidencekit.bundle import verify_custody, verify_files
 from evidencekit.bundle.attachments import embedded_files
 from evidencekit.bundle.manifest import MANIFEST_NAME, parse_manifest
+from evidencekit.bundle.pades_level import add_level_check
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
     Check,
@@ -105,6 +106,7 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
             log.info("signature could not be validated (%s)", type(exc).__name__)
             report.add("signature.intact", False, "bundle.verify.sig_unreadable",
                        error=type(exc).__name__)
+        add_level_check(reader, report)
         verify_files.check_cover(reader, report)
         step(2)
         try:
