@@ -440,3 +440,35 @@ def test_object_replaced_under_a_new_generation_number(genuine: dict[str, Any],
             f"/Info {info_ref.idnum} 0 R /Prev {prev} >>\nstartxref\n{xref_at}\n%%EOF\n")
     report = verify(data + body + xref.encode(), tmp_path)
     assert_names(report, "revisions.after", "verify_trust.rev.object")
+
+
+def test_the_countersign_command_output_verifies(tmp_path: Path) -> None:
+    """The counter-signature the ``countersign`` command makes (real vaults, timestamped
+    bundle) passes the strict checks: the holder confirmed, the counsellor listed."""
+    from evidencekit.vault import Vault
+    from tests.conftest import PASSPHRASE
+    from tests.support.tsa_server import LocalTSA
+    from tests.support.vault_util import add_bytes
+
+    holder, _ = Vault.create(tmp_path / "holder", PASSPHRASE, "Holder Kim")
+    with holder:
+        add_bytes(holder, b"screenshot bytes" * 100, "shot.png")
+        holder_fp = holder.fingerprint
+    counsellor, _ = Vault.create(tmp_path / "counsellor", PASSPHRASE, "Counsellor Park 박")
+    with counsellor:
+        counsellor_fp = counsellor.fingerprint
+    (tmp_path / "pass.txt").write_text(PASSPHRASE)
+    bundle, out = tmp_path / "bundle.pdf", tmp_path / "countersigned.pdf"
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        res = run_cli("export", tmp_path / "holder", bundle, "--tsa", tsa.url, "--tsa-ca",
+                      tsa.root_pem_path, "--passphrase-file", tmp_path / "pass.txt")
+        assert res.code == 0, res.err
+        res = run_cli("countersign", bundle, "--vault", tmp_path / "counsellor", "-o", out,
+                      "--tsa", tsa.url, "--passphrase-file", tmp_path / "pass.txt")
+        assert res.code == 0, res.err
+        report = verify_bundle(out, trust_roots_pem=tsa.root_pem, expect_fingerprint=holder_fp)
+    assert report.exit_code == 0, format_report(report, "en")
+    assert [(s.role, s.fingerprint) for s in report.signers] == [
+        ("holder", holder_fp.replace(":", "").lower()),
+        ("countersigner", counsellor_fp.replace(":", "").lower())]
+    assert report.signers[1].status == "unconfirmed"

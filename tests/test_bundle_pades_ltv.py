@@ -115,7 +115,7 @@ def test_export_reaches_b_lta_by_ades_validation(tmp_path: Path, tsa: LocalTSA) 
 
     # and the bundle verifies, with the level in the report
     report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
-    assert report.ok, [c.public("en") for c in report.failures]
+    assert report.intact, [c.public("en") for c in report.failures]
     found = {c.name: c for c in report.checks}
     assert found["pades.level"].params["level"] == "B-LTA"
     assert found["pades.level"].key == "pades.level.self_signed"
@@ -132,7 +132,7 @@ def test_without_tsa_the_level_is_b_b(tmp_path: Path) -> None:
     level = _level(out)
     assert level.level == "B-B" and not level.dss and level.archive_expires is None
     report = verify_bundle(out)
-    assert report.ok
+    assert report.intact
     found = {c.name: c for c in report.checks}
     assert found["pades.level"].params["level"] == "B-B"
     assert "pades.archive" not in found
@@ -160,7 +160,7 @@ def test_renew_adds_archive_timestamp_and_keeps_everything_valid(tmp_path: Path,
     assert ades.oldest_evidence_record_timestamp is not None
 
     report = verify_bundle(out, trust_roots_pem=tsa.root_pem)
-    assert report.ok, [c.public("en") for c in report.failures]
+    assert report.intact, [c.public("en") for c in report.failures]
     stamps = [c for c in report.checks if c.name == "timestamp.document"]
     assert len(stamps) == 2 and all(c.ok for c in stamps)
     assert {c.name: c for c in report.checks}["pades.archive"].params["count"] == 2
@@ -171,7 +171,7 @@ def test_renew_adds_archive_timestamp_and_keeps_everything_valid(tmp_path: Path,
     assert out.read_bytes() == after
     assert second.outcome.field_name == "EvidenceKitArchiveTimestamp2"
     assert _level(copy).archive_timestamps == 3
-    assert verify_bundle(copy, trust_roots_pem=tsa.root_pem).ok
+    assert verify_bundle(copy, trust_roots_pem=tsa.root_pem).intact
 
 
 def test_renew_with_unreachable_tsa_leaves_the_bundle_unchanged(tmp_path: Path,
@@ -187,7 +187,7 @@ def test_renew_with_unreachable_tsa_leaves_the_bundle_unchanged(tmp_path: Path,
     with pytest.raises(TimestampError):
         ltv.renew_bundle(out, document_timestamper(tsa.url, trust_roots_pem=tsa.root_pem))
     assert hashlib.sha256(out.read_bytes()).hexdigest() == digest
-    assert verify_bundle(out, trust_roots_pem=tsa.root_pem).ok
+    assert verify_bundle(out, trust_roots_pem=tsa.root_pem).intact
 
 
 def ltv_tsa_errors() -> tuple[type[BaseException], ...]:
