@@ -21,7 +21,6 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.validation import dss
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from evidencekit.bundle import export as export_module
 from evidencekit.bundle import signing
@@ -324,21 +323,14 @@ def test_no_originals_declared_in_the_manifest_verifies(tmp_path: Path) -> None:
 
 def _ca_vault(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeVault, Any, Any]:
     """A vault whose identity was issued by a centre's intermediate CA; the CMS carries
-    the signer certificate and the intermediate."""
+    the signer certificate and the intermediate (the export asks ``identity_chain``)."""
     root_key, root = atk.make_ca()
     mid_key, mid = atk.issue(root_key, root, "Test Centre Issuing CA", ca=True)
     leaf_key, leaf = atk.issue(mid_key, mid, "상담사 (Counsellor, Test Centre)")
     vault = FakeVault()
     vault._key, vault._cert = leaf_key, leaf  # noqa: SLF001 - test identity
     vault.add("file", "file", "a.txt", [("a.txt", "text/plain", b"evidence")])
-
-    def with_chain(key: Any, cert: Any) -> signers.SimpleSigner:
-        asn1_key, asn1_cert = signing.to_asn1(key, cert)
-        return signers.SimpleSigner(
-            signing_cert=asn1_cert, signing_key=asn1_key,
-            cert_registry=SimpleCertificateStore.from_certs([signing.to_asn1(mid_key, mid)[1]]))
-
-    monkeypatch.setattr(signing, "make_signer", with_chain)
+    monkeypatch.setattr(vault, "identity_chain", lambda: (mid,), raising=False)
     return vault, root, mid
 
 
@@ -346,9 +338,11 @@ def test_trust_ca_confirms_a_chained_signer(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from cryptography.hazmat.primitives import serialization
 
-    vault, root, _mid = _ca_vault(monkeypatch)
+    vault, root, mid = _ca_vault(monkeypatch)
     out = tmp_path / "centre.pdf"
     export_bundle(vault, out)
+    info = atk.read_cms(out.read_bytes())
+    assert len(info["content"]["certificates"]) == 2  # the signer and its issuing CA
     assert verify_bundle(out).exit_code == 10
     root_pem = root.public_bytes(serialization.Encoding.PEM)
     report = verify_bundle(out, signer_roots_pem=[root_pem])
