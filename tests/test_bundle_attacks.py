@@ -466,3 +466,22 @@ def test_the_countersign_command_output_verifies(tmp_path: Path) -> None:
         ("holder", holder_fp.replace(":", "").lower()),
         ("countersigner", counsellor_fp.replace(":", "").lower())]
     assert report.signers[1].status == "unconfirmed"
+
+
+def test_bytes_flipped_in_the_timestamp_revisions(genuine: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    """One byte changed anywhere after the holder's signed revision (DSS, document
+    timestamp, xref, trailer): always exit 3 with named checks, never a crash."""
+    import random
+
+    data = genuine["data"]
+    end = atk.signed_length(data)
+    rnd = random.Random(10)
+    for n in range(20):
+        offset = rnd.randrange(end - 2000, len(data))
+        bad = bytearray(data)
+        bad[offset] ^= 0x41
+        report = verify(bytes(bad), tmp_path, f"flip{n}.pdf")
+        assert report.exit_code == 3, (offset, format_report(report, "en"))
+        assert report.failures
+        assert "bundle.verify.unexpected" not in {c.key for c in report.checks}, offset
