@@ -28,7 +28,7 @@ PKGS=(
 # Every command the README, the tests and the benchmarks call; checked after installing.
 COMMANDS=(
   make python3 bash Xvfb xauth xdotool dbus-daemon pdfsig pdfdetach pdftoppm pdfinfo
-  openssl sha256sum certutil tesseract age img2pdf
+  openssl sha256sum head certutil tesseract age img2pdf
 )
 
 mode="${1:-install}"

@@ -323,7 +323,7 @@ def test_no_originals_declared_in_the_manifest_verifies(tmp_path: Path) -> None:
 
 def _ca_vault(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeVault, Any, Any]:
     """A vault whose identity was issued by a centre's intermediate CA; the CMS carries
-    the signer certificate and the intermediate."""
+    the signer certificate and the intermediate (the export asks ``identity_chain``)."""
     root_key, root = atk.make_ca()
     mid_key, mid = atk.issue(root_key, root, "Test Centre Issuing CA", ca=True)
     leaf_key, leaf = atk.issue(mid_key, mid, "상담사 (Counsellor, Test Centre)")
@@ -339,9 +339,11 @@ def test_trust_ca_confirms_a_chained_signer(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from cryptography.hazmat.primitives import serialization
 
-    vault, root, _mid = _ca_vault(monkeypatch)
+    vault, root, mid = _ca_vault(monkeypatch)
     out = tmp_path / "centre.pdf"
     export_bundle(vault, out)
+    info = atk.read_cms(out.read_bytes())
+    assert len(info["content"]["certificates"]) == 2  # the signer and its issuing CA
     assert verify_bundle(out).exit_code == 10
     root_pem = root.public_bytes(serialization.Encoding.PEM)
     report = verify_bundle(out, signer_roots_pem=[root_pem])
@@ -433,3 +435,54 @@ def test_object_replaced_under_a_new_generation_number(genuine: dict[str, Any],
             f"/Info {info_ref.idnum} 0 R /Prev {prev} >>\nstartxref\n{xref_at}\n%%EOF\n")
     report = verify(data + body + xref.encode(), tmp_path)
     assert_names(report, "revisions.after", "verify_trust.rev.object")
+
+
+def test_the_countersign_command_output_verifies(tmp_path: Path) -> None:
+    """The counter-signature the ``countersign`` command makes (real vaults, timestamped
+    bundle) passes the strict checks: the holder confirmed, the counsellor listed."""
+    from evidencekit.vault import Vault
+    from tests.conftest import PASSPHRASE
+    from tests.support.tsa_server import LocalTSA
+    from tests.support.vault_util import add_bytes
+
+    holder, _ = Vault.create(tmp_path / "holder", PASSPHRASE, "Holder Kim")
+    with holder:
+        add_bytes(holder, b"screenshot bytes" * 100, "shot.png")
+        holder_fp = holder.fingerprint
+    counsellor, _ = Vault.create(tmp_path / "counsellor", PASSPHRASE, "Counsellor Park 박")
+    with counsellor:
+        counsellor_fp = counsellor.fingerprint
+    (tmp_path / "pass.txt").write_text(PASSPHRASE)
+    bundle, out = tmp_path / "bundle.pdf", tmp_path / "countersigned.pdf"
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        res = run_cli("export", tmp_path / "holder", bundle, "--tsa", tsa.url, "--tsa-ca",
+                      tsa.root_pem_path, "--passphrase-file", tmp_path / "pass.txt")
+        assert res.code == 0, res.err
+        res = run_cli("countersign", bundle, "--vault", tmp_path / "counsellor", "-o", out,
+                      "--tsa", tsa.url, "--passphrase-file", tmp_path / "pass.txt")
+        assert res.code == 0, res.err
+        report = verify_bundle(out, trust_roots_pem=tsa.root_pem, expect_fingerprint=holder_fp)
+    assert report.exit_code == 0, format_report(report, "en")
+    assert [(s.role, s.fingerprint) for s in report.signers] == [
+        ("holder", holder_fp.replace(":", "").lower()),
+        ("countersigner", counsellor_fp.replace(":", "").lower())]
+    assert report.signers[1].status == "unconfirmed"
+
+
+def test_bytes_flipped_in_the_timestamp_revisions(genuine: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    """One byte changed anywhere after the holder's signed revision (DSS, document
+    timestamp, xref, trailer): always exit 3 with named checks, never a crash."""
+    import random
+
+    data = genuine["data"]
+    end = atk.signed_length(data)
+    rnd = random.Random(10)
+    for n in range(20):
+        offset = rnd.randrange(end - 2000, len(data))
+        bad = bytearray(data)
+        bad[offset] ^= 0x41
+        report = verify(bytes(bad), tmp_path, f"flip{n}.pdf")
+        assert report.exit_code == 3, (offset, format_report(report, "en"))
+        assert report.failures
+        assert "bundle.verify.unexpected" not in {c.key for c in report.checks}, offset

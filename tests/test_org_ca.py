@@ -242,6 +242,13 @@ def test_org_flow_end_to_end(tmp_path: Path) -> None:
     assert untrusted.returncode != 0
     assert ":INTACT:UNTRUSTED" in untrusted.stdout
 
+    # evidencekit verify: the centre's root confirms the signer (exit 0); without it, or for
+    # the bundle signed before the certificate was installed, the signer is unconfirmed (10)
+    root = str(ca / ROOT_CERT)
+    assert _run("verify", tmp_path / "after.pdf", "--trust-ca", root, env=env).returncode == 0
+    assert _run("verify", tmp_path / "after.pdf", env=env).returncode == 10
+    assert _run("verify", tmp_path / "before.pdf", "--trust-ca", root, env=env).returncode == 10
+
 
 def test_missing_ca_passphrase_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVIDENCEKIT_ORG_PASSPHRASE", raising=False)

@@ -148,7 +148,7 @@ def sign_in_place(
     ``fh`` must be opened read-write (``r+b``) and hold the complete unsigned bundle. When
     the time-stamp authority fails, whatever was appended is cut off again and the file is
     signed without a timestamp; the outcome says what was added. ``document_timestamp``:
-    add the document timestamp too (when a ``timestamper`` is given).
+    add the validation data and document timestamp too (when a ``timestamper`` is given).
     """
     signer = make_signer(key, cert, chain)
     fh.seek(0, 2)

@@ -106,7 +106,10 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
             log.info("signature could not be validated (%s)", type(exc).__name__)
             report.add("signature.intact", False, "bundle.verify.sig_unreadable",
                        error=type(exc).__name__)
-        add_level_check(reader, report)
+        try:
+            add_level_check(reader, report)
+        except PARSE_ERRORS as exc:  # a damaged file: the other checks still say what
+            log.info("PAdES level not determined (%s)", type(exc).__name__)
         verify_files.check_cover(reader, report)
         step(2)
         try:

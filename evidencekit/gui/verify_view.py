@@ -12,6 +12,7 @@ worker thread.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,17 @@ _STATES = {
          "verify_trust.gui.state_unconfirmed_text"),
     3: ("BadBanner", "error", "verify_trust.gui.state_bad", "verify_trust.gui.state_bad_text"),
 }
+
+
+_LONG_WORD = re.compile(r"\S{33,}")
+
+
+def _breakable(text: str) -> str:
+    """Long unbroken runs (fingerprints, hashes, paths) with invisible break points, so a
+    detail wraps inside the window instead of widening it."""
+    return _LONG_WORD.sub(
+        lambda m: "\u200b".join(m.group(0)[i : i + 24] for i in range(0, len(m.group(0)), 24)),
+        text)
 
 
 #: Checks whose terminal wording (with command-line options) the banner replaces here.
@@ -123,6 +135,7 @@ class VerifyWindow(QWidget):
         layout.addWidget(self.bar)
         self.results_area = QScrollArea()
         self.results_area.setWidgetResizable(True)
+        self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.results_area, 1)
         self.roots = TrustedRoots(self.settings, changed=self._again)
         layout.addWidget(self.roots)
@@ -295,7 +308,7 @@ class VerifyWindow(QWidget):
         title_label = para(title)
         title_label.setFont(QFont(title_label.font().family(), 11, QFont.Weight.Bold))
         text.addWidget(title_label)
-        detail_label = para(detail)
+        detail_label = para(_breakable(detail))
         detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if ok is False:
             detail_label.setStyleSheet(f"color: {COLORS['error']};")

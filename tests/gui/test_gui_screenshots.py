@@ -17,7 +17,7 @@ from tests.support.capture_xvfb import xvfb
 EXPECTED = [f"{name}-{lang}.png" for lang in ("ko", "en") for name in (
     "wizard-welcome", "wizard-passphrase", "wizard-recovery", "unlock-wrong", "main",
     "main-incident", "settings", "incident", "link-done", "main-link", "export",
-    "export-done", "verify-ok", "verify-bad")]
+    "export-done", "verify-unconfirmed", "verify-ok", "verify-bad")]
 
 
 @pytest.mark.xvfb

@@ -155,6 +155,11 @@ def main(out: Path, work: Path) -> int:
         verify.show()
         verify.verify(work / f"bundle-{lang}.pdf")
         _wait(lambda v=verify: v.report is not None, 120)
+        _save(verify, out / f"verify-unconfirmed-{lang}.png")
+        verify.expect.setText(str(session.fingerprint))  # the fingerprint the holder gave
+        verify.report = None
+        verify.verify(work / f"bundle-{lang}.pdf")
+        _wait(lambda v=verify: v.report is not None, 120)
         _save(verify, out / f"verify-ok-{lang}.png")
         data = bytearray((work / f"bundle-{lang}.pdf").read_bytes())
         data[len(data) // 3] ^= 0x5A
