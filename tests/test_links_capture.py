@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -125,11 +126,30 @@ def test_rendering_failure_keeps_the_fetch(servers: LinkServers,
     assert "1" in rendering["error"] and rendering["error_ko"]
 
 
-def test_missing_webengine_is_a_clear_error(servers: LinkServers,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "evidencekit.capture.render_qt", None)
+def test_a_crashing_renderer_keeps_the_fetch(servers: LinkServers,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # The child dies without answering (as a SIGSEGV in the engine does).
+    monkeypatch.setattr(render_module, "_child_command", lambda: [
+        sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"])
     item = capture_link(servers.http.url("/ko"), timeout=5)
-    assert item.metadata["rendering"]["error_key"] == "links.render_unavailable"
+    rendering = item.metadata["rendering"]
+    assert rendering["status"] == "failed"
+    assert rendering["error_key"] == "webcapture.render_crashed", rendering
+    assert [p.name for p in item.parts] == ["exchange.warc.gz", "summary.json"]
+    assert any("Rendering failed" in n and "실패" in n for n in item.notes), item.notes
+    assert item.title == KO_TITLE  # the page title, from the fetched body
+
+
+def test_a_hanging_renderer_is_killed_in_time(servers: LinkServers,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "_child_command", lambda: [
+        sys.executable, "-c", "import time; time.sleep(600)"])
+    monkeypatch.setattr(render_module, "CHILD_EXTRA_SECONDS", 0.5)
+    t0 = time.monotonic()
+    item = capture_link(servers.http.url("/ko"), timeout=2, render_timeout=0.5,
+                        scroll_seconds=0.5, settle_seconds=0.5)
+    assert time.monotonic() - t0 < 8
+    assert item.metadata["rendering"]["error_key"] == "links.render_timeout"
     assert len(item.parts) == 2
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from evidencekit.bundle import link_capture_view
 from evidencekit.bundle.styles import KST, MAX_VALUE_CHARS, Labels, fmt_size, fmt_time
 from evidencekit.model import Item
 
@@ -187,6 +188,7 @@ class _View:
         self.add("final_url", self.lab("bundle.metaval.same_as_url") if same else final,
                  mono=not same)
         self.add("page_title", m.get("page_title"), mono=False)
+        link_capture_view.page_state_rows(self, m)
         status, reason, fetched = m.get("status"), m.get("reason"), m.get("fetched_at")
         if status is None and fetched is None:
             self.add("fetch", self.say("bundle.metaval.not_fetched"))
@@ -282,6 +284,7 @@ class _View:
         self.add("render_subresources",
                  self.say("bundle.metaval.subresources") if sub == _SUBRESOURCES_EN else sub)
         self.add("render_notes", r.get("notes"))
+        link_capture_view.rendering_rows(self, r)
         r.drop("banner", "banner_height", "page_height", "elapsed_seconds")
 
     def file(self, m: _Meta) -> None:
