@@ -62,6 +62,10 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--evidencekit-render-child"]:  # the stand-alone build's renderer
+        from evidencekit.capture.render_child import main as render_child
+
+        return render_child()
     # The help texts are made when the parser is built: choose the language first.
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--lang", choices=["ko", "en"])
