@@ -18,6 +18,7 @@ from evidencekit.commands import bundle as bundle_cmds
 from evidencekit.commands import capture as capture_cmds
 from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
+from evidencekit.commands import webcapture as webcapture_cmds
 from evidencekit.errors import EvidenceKitError
 from evidencekit.i18n import set_language, tr
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     capture_cmds.register(sub)
     bundle_cmds.register(sub)
     timestamp_cmds.register(sub)
+    webcapture_cmds.register(sub)
     gui = sub.add_parser("gui", help=tr("cli.help.gui"))
     gui.set_defaults(func=_run_gui)
     return parser
