@@ -2,7 +2,7 @@
 on the same data, printed as one table. Each figure runs in its own process (so Qt,
 memory peaks and caches of one do not colour another). Prints; asserts nothing.
 
-    python -m bench [--only ingest,list,export,verify,screen,link,start]
+    python -m bench [--only ingest,list,export,verify,screen,link,start,dist]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,11 +27,13 @@ FIGURES = {
     "screen": "bench.screen",
     "link": "bench.link",
     "start": "bench.start",
+    "dist": "bench.dist",
 }
 
 
-def run_figure(name: str) -> list[Row]:
+def run_figure(name: str, work: Path) -> list[Row]:
     env = dict(os.environ)
+    env["EVIDENCEKIT_BENCH_DIR"] = str(work)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, "-m", FIGURES[name], "--rows", name],
@@ -51,9 +54,11 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[Row] = []
     started = time.perf_counter()
-    for name in args.only.split(","):
-        print(f"… {name}", file=sys.stderr, flush=True)
-        rows.extend(run_figure(name))
+    # One work folder for the whole run, under the system temp folder, removed at the end.
+    with tempfile.TemporaryDirectory(prefix="evidencekit-bench-") as work:
+        for name in args.only.split(","):
+            print(f"… {name}", file=sys.stderr, flush=True)
+            rows.extend(run_figure(name, Path(work)))
     print()
     print_rows(rows)
     print(f"\n(bench took {time.perf_counter() - started:.0f} s on {os.cpu_count()} cores)")

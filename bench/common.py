@@ -47,9 +47,27 @@ def main_rows(figures: dict[str, Callable[[], list[Row]]]) -> None:
 
 
 def bench_dir() -> Path:
-    d = Path(os.environ.get("EVIDENCEKIT_BENCH_DIR", "/tmp/evidencekit-bench"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    """The folder this ``make bench`` run works in. ``python -m bench`` makes a fresh one
+    for the whole run (shared by its figures, so the 1 GiB input is made once) and removes
+    it at the end; a bench module run alone gets its own, removed when it exits. Nothing
+    is reused across runs or checkouts."""
+    global _OWN_DIR
+    given = os.environ.get("EVIDENCEKIT_BENCH_DIR")
+    if given:
+        d = Path(given)
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+    if _OWN_DIR is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        _OWN_DIR = Path(tempfile.mkdtemp(prefix="evidencekit-bench-"))
+        atexit.register(shutil.rmtree, _OWN_DIR, ignore_errors=True)
+    return _OWN_DIR
+
+
+_OWN_DIR: Path | None = None
 
 
 def median_time(fn: Callable[[], object], runs: int = 3) -> float:

@@ -52,7 +52,7 @@ def _run_gui(args: argparse.Namespace) -> int:
     if display_missing():
         # Qt would abort the whole process with a misleading hint.
         sys.stderr.write(f"evidencekit: {tr('error.no_display')}\n")
-        return 1
+        return 2
     try:
         from evidencekit.gui.app import run_app
     except ImportError as exc:

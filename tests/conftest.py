@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -22,19 +24,54 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--onscreen", action="store_true", help="run Qt tests on the real display")
 
 
+_SESSION_HOME: str | None = None
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    global _SESSION_HOME
     if not config.getoption("--onscreen"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ["EVIDENCEKIT_INSECURE_TEST_KDF"] = "1"
     os.environ["EVIDENCEKIT_LANG"] = "en"
+    config.addinivalue_line("markers", "requires_tools(*names): commands the test runs")
+    # Whatever starts before the first test (or caches HOME, as QtWebEngine's NSS does)
+    # writes into a throw-away home, never the real one.
+    _SESSION_HOME = tempfile.mkdtemp(prefix="evidencekit-tests-home-")
+    os.environ["HOME"] = _SESSION_HOME
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_HOME:
+        shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.requires_tools("Xvfb", …)``: skipped on a developer's machine that lacks
+    a tool, but a failure in CI (``CI`` set), where scripts/install-system-deps.sh must have
+    installed every one of them."""
+    for mark in item.iter_markers("requires_tools"):
+        missing = [name for name in mark.args if shutil.which(name) is None]
+        if missing:
+            message = (f"needs {', '.join(missing)}: installed by "
+                       "scripts/install-system-deps.sh")
+            if os.environ.get("CI"):
+                pytest.fail(message, pytrace=False)
+            pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point every data/config folder at tmp_path so tests never touch the real ones."""
+    """Point HOME, every data/config folder and the temp folder at tmp_path so tests never
+    touch the real ones and leave nothing behind."""
     home = tmp_path / "home"
     home.mkdir()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))

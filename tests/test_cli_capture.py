@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.conftest import run_cli, run_cli_process
 from tests.support import capture_files as cf
-from tests.support.capture_xvfb import BLUE, RED, colour_window, have_xvfb, x_env, xvfb
+from tests.support.capture_xvfb import BLUE, RED, colour_window, x_env, xvfb
 from tests.support.vault_util import open_vault, read_back
 
 
@@ -55,7 +55,7 @@ def test_incident_korean_round_trip(vault_dir: Path, tmp_path: Path) -> None:
     assert run_cli("incident", vault_dir, "--text", "x", "--when", "yesterday").code == 2
 
 
-@pytest.mark.skipif(not have_xvfb(), reason="Xvfb is installed by scripts/install-system-deps.sh")
+@pytest.mark.requires_tools("Xvfb")
 def test_capture_command_under_xvfb(vault_dir: Path) -> None:
     with xvfb(1024, 768) as display, colour_window(display, 100, 100, 400, 200, "증거 창"):
         res = run_cli_process("capture", vault_dir, "--region", "100,100,400,200",

@@ -35,6 +35,16 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = ROOT / "test-artifacts" / "dist-report.txt"
     report.write_text(f"build {time.perf_counter() - started:.0f} s, "
                       f"folder {size / 1e6:.0f} MB\n")
+    # Trimmed from 683 MB (unused Qt modules, QML, Qt translations but Korean and English,
+    # test-only libraries, stripped symbols). The floor is QtWebEngine itself (195 MB) plus
+    # ICU (38 MB) and the Qt libraries WebEngine links: see bench/dist.py.
+    assert size < 560e6, f"the stand-alone folder grew to {size / 1e6:.0f} MB"
+    translations = exe.parent / "_internal" / "PySide6" / "Qt" / "translations"
+    extra = [p.name for p in translations.rglob("*")
+             if p.is_file() and not p.name.endswith(("_ko.qm", "_en.qm", "ko.pak", "en-US.pak"))]
+    assert not extra, extra[:10]
+    libs = {p.name.split(".so")[0] for p in (exe.parent / "_internal").rglob("libQt6*.so*")}
+    assert not {"libQt63DCore", "libQt6Quick3D", "libQt6Charts", "libQt6Multimedia"} & libs
     return exe
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from evidencekit.model import ItemKind, canonical_json
 from tests.support.capture_fakes import FakeBackend, screen
 from tests.support.capture_xvfb import BLACK, BLUE, RED, capture, colour_window, have_xvfb, xvfb
 
-needs_xvfb = pytest.mark.skipif(not have_xvfb(), reason="Xvfb is not installed")
+needs_xvfb = pytest.mark.requires_tools("Xvfb")
 
 WIN = (100, 120, 400, 200)  # x, y, w, h of the colour window
 TITLE = "증거 창 Evidence window"
@@ -99,10 +98,9 @@ def test_capture_region(x_display: str, tmp_path: Path) -> None:
 
 
 @needs_xvfb
+@pytest.mark.requires_tools("xdotool")
 @pytest.mark.xvfb
 def test_capture_window_by_title(x_display: str, tmp_path: Path) -> None:
-    if shutil.which("xdotool") is None:
-        pytest.skip("xdotool is not installed")
     out = tmp_path / "window.png"
     result = capture(x_display, {"kind": "window", "title": "증거 창"}, out)
     assert "error" not in result, result
@@ -126,10 +124,9 @@ def test_capture_one_screen_and_bad_screen(x_display: str, tmp_path: Path) -> No
 
 
 @needs_xvfb
+@pytest.mark.requires_tools("xdotool")
 @pytest.mark.xvfb
 def test_window_not_found(x_display: str, tmp_path: Path) -> None:
-    if shutil.which("xdotool") is None:
-        pytest.skip("xdotool is not installed")
     spec = {"kind": "window", "title": "no such window [x]"}
     result = capture(x_display, spec, tmp_path / "w.png")
     assert result == {"error": "CaptureError", "key": "capture.screen.window_not_found"}
@@ -322,9 +319,7 @@ def test_is_black() -> None:
 
 # --- the XDG desktop portal (a fake one on a private session bus) -----------------------
 
-needs_dbus = pytest.mark.skipif(
-    not (have_xvfb() and shutil.which("dbus-daemon")), reason="needs Xvfb and dbus-daemon"
-)
+needs_dbus = pytest.mark.requires_tools("Xvfb", "dbus-daemon")
 
 
 @needs_dbus

@@ -5,7 +5,6 @@ store (public CA roots + roots given) - e.g. a self-made "DigiCert" - is refused
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -110,7 +109,7 @@ def test_forged_digicert_tsa_refused(tmp_path: Path) -> None:
         assert ok.trusted is True and ok.tsa.startswith("DigiCert")
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+@pytest.mark.requires_tools("openssl")
 @pytest.mark.parametrize("ca", ["server_chain", "token_chain"])
 def test_openssl_ts_verify_accepts_token(tsa: LocalTSA, tmp_path: Path, ca: str) -> None:
     part = tmp_path / "001-original.bin"

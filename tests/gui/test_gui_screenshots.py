@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import ROOT
-from tests.support.capture_xvfb import have_xvfb, xvfb
+from tests.support.capture_xvfb import xvfb
 
 EXPECTED = [f"{name}-{lang}.png" for lang in ("ko", "en") for name in (
     "wizard-welcome", "wizard-passphrase", "wizard-recovery", "unlock-wrong", "main",
@@ -21,7 +21,7 @@ EXPECTED = [f"{name}-{lang}.png" for lang in ("ko", "en") for name in (
 
 
 @pytest.mark.xvfb
-@pytest.mark.skipif(not have_xvfb(), reason="Xvfb is not installed")
+@pytest.mark.requires_tools("Xvfb")
 def test_screenshots_under_xvfb(tmp_path: Path, artifacts: Path) -> None:
     out = artifacts / "gui"
     for old in out.glob("*.png") if out.exists() else []:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +21,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def need(tool: str) -> str:
     exe = shutil.which(tool)
     if exe is None:
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
+        message = f"{tool} is not installed (scripts/install-system-deps.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     return exe
 
 
