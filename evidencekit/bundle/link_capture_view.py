@@ -13,11 +13,14 @@ from typing import Any
 
 from evidencekit.capture.page_state import state_message_key
 
-__all__ = ["page_state_rows", "rendering_rows"]
+__all__ = ["page_state_rows", "rendering_rows", "resource_rows", "telegram_rows"]
 
 log = logging.getLogger(__name__)
 
 _MAX_BLOCKED_SHOWN = 8
+_MAX_RESOURCES_SHOWN = 40
+_MAX_MESSAGES_SHOWN = 20
+_MAX_TEXT_SHOWN = 600
 
 
 def _row(view: Any, label_key: str, lines: list[Any]) -> None:
@@ -60,3 +63,74 @@ def rendering_rows(view: Any, r: Any) -> None:
         if len(blocked) > _MAX_BLOCKED_SHOWN:
             shown += view.say("webcapture.bundle.more", count=len(blocked) - _MAX_BLOCKED_SHOWN)
         _row(view, "webcapture.bundle.blocked", shown)
+
+
+def _size(n: Any) -> str:
+    from evidencekit.bundle.styles import fmt_size
+
+    return fmt_size(n) if isinstance(n, int) else "?"
+
+
+def resource_rows(view: Any, m: Any) -> None:
+    """Every picture and medium the page showed: URL, type, size, pixels, SHA-256."""
+    from evidencekit.bundle.metadata_view import Group, Line
+
+    resources = m.get("resources")
+    if not isinstance(resources, list) or not resources:
+        return
+    view.groups.append(Group(view.lab("webcapture.bundle.resources")))
+    for n, r in enumerate(resources[:_MAX_RESOURCES_SHOWN], start=1):
+        if not isinstance(r, dict):
+            continue
+        lines = [Line(str(r.get("url")), mono=True)]
+        if r.get("sha256"):
+            dims = (f" · {r['width']} × {r['height']} px"
+                    if r.get("width") and r.get("height") else "")
+            lines.append(Line(f"{r.get('media_type') or '?'} · {_size(r.get('size'))}{dims}"
+                              f" · HTTP {r.get('status')}"))
+            lines.append(Line(str(r["sha256"]), prefix="SHA-256", mono=True))
+        else:
+            lines += view.say("webcapture.bundle.resource_failed", warn=True,
+                              reason=str(r.get("error") or "?"))
+        view.groups[-1].rows.append(_make_row(view.lab("webcapture.bundle.resource", n=n),
+                                              lines))
+    if len(resources) > _MAX_RESOURCES_SHOWN:
+        _row(view, "webcapture.bundle.more_label", view.say(
+            "webcapture.bundle.more", count=len(resources) - _MAX_RESOURCES_SHOWN))
+
+
+def _make_row(label: str, lines: list[Any]) -> Any:
+    from evidencekit.bundle.metadata_view import Row
+
+    return Row(label, lines)
+
+
+def telegram_rows(view: Any, t: Any) -> None:
+    """The Telegram page as shown: title, the post's text, each message shown."""
+    from evidencekit.bundle.metadata_view import Line
+
+    shown = t.sub("shown")
+    if shown is None:
+        return
+    title, text = shown.get("title"), shown.get("text")
+    shown.drop("image")
+    if title:
+        _row(view, "webcapture.bundle.tg_title", [Line(str(title))])
+    if text:
+        _row(view, "webcapture.bundle.tg_text", [Line(str(text)[:_MAX_TEXT_SHOWN])])
+    messages = shown.get("messages")
+    if not isinstance(messages, list):
+        return
+    for msg in messages[:_MAX_MESSAGES_SHOWN]:
+        if not isinstance(msg, dict):
+            continue
+        lines = [Line(str(msg.get("text") or "")[:_MAX_TEXT_SHOWN])]
+        if msg.get("time"):
+            lines.append(Line(str(msg["time"]), mono=True))
+        if msg.get("images"):
+            lines += view.say("webcapture.bundle.tg_pictures", count=len(msg["images"]))
+        view.groups[-1].rows.append(_make_row(
+            view.lab("webcapture.bundle.tg_message", post=str(msg.get("post"))), lines))
+    if len(messages) > _MAX_MESSAGES_SHOWN:
+        _row(view, "webcapture.bundle.more_label", view.say(
+            "webcapture.bundle.more", count=len(messages) - _MAX_MESSAGES_SHOWN))

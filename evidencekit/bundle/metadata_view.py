@@ -204,6 +204,7 @@ class _View:
         self.tls(m, fetched is not None)
         self.telegram(m)
         self.rendering(m)
+        link_capture_view.resource_rows(self, m)
 
     def redirects(self, value: Any) -> Any:
         hops = self.summary.get("hops") if self.summary else None
@@ -253,6 +254,7 @@ class _View:
         self.simple(t, *(f"telegram_{k}={k}" for k in ("channel", "channel_id", "message",
                                                         "thread", "comment")), mono=False)
         self.add("telegram_preview", t.get("preview") or None)
+        link_capture_view.telegram_rows(self, t)
 
     def rendering(self, m: _Meta) -> None:
         if (r := m.sub("rendering")) is None:

@@ -56,6 +56,11 @@ from evidencekit.capture.render_types import (
     Rendering,
     banner_lines,
 )
+from evidencekit.capture.telegram_page import (
+    TelegramPage,
+    looks_like_telegram,
+    read_telegram_page,
+)
 from evidencekit.capture.urls import CheckedUrl, normalise_url
 from evidencekit.capture.warc import WARC_MEDIA_TYPE, write_warc
 from evidencekit.errors import CaptureError
@@ -140,6 +145,35 @@ def _render(
     return rendering, meta
 
 
+def _telegram_shown(checked: CheckedUrl, result: FetchResult, charset: str | None
+                    ) -> TelegramPage | None:
+    """What a Telegram web page showed (its markup is recognised on any host), or None."""
+    final = result.final
+    if final.media_type not in ("", "text/html", "application/xhtml+xml") or \
+            not (checked.telegram or looks_like_telegram(final.body)):
+        return None
+    if not looks_like_telegram(final.body) and b"og:description" not in final.body[:200_000]:
+        return None
+    return read_telegram_page(final.body, result.final_url, charset)
+
+
+def _telegram_metadata(checked: CheckedUrl, shown: TelegramPage | None
+                       ) -> dict[str, Any] | None:
+    """The item's ``telegram`` metadata: the parsed link plus what the page showed."""
+    if checked.telegram is None and shown is None:
+        return None
+    meta: dict[str, Any] = checked.telegram.to_metadata() if checked.telegram else {
+        "kind": "public", "channel": None, "message": None}
+    if shown is not None:
+        first = shown.messages[0] if shown.messages else None
+        if first is not None and meta.get("channel") is None:
+            meta["channel"] = first["channel"]
+        if first is not None and meta.get("message") is None and len(shown.messages) == 1:
+            meta["message"] = first["message"]
+        meta["shown"] = shown.to_metadata()
+    return meta
+
+
 def _plain_text(body: bytes, charset: str | None) -> str:
     """The start of a body as text, for the "removed page" check when nothing rendered."""
     return body[:200_000].decode(charset or "utf-8", errors="replace")
@@ -192,9 +226,18 @@ def capture_link(
     )
     final = result.final
     step(1, "links.progress.archiving")
-    warc = write_warc(result)
     is_text = final.media_type in ("", "text/html", "application/xhtml+xml", "text/plain")
     charset = detect_charset(final.body, final.content_type) if is_text else None
+    shown = _telegram_shown(checked, result, charset)
+    extra: list[FetchResult] = []
+    resources: list[dict[str, Any]] = []
+    if shown is not None and shown.image_urls:
+        from evidencekit.capture.resources import fetch_resources
+
+        extra, resources = fetch_resources(shown.image_urls, timeout=timeout,
+                                           verify_tls=verify_tls, ca_file=ca_file,
+                                           ssl_context=ssl_context)
+    warc = write_warc(result, extra=extra)
     page_title = (
         extract_title(final.body, charset)
         if final.media_type in ("", "text/html", "application/xhtml+xml") else None
@@ -221,6 +264,8 @@ def capture_link(
     summary = build_summary(checked, result, page_title=page_title, charset=charset,
                             rendering=render_meta)
     summary["page_state"] = state
+    summary["resources"] = resources
+    summary["telegram"] = _telegram_metadata(checked, shown)
     parts = [
         PartInput("exchange.warc.gz", WARC_MEDIA_TYPE, data=warc),
         PartInput("summary.json", "application/json",
@@ -260,10 +305,11 @@ def capture_link(
             ],
         } if tls else None,
         "cert_fingerprints": [hashlib.sha256(c).hexdigest() for c in tls.chain] if tls else [],
-        "telegram": checked.telegram.to_metadata() if checked.telegram else None,
+        "telegram": _telegram_metadata(checked, shown),
         "rendering": render_meta,
         "page_state": state,
-        "warc_records": 1 + 2 * len(result.hops),
+        "resources": resources,
+        "warc_records": 1 + 2 * (len(result.hops) + sum(len(r.hops) for r in extra)),
     }
     notes = [note] if note.strip() else []
     if render_meta.get("status") == "failed":

@@ -158,6 +158,44 @@ LOGIN = (b"<html><head><title>Log in</title></head><body><form><input name=u>"
          b"</form></body></html>")
 
 
+TG_CHANNEL = "evidence_test_ch"
+TG_TEXT = "딥페이크 유포 게시물입니다"
+
+
+def _tg_preview() -> bytes:
+    """A copy of Telegram's channel preview markup (t.me/s/NAME) with two messages."""
+    msgs = []
+    for n, (text, img) in enumerate(((TG_TEXT, "a.png"), ("두 번째 글<br/>둘째 줄", "b.png")),
+                                    start=122):
+        msgs.append(
+            f'<div class="tgme_widget_message_wrap js-widget_message_wrap">'
+            f'<div class="tgme_widget_message text_not_supported_wrap js-widget_message" '
+            f'data-post="{TG_CHANNEL}/{n}" data-view="x"><div class="tgme_widget_message_bubble">'
+            f'<a class="tgme_widget_message_photo_wrap 1 blured" href="/{TG_CHANNEL}/{n}" '
+            f"style=\"width:640px;background-image:url('/img/{img}')\"></a>"
+            f'<div class="tgme_widget_message_text js-message_text" dir="auto">{text}</div>'
+            f'<div class="tgme_widget_message_footer"><a class="tgme_widget_message_date" '
+            f'href="/{TG_CHANNEL}/{n}"><time datetime="2024-08-27T06:15:0{n - 120}+00:00" '
+            f'class="time">15:15</time></a></div></div></div></div>')
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<title>Evidence test channel – Telegram</title>"
+            f'<meta property="og:title" content="Evidence test channel">'
+            f'<meta property="og:image" content="/img/poster.png">'
+            f"</head><body class='widget_frame_base tgme_widget'>{''.join(msgs)}"
+            "</body></html>").encode()
+
+
+def _tg_post() -> bytes:
+    """A copy of Telegram's single-post page markup (t.me/NAME/123)."""
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Telegram: View</title>"
+            f'<meta property="og:title" content="Evidence test channel">'
+            f'<meta property="og:image" content="/img/b.png">'
+            f'<meta property="og:description" content="{TG_TEXT}">'
+            "</head><body><div class='tgme_page tgme_page_post'>"
+            f"<div class='tgme_page_title'>Evidence test channel</div></div>"
+            "</body></html>").encode()
+
+
 def _many_page() -> bytes:
     imgs = "".join(f'<img src="/many/{n}.png" width="64" height="64">' for n in range(MANY))
     return f"<html><head><title>many</title></head><body>{imgs}</body></html>".encode()
@@ -193,6 +231,10 @@ def route(path: str, send: Sender, redirect: Callable[[int, str], None],
         redirect(302, "/accounts/login?next=/post/1")
     elif path == "/accounts/login":
         send(200, LOGIN, "text/html")
+    elif path == f"/s/{TG_CHANNEL}":
+        send(200, _tg_preview(), "text/html; charset=utf-8")
+    elif path == f"/{TG_CHANNEL}/123":
+        send(200, _tg_post(), "text/html; charset=utf-8")
     elif path == "/many":
         send(200, _many_page(), "text/html")
     elif path.startswith("/many/") and path.endswith(".png"):
