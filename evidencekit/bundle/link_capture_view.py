@@ -57,6 +57,15 @@ def rendering_rows(view: Any, r: Any) -> None:
     if settled is False:
         lines += view.say("webcapture.bundle.not_settled", warn=True)
     _row(view, "webcapture.bundle.loading", lines)
+    rec = r.sub("recorded")
+    if rec is not None:
+        hosts, refused = rec.get("hosts"), rec.get("refused")
+        lines = view.say("webcapture.bundle.recorded", count=rec.get("responses") or 0,
+                         hosts=", ".join(map(str, hosts)) if isinstance(hosts, list) else "")
+        if isinstance(refused, list) and refused:
+            lines += view.say("webcapture.bundle.recorded_refused", warn=False,
+                              hosts=", ".join(map(str, refused[:_MAX_BLOCKED_SHOWN])))
+        _row(view, "webcapture.bundle.recorded_label", lines)
     blocked = r.get("blocked")
     if isinstance(blocked, list) and blocked:
         shown = [Line(str(b), mono=True) for b in blocked[:_MAX_BLOCKED_SHOWN]]

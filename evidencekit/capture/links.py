@@ -4,10 +4,14 @@
 and returns a :class:`~evidencekit.model.NewItem` of kind ``link`` whose parts are, in
 this order:
 
-1. ``exchange.warc.gz`` (``application/warc``, the primary part): the raw exchange;
+1. ``exchange.warc.gz`` (``application/warc``, the primary part): the raw exchange of
+   the page (every redirect hop), then every request the renderer made and its response,
+   recorded by a proxy as they went over the wire (:mod:`evidencekit.capture.recorder`);
 2. ``summary.json``: each hop's status and headers, final URL, server address, fetch
    time, TLS version and certificate chain with SHA-256 fingerprints, Telegram details,
-   the page's state (gone, login wall, removed), the rendering;
+   the page's state (gone, login wall, removed), the rendering, every response the
+   renderer loaded and the pictures and media among them (``resources``: URL, media type,
+   size, pixel size, SHA-256; also in ``metadata["resources"]``);
 3. ``certificates.pem``: the certificate chains the servers presented (HTTPS only);
 4. ``rendering.png`` and 5. ``rendering.pdf``: the full page under a banner with the URL
    and the time in UTC and KST (when rendering worked).
@@ -28,6 +32,7 @@ import logging
 import ssl
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from evidencekit.capture.fetch import (
     ACCEPT_LANGUAGE,
@@ -48,6 +53,7 @@ from evidencekit.capture.link_summary import (
 )
 from evidencekit.capture.page_state import GONE_STATUSES, page_state
 from evidencekit.capture.recheck import recheck_url
+from evidencekit.capture.recorded import MEDIA_PREFIXES, RecordedExchange, describe_records
 from evidencekit.capture.render_types import (
     DEFAULT_SCROLL_SCREENS,
     DEFAULT_SCROLL_SECONDS,
@@ -195,6 +201,7 @@ def capture_link(
     scroll_screens: int = DEFAULT_SCROLL_SCREENS,
     scroll_seconds: float = DEFAULT_SCROLL_SECONDS,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    record: bool = True,
     progress: Progress | None = None,
 ) -> NewItem:
     """Fetch ``url`` (and render it) into a ``link`` item; see the module docstring.
@@ -206,7 +213,9 @@ def capture_link(
     ``skipped``. ``render_timeout`` (default ``timeout``) bounds the page load in the
     renderer; ``scroll_screens``/``scroll_seconds`` bound the scrolling that loads lazy
     content and ``settle_seconds`` the wait for the network to go quiet afterwards (a page
-    that never settles is rendered at the bound, with a note). ``progress`` gets
+    that never settles is rendered at the bound, with a note). ``record``: every request
+    the renderer makes goes through a recording proxy and into the WARC (the pictures and
+    media among them are listed in ``metadata["resources"]``). ``progress`` gets
     ``(step, 4, key)`` for the steps and, while downloading,
     ``(bytes, content_length_or_0, "links.progress.downloading")``. Blocking; callable
     from any thread (rendering runs in a child process).
@@ -229,28 +238,41 @@ def capture_link(
     is_text = final.media_type in ("", "text/html", "application/xhtml+xml", "text/plain")
     charset = detect_charset(final.body, final.content_type) if is_text else None
     shown = _telegram_shown(checked, result, charset)
-    extra: list[FetchResult] = []
-    resources: list[dict[str, Any]] = []
-    if shown is not None and shown.image_urls:
-        from evidencekit.capture.resources import fetch_resources
-
-        extra, resources = fetch_resources(shown.image_urls, timeout=timeout,
-                                           verify_tls=verify_tls, ca_file=ca_file,
-                                           ssl_context=ssl_context)
-    warc = write_warc(result, extra=extra)
     page_title = (
         extract_title(final.body, charset)
         if final.media_type in ("", "text/html", "application/xhtml+xml") else None
     )
     rendering: Rendering | None = None
+    recorded: list[RecordedExchange] = []
     if render:
         step(2, "links.progress.rendering")
         rendering, render_meta = _render(
             checked, result, charset, render_timeout or timeout,
             {"scroll_screens": scroll_screens, "scroll_seconds": scroll_seconds,
-             "settle_seconds": settle_seconds})
+             "settle_seconds": settle_seconds, "record": record,
+             "upstream_ca_file": str(ca_file) if ca_file else None, "recorded": recorded})
     else:
         render_meta = {"status": "not-requested"}
+    extra: list[FetchResult] = []
+    resources: list[dict[str, Any]] = []
+    if shown is not None and shown.image_urls and not any(
+            not ex.refused for ex in recorded):
+        # Nothing recorded from the renderer: fetch the pictures the page showed.
+        from evidencekit.capture.resources import fetch_resources
+
+        extra, resources = fetch_resources(shown.image_urls, timeout=timeout,
+                                           verify_tls=verify_tls, ca_file=ca_file,
+                                           ssl_context=ssl_context)
+    warc = write_warc(result, extra=extra, recorded=recorded)
+    page_records = 1 + 2 * (len(result.hops) + sum(len(r.hops) for r in extra))
+    loaded = describe_records(warc, page_records) if recorded else []
+    resources += [r for r in loaded if r["media_type"].startswith(MEDIA_PREFIXES)]
+    if recorded:
+        render_meta["recorded"] = {
+            "responses": len(loaded),
+            "refused": [ex.url for ex in recorded if ex.refused][:50],
+            "hosts": sorted({urlsplit(r["url"]).netloc for r in loaded if r.get("url")}),
+        }
     shown_title = rendering.page_title if rendering is not None else ""
     page_title = page_title or shown_title or None
     state = page_state(
@@ -265,6 +287,9 @@ def capture_link(
                             rendering=render_meta)
     summary["page_state"] = state
     summary["resources"] = resources
+    summary["loaded"] = [{k: r.get(k) for k in ("url", "status", "media_type", "size",
+                                                 "sha256", "payload_digest")}
+                         for r in loaded]
     summary["telegram"] = _telegram_metadata(checked, shown)
     parts = [
         PartInput("exchange.warc.gz", WARC_MEDIA_TYPE, data=warc),
@@ -309,7 +334,7 @@ def capture_link(
         "rendering": render_meta,
         "page_state": state,
         "resources": resources,
-        "warc_records": 1 + 2 * (len(result.hops) + sum(len(r.hops) for r in extra)),
+        "warc_records": page_records + 2 * len(loaded),
     }
     notes = [note] if note.strip() else []
     if render_meta.get("status") == "failed":

@@ -34,11 +34,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from evidencekit.capture.recorded import RECORDS_DIR, RecordedExchange, read_records
 from evidencekit.capture.render_types import (
     DEFAULT_MAX_HEIGHT,
     DEFAULT_SCROLL_SCREENS,
@@ -88,8 +91,9 @@ def render_page(
     max_height: int = DEFAULT_MAX_HEIGHT,
     user_agent: str | None = None,
     accept_language: str | None = None,
-    proxy: str | None = None,
-    trusted_spki: Sequence[str] = (),
+    record: bool = False,
+    upstream_ca_file: str | None = None,
+    recorded: list[RecordedExchange] | None = None,
     scroll_screens: int = DEFAULT_SCROLL_SCREENS,
     scroll_seconds: float = DEFAULT_SCROLL_SECONDS,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
@@ -106,8 +110,10 @@ def render_page(
     ``scroll_screens`` screens and ``scroll_seconds``) and given up to ``settle_seconds``
     for the network to go quiet (``settled=False`` and a note when it does not). The
     child process is killed after all of that plus :data:`CHILD_EXTRA_SECONDS`
-    (``links.render_timeout``). ``proxy`` (``http://127.0.0.1:PORT``) sends every request
-    of the renderer through a recording proxy whose CA key hashes are ``trusted_spki``.
+    (``links.render_timeout``). ``record``: every request of the renderer goes through a
+    recording proxy in the child (:mod:`evidencekit.capture.recorder`; real servers are
+    checked against ``upstream_ca_file`` or the public roots) and the exchanges are
+    appended to ``recorded`` - also when the rendering fails or the child crashes.
 
     Blocking; callable from any thread (the GUI calls it from a worker). Nothing is ever
     shown on screen.
@@ -135,13 +141,13 @@ def render_page(
         max_height=int(max_height),
         user_agent=user_agent,
         accept_language=accept_language,
-        proxy=proxy,
-        trusted_spki=tuple(trusted_spki),
+        record=record,
+        upstream_ca_file=upstream_ca_file,
         scroll_screens=int(scroll_screens),
         scroll_seconds=float(scroll_seconds),
         settle_seconds=float(settle_seconds),
     )
-    result = run_child(request)
+    result = run_child(request, recorded)
     from evidencekit.capture.pdf_banner import stamp_banner
 
     result = replace(result, pdf=stamp_banner(result.pdf, request.banner))
@@ -162,23 +168,62 @@ def _scratch_home() -> Path:
     return Path(tempfile.mkdtemp(prefix="ek-render-", dir=where))
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the child and its whole process group (the engine's helper processes)."""
+def _talk(proc: subprocess.Popen[bytes], message: bytes, limit: float
+          ) -> tuple[bytes, bytes, bool]:
+    """Send ``message``, wait for the child (at most ``limit`` s), then end its whole
+    process group (the engine's helpers, the recording proxy) and collect its output.
+
+    Waiting on the child itself, not on its pipes: a helper that inherited them must
+    not hold the capture up. Returns ``(stdout, stderr, timed_out)``.
+    """
+    got: dict[str, bytes] = {}
+
+    def pump(name: str, stream: Any) -> None:
+        try:
+            got[name] = stream.read()
+        except (OSError, ValueError):
+            got[name] = b""
+
+    def feed() -> None:
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(message)
+            proc.stdin.close()
+        except (OSError, ValueError):
+            pass  # the child died before reading everything
+
+    threads = [threading.Thread(target=pump, args=("out", proc.stdout), daemon=True),
+               threading.Thread(target=pump, args=("err", proc.stderr), daemon=True),
+               threading.Thread(target=feed, daemon=True)]
+    for t in threads:
+        t.start()
+    timed_out = False
     try:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.communicate(timeout=10)
+        proc.wait(timeout=limit)
     except subprocess.TimeoutExpired:
-        log.warning("the rendering child did not end after being killed")
+        timed_out = True
+    finally:
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)
+            elif proc.poll() is None:
+                proc.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log.warning("the rendering child did not end after being killed")
+    for t in threads:
+        t.join(timeout=10)
+    return got.get("out", b""), got.get("err", b""), timed_out
 
 
-def run_child(request: RenderRequest) -> Rendering:
+def run_child(request: RenderRequest, recorded: list[RecordedExchange] | None = None
+              ) -> Rendering:
     """Run ``request`` in a new child process and return its rendering (PDF unstamped).
+
+    The exchanges its recording proxy wrote are appended to ``recorded`` whatever happens.
 
     Raises :class:`CaptureError`: ``links.render_timeout`` (killed at the time limit),
     ``webcapture.render_crashed`` (died or answered nonsense), or the child's own error.
@@ -203,15 +248,10 @@ def run_child(request: RenderRequest) -> Rendering:
             )
         except OSError as exc:
             raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
-        try:
-            out, err = proc.communicate(message, timeout=limit)
-        except subprocess.TimeoutExpired:
+        out, err, timed_out = _talk(proc, message, limit)
+        if timed_out:
             log.warning("rendering child killed after %.0f s", limit)
-            _kill(proc)
-            raise CaptureError("links.render_timeout", seconds=f"{limit:g}") from None
-        finally:
-            if proc.poll() is None:
-                _kill(proc)
+            raise CaptureError("links.render_timeout", seconds=f"{limit:g}")
         for line in err.decode("utf-8", "replace").splitlines()[-20:]:
             log.debug("render child: %s", line)
         try:
@@ -233,4 +273,6 @@ def run_child(request: RenderRequest) -> Rendering:
         except TypeError as exc:
             raise CaptureError("webcapture.render_crashed", code="bad answer") from exc
     finally:
+        if recorded is not None:
+            recorded.extend(read_records(home / RECORDS_DIR))
         shutil.rmtree(home, ignore_errors=True)

@@ -118,6 +118,24 @@ def _write(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+def _start_recording(req: RenderRequest) -> RenderRequest:
+    """Start the recording proxy (before Qt) and point the renderer at it."""
+    from dataclasses import replace
+
+    from evidencekit.capture.recorder import start_recorder
+    from evidencekit.capture.render_guard import same_origin_port
+
+    try:
+        _proxy, port, spki = start_recorder(Path.cwd(), allowed_local=same_origin_port(req.url),
+                                            upstream_ca_file=req.upstream_ca_file)
+    except (ImportError, OSError, RuntimeError) as exc:
+        log.error("the recording proxy could not start: %s", exc)
+        return req
+    req = replace(req, proxy=f"http://127.0.0.1:{port}", trusted_spki=(spki,))
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(chromium_flags(req))
+    return req
+
+
 def main() -> int:
     """Entry point of the child: read a request, render, answer, exit at once."""
     answer_fd = os.dup(1)
@@ -131,6 +149,8 @@ def main() -> int:
     except (ValueError, KeyError, TypeError) as exc:
         log.error("bad request: %s", exc)
         return 2
+    if req.record:
+        req = _start_recording(req)
     try:
         from evidencekit.capture import render_qt
 

@@ -20,10 +20,8 @@ ends up in the rendering's metadata.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from PySide6 import QtCore
 from PySide6.QtCore import QObject
@@ -33,7 +31,9 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 
-__all__ = ["GuardedPage", "RequestGuard", "is_local_host", "same_origin_port"]
+from evidencekit.capture.render_guard import is_local_host, same_origin_port
+
+__all__ = ["GuardedPage", "RequestGuard"]
 
 log = logging.getLogger(__name__)
 
@@ -41,31 +41,6 @@ _MAX_BLOCKED = 200
 _WEB = ("http", "https")
 _PAGE_RESOURCES = ("http", "https", "data", "blob")
 _FRAME_OK = ("http", "https", "about")
-
-
-def is_local_host(host: str) -> bool:
-    """``localhost`` or an IP literal that is loopback, private, link-local or unspecified."""
-    h = host.strip("[]").lower().rstrip(".")
-    if h == "localhost" or h.endswith(".localhost"):
-        return True
-    try:
-        ip = ipaddress.ip_address(h)
-    except ValueError:
-        return False
-    return bool(ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
-                or ip.is_reserved or ip.is_multicast)
-
-
-def same_origin_port(url: str) -> tuple[str, int] | None:
-    """``(host, port)`` of an http(s) URL, or None."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return None
-    if parts.scheme not in _WEB or not parts.hostname:
-        return None
-    return parts.hostname.lower(), port
 
 
 class _Blocked:

@@ -80,9 +80,13 @@ class RenderRequest:
     max_height: int
     user_agent: str | None
     accept_language: str | None
-    #: ``http://127.0.0.1:PORT`` of the recording proxy every request goes through, or None.
+    #: record every request of the renderer through a recording proxy (in the child).
+    record: bool = False
+    #: CA file the recording proxy checks real servers with (None: the public roots).
+    upstream_ca_file: str | None = None
+    #: set by the child once its proxy runs: ``http://127.0.0.1:PORT``, or None.
     proxy: str | None = None
-    #: base64 SHA-256 SPKI hashes of the per-capture CA the renderer alone may trust.
+    #: set by the child: base64 SHA-256 SPKI hashes the renderer alone may accept.
     trusted_spki: tuple[str, ...] = ()
     #: scrolling to load lazy content: at most this many screens and seconds.
     scroll_screens: int = DEFAULT_SCROLL_SCREENS

@@ -29,6 +29,7 @@ from warcio.warcwriter import WARCWriter
 
 from evidencekit import __version__
 from evidencekit.capture.fetch import USER_AGENT, FetchResult, Hop
+from evidencekit.capture.recorded import RecordedExchange
 from evidencekit.model import iso
 
 __all__ = ["WARC_MEDIA_TYPE", "write_warc"]
@@ -51,11 +52,13 @@ def _warc_date(hop: Hop) -> str:
 
 
 def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz",
-               extra: Sequence[FetchResult] = ()) -> bytes:
+               extra: Sequence[FetchResult] = (),
+               recorded: Sequence[RecordedExchange] = ()) -> bytes:
     """The whole exchange of ``result`` as the bytes of a ``.warc.gz`` file.
 
     ``extra``: further fetches of the same capture (the page's pictures), whose hops are
-    written after the page's own, in order.
+    written after the page's own, in order. ``recorded``: what the renderer loaded
+    through the recording proxy, written last (see :mod:`evidencekit.capture.recorded`).
     """
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
@@ -76,6 +79,7 @@ def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz",
         "evidencekit-fetched-at": iso(result.fetched_at),
         "evidencekit-hops": str(len(result.hops)),
         "evidencekit-resources": str(len(extra)),
+        "evidencekit-recorded-by-renderer": str(len(recorded)),
     }
     warcinfo = writer.create_warcinfo_record(filename, info)
     warcinfo_id = warcinfo.rec_headers.get_header("WARC-Record-ID")
@@ -101,6 +105,10 @@ def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz",
             warc_headers_dict=dict(common),
         )
         writer.write_request_response_pair(req, resp)
+    if recorded:
+        from evidencekit.capture.recorded import write_records
+
+        write_records(writer, recorded, warcinfo_id)
     data = out.getvalue()
     log.debug("WARC: %d hops, %d bytes", len(result.hops), len(data))
     return data
