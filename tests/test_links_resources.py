@@ -91,3 +91,18 @@ def test_bundle_lists_the_pictures(captured: tuple[NewItem, str]) -> None:
     text = "\n".join(li.text for g in groups for r in g.rows for li in r.lines)
     assert f"{base}/img/lazy.png" in text and "300 × 300 px" in text
     assert "Other details" not in titles
+
+
+def test_tls_chain_of_each_host_is_recorded(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import ssl
+
+    from evidencekit.capture.tls_probe import host_chains
+
+    with LinkServers(tmp_path_factory.mktemp("probe")) as s:
+        ctx = ssl.create_default_context(cafile=str(s.ca_file))
+        got = host_chains([("127.0.0.1", s.https.port), ("127.0.0.1", s.https.port)], ctx)
+    assert len(got) == 1 and got[0]["server_ip"] == "127.0.0.1"
+    chain = got[0]["tls"]["chain"]
+    assert [c["sha256"] for c in chain] == [hashlib.sha256(s.leaf_der).hexdigest(),
+                                            hashlib.sha256(s.intermediate_der).hexdigest()]
+    assert got[0]["tls"]["verified"] is True

@@ -41,6 +41,7 @@ from evidencekit.capture.fetch import (
     USER_AGENT,
     FetchResult,
     fetch_url,
+    make_ssl_context,
 )
 from evidencekit.capture.html_meta import detect_charset, extract_title
 from evidencekit.capture.link_summary import (
@@ -180,6 +181,22 @@ def _telegram_metadata(checked: CheckedUrl, shown: TelegramPage | None
     return meta
 
 
+def _renderer_host_chains(loaded: list[dict[str, Any]], result: FetchResult,
+                          ctx: ssl.SSLContext, timeout: float) -> list[dict[str, Any]]:
+    """The TLS chain of every other HTTPS host the renderer loaded from."""
+    from evidencekit.capture.tls_probe import host_chains
+
+    page = urlsplit(result.final_url)
+    page_hp = (page.hostname or "", page.port or 443)
+    hosts: list[tuple[str, int]] = []
+    for r in loaded:
+        u = urlsplit(str(r.get("url") or ""))
+        hp = (u.hostname or "", u.port or 443)
+        if u.scheme == "https" and u.hostname and hp != page_hp and hp not in hosts:
+            hosts.append(hp)
+    return host_chains(hosts, ctx, timeout=min(timeout, 10.0))
+
+
 def _plain_text(body: bytes, charset: str | None) -> str:
     """The start of a body as text, for the "removed page" check when nothing rendered."""
     return body[:200_000].decode(charset or "utf-8", errors="replace")
@@ -267,7 +284,10 @@ def capture_link(
     page_records = 1 + 2 * (len(result.hops) + sum(len(r.hops) for r in extra))
     loaded = describe_records(warc, page_records) if recorded else []
     resources += [r for r in loaded if r["media_type"].startswith(MEDIA_PREFIXES)]
+    chains: list[dict[str, Any]] = []
     if recorded:
+        chains = _renderer_host_chains(loaded, result, ssl_context or make_ssl_context(
+            verify_tls=verify_tls, ca_file=ca_file), timeout)
         render_meta["recorded"] = {
             "responses": len(loaded),
             "refused": [ex.url for ex in recorded if ex.refused][:50],
@@ -287,6 +307,7 @@ def capture_link(
                             rendering=render_meta)
     summary["page_state"] = state
     summary["resources"] = resources
+    summary["renderer_tls"] = chains
     summary["loaded"] = [{k: r.get(k) for k in ("url", "status", "media_type", "size",
                                                  "sha256", "payload_digest")}
                          for r in loaded]

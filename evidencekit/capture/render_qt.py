@@ -203,7 +203,7 @@ class _Job(QObject):
     def _after_load(self) -> None:
         self._stage = "scrolling"
         self._scroll_end = time.monotonic() + self.req.scroll_seconds
-        self._after(0.1, self._scroll)
+        self._after(0.05, self._scroll)
 
     def _scroll(self) -> None:
         """One screen down per step until the bottom, the screen limit or the time limit."""
@@ -222,12 +222,12 @@ class _Job(QObject):
             if y + inner >= height - 2:
                 self._settle()
             else:
-                self._after(0.15, self._scroll)
+                self._after(0.12, self._scroll)
 
         self._js(_SCROLL_JS, scrolled)
 
     def _settle(self) -> None:
-        """Back to the top; then wait until no new resource is asked for for 0.5 s."""
+        """Back to the top; then wait until no new resource is asked for for 0.3 s."""
         self._stage = "settling"
         end = time.monotonic() + self.req.settle_seconds
 
@@ -244,7 +244,7 @@ class _Job(QObject):
                 self._notes.append("the page was still loading at the settle time limit")
                 self._measure()
             else:
-                self._after(0.25, lambda: self._js(_NETWORK_JS, check))
+                self._after(0.15, lambda: self._js(_NETWORK_JS, check))
 
         self._js("window.scrollTo(0, 0); 0", lambda _r: self._js(_NETWORK_JS, check))
 
