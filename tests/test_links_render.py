@@ -87,6 +87,9 @@ def _scenarios(s: LinkServers) -> dict[str, Callable[[], Any]]:
                                             scroll_seconds=5, settle_seconds=2),
         "hog": lambda: capture_link(http + "/hog", timeout=5, render_timeout=5,
                                     scroll_seconds=2, settle_seconds=2),
+        "images_then_hog": lambda: capture_link(http + "/images-then-hog", timeout=5,
+                                                render_timeout=5, scroll_seconds=2,
+                                                settle_seconds=2),
         "never": lambda: capture_link(http + "/never", timeout=10, settle_seconds=2,
                                       scroll_seconds=2),
     }
@@ -269,6 +272,15 @@ def test_a_page_exhausting_memory_is_stopped(rendered: dict[str, Any]) -> None:
     assert list(parts) == ["exchange.warc.gz", "summary.json"]
     assert any("실패" in n for n in item.notes)
     assert elapsed < 60
+
+
+def test_what_was_recorded_is_kept_when_the_renderer_dies(rendered: dict[str, Any]) -> None:
+    item, parts, _ = _item(rendered, "images_then_hog")
+    assert item.metadata["rendering"]["status"] == "failed"
+    assert "rendering.png" not in parts
+    names = sorted(r["url"].rsplit("/", 1)[1] for r in item.metadata["resources"])
+    assert names == ["a.png", "b.png"], item.metadata["resources"]
+    assert item.metadata["resources"][0]["sha256"]
 
 
 def test_a_page_that_never_settles_is_captured_at_the_bound(rendered: dict[str, Any]) -> None:

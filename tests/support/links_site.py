@@ -144,6 +144,11 @@ setTimeout(function () {{
 HOG = (b"<html><body><p>hog</p><script>var keep = [];"
        b"for (;;) { keep.push(new Array(1000000).fill(Math.random())); }"
        b"</script></body></html>")
+#: Loads two pictures, then exhausts the renderer's memory once they are in.
+IMAGES_THEN_HOG = (b"<html><body><img src='/img/a.png'><img src='/img/b.png'><script>"
+                   b"window.addEventListener('load', function () { setTimeout(function () {"
+                   b"var keep = []; for (;;) { keep.push(new Array(1000000).fill(1)); }"
+                   b"}, 300); });</script></body></html>")
 TALL_CANVAS = (b"<html><body style='margin:0'><div style='height:10000000px;"
                b"background:linear-gradient(red,blue)'></div>"
                b"<canvas id=c width=16000 height=16000></canvas><script>"
@@ -221,6 +226,8 @@ def route(path: str, send: Sender, redirect: Callable[[int, str], None],
         send(200, b"secret download " + MARKER.encode(), "application/octet-stream")
     elif path == "/hog":
         send(200, HOG, "text/html")
+    elif path == "/images-then-hog":
+        send(200, IMAGES_THEN_HOG, "text/html")
     elif path == "/tall-canvas":
         send(200, TALL_CANVAS, "text/html")
     elif path == "/never":
