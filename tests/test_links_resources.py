@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,27 @@ def test_tls_chain_of_each_host_is_recorded(tmp_path_factory: pytest.TempPathFac
     assert [c["sha256"] for c in chain] == [hashlib.sha256(s.leaf_der).hexdigest(),
                                             hashlib.sha256(s.intermediate_der).hexdigest()]
     assert got[0]["tls"]["verified"] is True
+
+
+def test_bundle_prints_blurred_previews_of_the_largest_pictures(
+        captured: tuple[NewItem, str], vault_dir: Path, tmp_path: Path,
+        artifacts: Path) -> None:
+    import shutil
+    import subprocess
+
+    from tests.conftest import run_cli
+    from tests.support.vault_util import open_vault
+
+    new, base = captured
+    with open_vault(vault_dir) as v:
+        v.add_item(new)
+    out = tmp_path / "bundle.pdf"
+    res = run_cli("export", vault_dir, out, "--no-timestamp", "--lang", "en")
+    assert res.code == 0, res.err
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext (poppler-utils) is needed")
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Largest pictures the page loaded (blurred)" in text
+    assert "640 × 480 px" in text  # b.png, the largest
+    shutil.copy(out, artifacts / "links-resources-bundle.pdf")

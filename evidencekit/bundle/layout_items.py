@@ -28,6 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from evidencekit.bundle import layout_link_resources
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
 from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
@@ -81,6 +82,8 @@ class ItemView:
     texts: list[tuple[int, str]] = field(default_factory=list)
     #: A link's parsed ``summary.json`` (for the step-by-step redirect chain), if read.
     link_summary: dict[str, Any] | None = None
+    #: A web capture's WARC bytes, for the blurred previews of its largest pictures.
+    link_warc: bytes | None = None
 
 
 class _JpegReader(ImageReader):
@@ -428,6 +431,7 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         story.extend(_text_block(pv.part.name if pv else str(index), text, labels, st, width))
         story.append(Spacer(1, 3 * mm))
     story.extend(_metadata_tables(view, labels, st, width))
+    story.extend(layout_link_resources.resource_previews(view.link_warc, labels, st, width))
     if item.notes:
         story.append(Paragraph(esc(labels("bundle.item.notes")), st.h2))
         for note in item.notes:
