@@ -51,7 +51,8 @@ def largest_pictures(warc: bytes, limit: int = MAX_PREVIEWS) -> list[dict[str, A
             found.setdefault(digest, {"url": rec.rec_headers.get_header("WARC-Target-URI"),
                                       "data": data, "width": size[0], "height": size[1],
                                       "sha256": digest})
-    except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
+    except (ArchiveLoadFailed, ValueError, OSError, EOFError, AttributeError,
+            TypeError, KeyError, IndexError) as exc:
         log.warning("pictures of a web capture could not be read for previews: %s", exc)
     ranked = sorted(found.values(), key=lambda p: p["width"] * p["height"], reverse=True)
     return ranked[:limit]

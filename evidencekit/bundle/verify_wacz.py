@@ -96,7 +96,8 @@ def _warc_digests(name: str, data: bytes, report: WaczReport) -> None:
         for record in ArchiveIterator(io.BytesIO(data), check_digests="raise"):
             record.content_stream().read()
             records += 1
-    except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
+    except (ArchiveLoadFailed, ValueError, OSError, EOFError, AttributeError,
+            TypeError, KeyError, IndexError) as exc:
         log.warning("WARC %s: %s", name, exc)
         report.add("warc", False, "webcapture.verify.warc_bad", file=name)
         return

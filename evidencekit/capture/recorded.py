@@ -126,6 +126,7 @@ def describe_records(warc: bytes, first_record: int) -> list[dict[str, Any]]:
                 size = pixel_size(body)
                 entry["width"], entry["height"] = size if size else (None, None)
             out.append(entry)
-    except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
+    except (ArchiveLoadFailed, ValueError, OSError, EOFError, AttributeError,
+            TypeError, KeyError, IndexError) as exc:
         log.warning("the recorded part of the WARC could not be read back: %s", exc)
     return out
