@@ -41,3 +41,21 @@ def test_gone_page_is_flagged_in_the_detail_pane(qtbot, main_window, servers,  #
     ok = _capture(qtbot, main_window, servers.http.url("/ko"))
     main_window.detail.show_item(main_window.session.item(ok.number))
     assert main_window.detail.findChild(QLabel, "PageStateFlag") is None
+
+
+def test_pictures_the_page_loaded_are_shown_blurred(qtbot, main_window, servers,  # type: ignore[no-untyped-def]
+                                                    artifacts: Path) -> None:
+    from evidencekit.capture.links import capture_link
+
+    set_language("ko")
+    # Rendering runs in its own child process, so it can run from a GUI test too.
+    new = capture_link(servers.https.url("/site"), ca_file=servers.ca_file, timeout=10,
+                       settle_seconds=3)
+    assert new.metadata["rendering"]["status"] == "ok", new.metadata["rendering"]
+    item = main_window.session.vault.add_item(new)
+    main_window.detail.show_item(item)
+    pictures = main_window.detail.findChildren(QLabel, "PagePicture")
+    assert len(pictures) == 6  # a, b, lazy, fetched, framed, poster
+    assert all(not p.pixmap().isNull() and p.pixmap().width() <= 120 for p in pictures)
+    assert any("lazy.png" in p.toolTip() for p in pictures)
+    main_window.detail.grab().save(str(artifacts / "gui-link-pictures.png"))
