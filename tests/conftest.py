@@ -67,7 +67,7 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     touch the real ones and leave nothing behind."""
     home = tmp_path / "home"
     home.mkdir()
-    tmp = tmp_path / "tmp"
+    tmp = tmp_path / "_tmpdir"  # not "tmp": tests make that one themselves
     tmp.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("TMPDIR", str(tmp))
