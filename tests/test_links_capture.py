@@ -9,6 +9,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -188,3 +189,22 @@ def test_charset_and_title(body: bytes, ctype: str, charset: str | None, title: 
         assert got is None or "\ufffd" in got
     else:
         assert got == title
+
+
+def test_the_rendering_child_gets_a_clean_environment(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    from evidencekit.capture.render_child import child_env, chromium_flags
+    from evidencekit.capture.render_types import RenderRequest
+
+    monkeypatch.setenv("EVIDENCEKIT_PASSPHRASE", "secret passphrase")
+    monkeypatch.setenv("EVIDENCEKIT_NEW_PASSPHRASE", "another")
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/run/agent")
+    req = RenderRequest(url="https://example.com/", body=b"x", mime_type="text/html",
+                        base_url="https://example.com/", banner=("b",), timeout=5,
+                        width=1280, max_height=2000, user_agent=None, accept_language=None)
+    env = child_env(req, tmp_path)
+    assert not [k for k in env if "PASSPHRASE" in k or k == "SSH_AUTH_SOCK"]
+    assert env["HOME"] == str(tmp_path) and env["TMPDIR"] == str(tmp_path)
+    assert env["XDG_CACHE_HOME"].startswith(str(tmp_path))
+    assert "--js-flags=--max-old-space-size=" in env["QTWEBENGINE_CHROMIUM_FLAGS"]
+    assert not [f for f in chromium_flags(req) if f.startswith("--proxy-server")]
