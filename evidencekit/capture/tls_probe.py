@@ -14,7 +14,7 @@ import ssl
 from collections.abc import Iterable
 from typing import Any
 
-from evidencekit.capture.fetch import _tls_snapshot
+from evidencekit.capture.fetch_wire import tls_snapshot
 from evidencekit.capture.link_summary import tls_json
 from evidencekit.model import iso, now_utc
 
@@ -31,7 +31,7 @@ def _probe(host: str, port: int, ctx: ssl.SSLContext, timeout: float) -> dict[st
         with socket.create_connection((host, port), timeout=timeout) as raw, \
                 ctx.wrap_socket(raw, server_hostname=host) as tls:
             out["server_ip"] = tls.getpeername()[0]
-            info = _tls_snapshot(tls, verified=ctx.verify_mode == ssl.CERT_REQUIRED)
+            info = tls_snapshot(tls, verified=ctx.verify_mode == ssl.CERT_REQUIRED)
             out["tls"] = tls_json(info) if info else None
     except (OSError, ssl.SSLError, ValueError) as exc:
         log.info("TLS handshake with %s:%d failed: %s", host, port, exc)
