@@ -8,7 +8,8 @@ runs (pages need it), but every request passes :class:`RequestGuard` and every n
 * no download, not even its request (a request the engine marks as a download, or any
   top-level request after the page's own document, is blocked before it is sent);
 * no navigation away from the page, no popups or new windows, no ``data:``,
-  ``javascript:``, ``file:`` or other non-web frames;
+  ``javascript:``, ``file:`` or other non-web frames (``javascript:`` and ``data:``
+  frames are removed before they load by :func:`install_frame_guard`);
 * no ``localhost``/loopback/private/link-local address other than the one asked for
   (host names are resolved by the recording proxy, which refuses them too);
 * no permission (camera, microphone, notifications, geolocation, screen, clipboard…);
@@ -33,7 +34,7 @@ from PySide6.QtWebEngineCore import (
 
 from evidencekit.capture.render_guard import is_local_host, same_origin_port
 
-__all__ = ["GuardedPage", "RequestGuard"]
+__all__ = ["GuardedPage", "RequestGuard", "install_frame_guard"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,48 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
     def _block(self, info: QWebEngineUrlRequestInfo, what: str, url: str) -> None:
         info.block(True)
         self._blocked.add(what, url)
+
+
+#: Runs in an isolated world before the page's scripts, in every frame: removes frames
+#: whose address is ``javascript:`` or ``data:`` before they load (the page's own scripts
+#: cannot reach this observer), and notes it in the console of the isolated world.
+_FRAME_GUARD_JS = """
+(function () {
+  function bad(el) {
+    var src = (el.getAttribute && el.getAttribute('src') || '').trim().toLowerCase();
+    return src.indexOf('javascript:') === 0 || src.indexOf('data:') === 0;
+  }
+  function sweep(root) {
+    if (!root || !root.querySelectorAll) return;
+    var found = root.querySelectorAll('iframe, frame, embed, object');
+    for (var i = 0; i < found.length; i++) {
+      if (bad(found[i])) { found[i].removeAttribute('src'); found[i].remove(); }
+    }
+  }
+  new MutationObserver(function (records) {
+    records.forEach(function (r) {
+      if (r.type === 'attributes' && bad(r.target)) { r.target.remove(); return; }
+      r.addedNodes.forEach(function (n) {
+        if (n.nodeType === 1) { if (bad(n)) { n.remove(); } else { sweep(n); } }
+      });
+    });
+  }).observe(document, {childList: true, subtree: true, attributes: true,
+                        attributeFilter: ['src']});
+})();
+"""
+
+
+def install_frame_guard(page: QWebEnginePage) -> None:
+    """Add the frame guard script (see :data:`_FRAME_GUARD_JS`) to ``page``."""
+    from PySide6.QtWebEngineCore import QWebEngineScript
+
+    script = QWebEngineScript()
+    script.setName("evidencekit-frame-guard")
+    script.setSourceCode(_FRAME_GUARD_JS)
+    script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
+    script.setWorldId(int(QWebEngineScript.ScriptWorldId.ApplicationWorld))
+    script.setRunsOnSubFrames(True)
+    page.scripts().insert(script)
 
 
 class GuardedPage(QWebEnginePage):

@@ -73,7 +73,11 @@ class _Job(QObject):
         from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
         from PySide6.QtWebEngineWidgets import QWebEngineView
 
-        from evidencekit.capture.render_guard_qt import GuardedPage, RequestGuard
+        from evidencekit.capture.render_guard_qt import (
+            GuardedPage,
+            RequestGuard,
+            install_frame_guard,
+        )
 
         self.req = req
         self._done = done
@@ -109,6 +113,7 @@ class _Job(QObject):
         self.view = QWebEngineView(self.profile)
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.page = GuardedPage(self.profile, self.view)
+        install_frame_guard(self.page)
         self.guard = RequestGuard(req.url, self.page.guard_log, self)
         self.profile.setUrlRequestInterceptor(self.guard)
         self.profile.downloadRequested.connect(self._on_download)
