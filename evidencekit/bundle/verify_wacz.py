@@ -222,21 +222,20 @@ def verify_wacz(path: str | Path, *, expect_fingerprint: str | None = None,
 
 def _confirm(report: WaczReport, expect: str | None) -> None:
     from evidencekit.bundle.verify import normalize_fingerprint
+    from evidencekit.vault.identity import format_fingerprint, short_fingerprint
 
     if report.fingerprint is None:
         return
+    shown = f"{format_fingerprint(report.fingerprint)} ({short_fingerprint(report.fingerprint)})"
     if expect is None:
-        report.add("signer", None, "webcapture.verify.fp_compare",
-                   fingerprint=report.fingerprint)
+        report.add("signer", None, "webcapture.verify.fp_compare", fingerprint=shown)
         return
     if normalize_fingerprint(expect) == report.fingerprint or _short_matches(
             report.fingerprint, expect):
         report.confirmed = True
-        report.add("signer", True, "webcapture.verify.fp_match",
-                   fingerprint=report.fingerprint)
+        report.add("signer", True, "webcapture.verify.fp_match", fingerprint=shown)
     else:
-        report.add("signer", False, "webcapture.verify.fp_mismatch",
-                   fingerprint=report.fingerprint)
+        report.add("signer", False, "webcapture.verify.fp_mismatch", fingerprint=shown)
 
 
 def _short_matches(fp: str, typed: str) -> bool:
