@@ -2,7 +2,7 @@
 on the same data, printed as one table. Each figure runs in its own process (so Qt,
 memory peaks and caches of one do not colour another). Prints; asserts nothing.
 
-    python -m bench [--only ingest,list,export,verify,screen,link,start,dist]
+    python -m bench [--only ingest,list,export,verify,renew,screen,link,start,dist]
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ FIGURES = {
     "list": "bench.ingest",
     "export": "bench.export",
     "verify": "bench.verify",
+    "renew": "bench.renew",
     "screen": "bench.screen",
     "link": "bench.link",
     "start": "bench.start",
     "dist": "bench.dist",
+    "chat": "bench.chat",
 }
 
 

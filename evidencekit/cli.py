@@ -16,6 +16,11 @@ from collections.abc import Sequence
 from evidencekit import __version__
 from evidencekit.commands import bundle as bundle_cmds
 from evidencekit.commands import capture as capture_cmds
+from evidencekit.commands import chat as chat_cmds
+from evidencekit.commands import identity as identity_cmds
+from evidencekit.commands import org as org_cmds
+from evidencekit.commands import renew as renew_cmds
+from evidencekit.commands import similar as similar_cmds
 from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
 from evidencekit.commands import webcapture as webcapture_cmds
@@ -38,8 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     vault_cmds.register(sub)
     capture_cmds.register(sub)
+    chat_cmds.register(sub)
     bundle_cmds.register(sub)
     timestamp_cmds.register(sub)
+    similar_cmds.register(sub)
+    identity_cmds.register(sub)
+    org_cmds.register(sub)
+    renew_cmds.register(sub)
     webcapture_cmds.register(sub)
     gui = sub.add_parser("gui", help=tr("cli.help.gui"))
     gui.set_defaults(func=_run_gui)
@@ -79,13 +89,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    func = getattr(args, "func", None)
-    if func is None:
-        return _run_gui(args)
+    func = getattr(args, "func", None) or _run_gui
+    from evidencekit.hardening import harden_process, secret_environment
+
+    harden_process()
     try:
-        return int(func(args) or 0)
+        with secret_environment():
+            return int(func(args) or 0)
     except EvidenceKitError as exc:
-        sys.stderr.write(f"evidencekit: {exc.message()}\n")
+        from evidencekit.textsafe import terminal_safe
+
+        sys.stderr.write(f"evidencekit: {terminal_safe(exc.message())}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"evidencekit: {tr('error.cancelled')}\n")

@@ -35,10 +35,11 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = ROOT / "test-artifacts" / "dist-report.txt"
     report.write_text(f"build {time.perf_counter() - started:.0f} s, "
                       f"folder {size / 1e6:.0f} MB\n")
-    # Trimmed from 683 MB (unused Qt modules, QML, Qt translations but Korean and English,
-    # test-only libraries, stripped symbols). The floor is QtWebEngine itself (195 MB) plus
-    # ICU (38 MB) and the Qt libraries WebEngine links: see bench/dist.py.
-    assert size < 560e6, f"the stand-alone folder grew to {size / 1e6:.0f} MB"
+    # Trimmed (unused Qt modules, QML, Qt translations but Korean and English, test-only
+    # libraries, stripped symbols): 683 → 519 MB before numpy, PyAV (FFmpeg), openpyxl and
+    # pikepdf joined; the floor is QtWebEngine itself (195 MB) plus ICU (38 MB), the Qt
+    # libraries WebEngine links, FFmpeg and numpy. A regression guard, not the 400 MB goal.
+    assert size < 650e6, f"the stand-alone folder grew to {size / 1e6:.0f} MB"
     translations = exe.parent / "_internal" / "PySide6" / "Qt" / "translations"
     extra = [p.name for p in translations.rglob("*")
              if p.is_file() and not p.name.endswith(("_ko.qm", "_en.qm", "ko.pak", "en-US.pak"))]

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.conftest import ROOT, run_cli
@@ -42,10 +41,7 @@ def test_second_writer_refused(vault_dir: Path) -> None:
 def test_stale_lock_file_from_dead_pid_taken_over(vault_dir: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    from evidencekit.vault.locking import _host_tag
-
-    (vault_dir / "vault.lock").write_text(json.dumps({"pid": dead.pid, "host": _host_tag(),
-                                                      "since": time.time() - 3600}))
+    (vault_dir / "vault.lock").write_text(json.dumps({"id": "0" * 32, "pid": dead.pid}))
     with open_vault(vault_dir) as v:
         assert v.writable
         holder = json.loads((vault_dir / "vault.lock").read_text())
@@ -68,10 +64,7 @@ def test_pid_fallback_refuses_live_holder(vault_dir: Path, monkeypatch) -> None:
     monkeypatch.setattr(locking.fcntl, "flock", no_locks)
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        from evidencekit.vault.locking import _host_tag
-
-        (vault_dir / "vault.lock").write_text(json.dumps({"pid": proc.pid,
-                                                          "host": _host_tag()}))
+        (vault_dir / "vault.lock").write_text(json.dumps({"id": "0" * 32, "pid": proc.pid}))
         with pytest.raises(VaultLockedError):
             open_vault(vault_dir)
     finally:

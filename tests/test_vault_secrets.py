@@ -21,11 +21,14 @@ def test_init_prints_recovery_key_and_wrong_passphrase_exits_4(tmp_path: Path,
     assert res.code == 4
     assert "Wrong passphrase" in res.err and "Traceback" not in res.err
     # The recovery key opens instead.
-    res = run_cli("list", vault, "--recovery-key", key_line[0].lower())
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(key_line[0].lower() + "\n")
+    res = run_cli("list", vault, "--recovery-key-file", key_file)
     assert res.code == 0, res.err
     # A mistyped recovery key is told apart from a wrong one.
     bad = key_line[0][:-1] + ("A" if key_line[0][-1] != "A" else "B")
-    res = run_cli("list", vault, "--recovery-key", bad)
+    key_file.write_text(bad)
+    res = run_cli("list", vault, "--recovery-key-file", key_file)
     assert res.code == 2 and "typing mistake" in res.err
 
 

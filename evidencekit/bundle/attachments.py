@@ -1,9 +1,13 @@
 """Embedding the bundle's files in the PDF (pyHanko), and reading them back.
 
-:func:`assemble` copies the reportlab layout into a fresh pyHanko writer, adds every
-attachment to the document's ``/EmbeddedFiles`` name tree (sorted, with MIME type, size,
-checksum, description and an ``/AF`` association from the catalogue) and writes the result
-as a single revision; the signature is then added as the second revision.
+:func:`assemble` copies the (PDF/A-prepared) layout into a fresh pyHanko writer, adds
+every attachment to the document's ``/EmbeddedFiles`` name tree (sorted) as a PDF/A-3
+associated file: MIME ``/Subtype``, ``/Params`` with ``/Size``, ``/CheckSum`` (MD5) and
+``/ModDate``, a description, an ``/AFRelationship`` (``/Source`` for originals, ``/Data``
+for the manifest, certificates and tokens) and an entry in the catalogue's ``/AF`` array.
+It writes the result as a single revision with a PDF 1.7 header (pyHanko would announce
+2.0 for ``/AF``, which PDF/A-3 takes from ISO 19005-3 instead); the signature is then
+added as the second revision.
 
 :func:`embedded_files` reads the attachments of a bundle for verification. It treats the
 PDF as hostile: the name tree is walked with depth and count limits, and stream decoding
@@ -15,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
 from typing import Any, BinaryIO
 
@@ -23,6 +28,7 @@ from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, File
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
+from evidencekit.bundle.pdfa import PDF_VERSION
 from evidencekit.model import Progress
 
 __all__ = [
@@ -81,12 +87,14 @@ def assemble(
     attachments: Sequence[Attachment],
     out: BinaryIO,
     *,
+    modified: datetime | None = None,
     progress: Progress | None = None,
 ) -> None:
     """Write the layout plus every attachment to ``out`` as one PDF revision.
 
     Names must be unique ASCII (the exporter's :class:`~.manifest.NameAllocator` gives
     them). The ``/EmbeddedFiles`` name tree is flat and sorted by name, as PDF requires.
+    ``modified`` (aware) is recorded as every file's ``/Params /ModDate``.
     """
     names = [a.name for a in attachments]
     if len(set(names)) != len(names):
@@ -100,8 +108,9 @@ def assemble(
             writer,
             att.data,
             compress=is_compressible(att.media_type),
-            params=EmbeddedFileParams(embed_size=True, embed_checksum=True),
-            mime_type=att.media_type.split(";", 1)[0].strip() or None,
+            params=EmbeddedFileParams(embed_size=True, embed_checksum=True,
+                                      modification_date=modified),
+            mime_type=att.media_type.split(";", 1)[0].strip() or "application/octet-stream",
         )
         spec = FileSpec(
             file_spec_string=att.name,
@@ -113,6 +122,7 @@ def assemble(
         embed_file(writer, spec)
         if progress is not None and (n % 25 == 0 or n == total):
             progress(n, total, "bundle.progress.embed")
+    writer.output_version = PDF_VERSION
     writer.write(out)
 
 

@@ -32,11 +32,11 @@ from evidencekit.bundle import images
 from evidencekit.bundle.attachments import (
     REL_DATA,
     REL_SOURCE,
-    REL_SUPPLEMENT,
     Attachment,
     assemble,
 )
 from evidencekit.bundle.layout import FRAME_HEIGHT, FRAME_WIDTH, LayoutInput, build_layout
+from evidencekit.bundle.layout_chat import prepare_chat_section
 from evidencekit.bundle.layout_items import PREVIEW_BOX, ItemView, PartView
 from evidencekit.bundle.manifest import (
     CERT_NAME,
@@ -53,12 +53,14 @@ from evidencekit.bundle.manifest import (
     display_fingerprint,
     manifest_bytes,
 )
+from evidencekit.bundle.pdfa import prepare_layout
 from evidencekit.bundle.signing import sign_in_place
 from evidencekit.bundle.source import BundleSource
 from evidencekit.bundle.styles import LANG_CHOICES
 from evidencekit.errors import InputError, IntegrityError, StorageError
 from evidencekit.model import Item, Progress, local_zone_name, now_utc
-from evidencekit.vault.atomic import fsync_dir
+from evidencekit.similar.bundle_view import copy_map
+from evidencekit.vault.atomic import fsync_dir, track_temp, untrack_temp
 from evidencekit.vault.custody import verify_chain, verify_head
 
 __all__ = ["ExportResult", "export_bundle", "parse_item_ranges"]
@@ -212,8 +214,9 @@ class _Export:
     """The state of one export run (so cleanup knows what to remove)."""
 
     def __init__(self, source: BundleSource, out_path: Path, *, blur: bool, originals: bool,
-                 max_embed: int, progress: Progress | None) -> None:
+                 max_embed: int, progress: Progress | None, chat_all: bool = False) -> None:
         self.source = source
+        self.chat_all = chat_all
         self.out_path = out_path
         self.blur = blur
         self.originals = originals
@@ -250,6 +253,7 @@ class _Export:
         final = self.side_dir / name
         tmp = self.side_dir / f".{name}.{secrets.token_hex(4)}.tmp"
         self.temp_files.append(tmp)
+        track_temp(tmp, final, self.side_dir)  # a kill leaves none: removed at next start
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -278,7 +282,7 @@ class _Export:
             return None
         token_name = self.names.take(f"{file_name}.tsr")
         self._add(token_name, token, "application/timestamp-reply", "timestamp_token",
-                  item.number, index, REL_SUPPLEMENT,
+                  item.number, index, REL_DATA,
                   f"RFC 3161 timestamp token for {file_name}")
         chain_name = None
         chain_pem = ts.get("chain_pem")
@@ -290,7 +294,7 @@ class _Export:
                 chain_name = self.names.take(f"tsa-chain-{digest[:12]}.pem")
                 self._chains[digest] = chain_name
                 self._add(chain_name, data, "application/pem-certificate-chain", "tsa_chain",
-                          None, None, REL_SUPPLEMENT, "Time-stamp authority certificate chain")
+                          None, None, REL_DATA, "Time-stamp authority certificate chain")
         self.tokens[(item.number, index)] = (token_name, chain_name)
         return token_name
 
@@ -319,12 +323,13 @@ class _Export:
         done = 0
         views: list[ItemView] = []
         pending: list[tuple[ItemView, int, Future[images.Preview]]] = []
+        copies = copy_map(self.source.items())
         for item in items:
-            view = ItemView(item=item, parts=[])
+            view = ItemView(item=item, parts=[], copies=copies.copies_of(item.number))
             pictures = 0
             for index, part in enumerate(item.parts):
                 name = self.names.part_name(item.number, part.name, index)
-                want = _wants_bytes(part.media_type)
+                want = _wants_bytes(part.media_type) if item.kind != "chat" else None
                 if want == "text" and part.size > TEXT_PREVIEW_LIMIT:
                     want = None
                 if want in ("image", "pdf") and pictures >= MAX_PICTURES_PER_ITEM:
@@ -369,6 +374,8 @@ class _Export:
                 done += 1
                 if self.progress is not None:
                     self.progress(done, total, "bundle.progress.read")
+            if item.kind == "chat":
+                view.chat = prepare_chat_section(item, self.read_memory, chat_all=self.chat_all)
             views.append(view)
         for view, index, fut in pending:
             view.previews.append((index, fut.result()))
@@ -404,6 +411,7 @@ def export_bundle(
     max_embed_mb: float = 200,
     timestamper: Any = None,
     progress: Progress | None = None,
+    chat_all: bool = False,
 ) -> ExportResult:
     """Export a signed PDF evidence bundle to ``out_path``.
 
@@ -420,6 +428,7 @@ def export_bundle(
     :param timestamper: a pyHanko ``TimeStamper`` for a B-T signature and a document
         timestamp; when unreachable the bundle is signed without (see the result).
     :param progress: ``progress(done, total, message_key)`` callback.
+    :param chat_all: print every message of chat items (default: the key messages).
     :raises InputError: bad options or item numbers.
     :raises IntegrityError: a part or the custody log failed its check (nothing written).
     :raises StorageError: the bundle could not be written (nothing left behind).
@@ -441,9 +450,10 @@ def export_bundle(
     fingerprint = certificate_sha256(cert)
     records, head = _check_custody(source, cert, chosen)
     run = _Export(source, out, blur=blur, originals=originals,
-                  max_embed=int(max_embed_mb * MB), progress=progress)
+                  max_embed=int(max_embed_mb * MB), progress=progress, chat_all=chat_all)
     _remove_stale_temp(out, ".tmp")
     tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
+    track_temp(tmp)  # a kill leaves no temp file: removed at the next start
     try:
         views = run.collect(chosen)
         exported_at = now_utc().replace(microsecond=0)
@@ -461,7 +471,7 @@ def export_bundle(
         layout_pdf, pages = build_layout(layout_in, progress)
         cert_pem = certificate_pem(cert).encode("ascii")
         run._add(CERT_NAME, cert_pem, "application/x-pem-file", "certificate", None, None,
-                 REL_SUPPLEMENT, "Signer certificate (vault identity), PEM")
+                 REL_DATA, "Signer certificate (vault identity), PEM")
         manifest = build_manifest(
             vault_id=source.vault_id, exported_at=exported_at, exported_at_local=local,
             timezone=zone, title=title, prepared_by=prepared_by, cert=cert, items=chosen,
@@ -477,11 +487,13 @@ def export_bundle(
         run.temp_files.append(tmp)
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         with os.fdopen(fd, "w+b") as fh:
-            assemble(layout_pdf, run.attachments, fh, progress=progress)
+            assemble(prepare_layout(layout_pdf, created=exported_at), run.attachments, fh,
+                     modified=exported_at, progress=progress)
             run.attachments.clear()
             if progress is not None:
                 progress(0, 1, "bundle.progress.sign")
-            outcome = sign_in_place(fh, key, cert, timestamper=timestamper)
+            chain: tuple[Any, ...] = getattr(source, "identity_chain", tuple)()  # CA issuers
+            outcome = sign_in_place(fh, key, cert, timestamper=timestamper, chain=chain)
             fh.flush()
             os.fsync(fh.fileno())
             fh.seek(0)
@@ -503,6 +515,7 @@ def export_bundle(
         raise
     finally:
         run.pool.shutdown(wait=True, cancel_futures=True)
+        untrack_temp(tmp, run.side_dir, *run.side_files, *run.temp_files)
     sha = digest.hexdigest()
     numbers = [i.number for i in chosen]
     source.log_event("exported", bundle_sha256=sha, items=numbers, file_name=out.name)

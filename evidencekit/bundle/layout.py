@@ -51,6 +51,7 @@ from evidencekit.bundle.styles import (
 )
 from evidencekit.model import Progress
 from evidencekit.vault.custody import ChainRecord
+from evidencekit.vault.identity import short_fingerprint
 
 __all__ = ["LayoutInput", "build_layout", "FRAME_WIDTH", "FRAME_HEIGHT"]
 
@@ -119,6 +120,7 @@ def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         (labels("bundle.cover.vault_id"), p(inp.vault_id, st.mono)),
         (labels("bundle.cover.signer"), p(inp.signer_subject, st.cell_wrap)),
         (labels("bundle.cover.fingerprint"), p(inp.fingerprint, st.mono)),
+        (labels("identity.cover.short"), p(short_fingerprint(inp.fingerprint), st.mono)),
         (labels("bundle.cover.file_name"), p(inp.bundle_name, st.mono)),
         (labels("bundle.cover.blurred"), p(yes_no[inp.blur])),
         (labels("bundle.cover.originals"), p(yes_no[inp.originals])),

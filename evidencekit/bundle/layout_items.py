@@ -31,6 +31,7 @@ from reportlab.platypus import (
 from evidencekit.bundle import layout_link_resources
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
+from evidencekit.bundle.layout_chat import chat_flowables
 from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
 from evidencekit.bundle.metadata_view import Line, Row, metadata_groups
 from evidencekit.bundle.styles import (
@@ -49,6 +50,7 @@ from evidencekit.bundle.styles import (
     mono_para,
 )
 from evidencekit.model import Item, Part
+from evidencekit.similar.bundle_view import similar_groups
 
 __all__ = ["PartView", "ItemView", "item_section", "timestamp_text", "kind_label", "PREVIEW_BOX"]
 
@@ -82,6 +84,10 @@ class ItemView:
     texts: list[tuple[int, str]] = field(default_factory=list)
     #: A link's parsed ``summary.json`` (for the step-by-step redirect chain), if read.
     link_summary: dict[str, Any] | None = None
+    #: Other items of the vault holding the same picture (evidencekit.similar.copies.Copy).
+    copies: list[Any] = field(default_factory=list)
+    #: A chat export's section (:class:`~evidencekit.bundle.layout_chat.ChatSection`).
+    chat: Any = None
     #: A web capture's WARC bytes, for the blurred previews of its largest pictures.
     link_warc: bytes | None = None
 
@@ -325,7 +331,8 @@ def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float
         Paragraph(esc(labels("bundle.item.metadata")), st.h2),
         _kv_table(_general_rows(view.item, labels, st, value_w), st, width, label_w),
     ])]
-    for group in metadata_groups(view.item, labels, view.link_summary):
+    for group in metadata_groups(view.item, labels, view.link_summary) + similar_groups(
+            view.item, view.copies, labels):
         rows: list[tuple[str, Flowable]] = [
             (row.label, _row_para(row, labels, st, value_w)) for row in group.rows
         ]
@@ -411,7 +418,7 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         if pv is not None:
             pictures.extend(_picture(preview, pv, labels, st, width))
             pictures.append(Spacer(1, 3 * mm))
-    if not pictures and not view.texts:
+    if not pictures and not view.texts and view.chat is None:
         if view.parts:
             pv = view.parts[0]
             text = labels("bundle.preview.none", media_type=esc(pv.part.media_type)) + "<br/>" + (
@@ -430,6 +437,8 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float) -> li
         pv = parts_by_index.get(index)
         story.extend(_text_block(pv.part.name if pv else str(index), text, labels, st, width))
         story.append(Spacer(1, 3 * mm))
+    if view.chat is not None:
+        story.extend(chat_flowables(view.chat, labels, st, width))
     story.extend(_metadata_tables(view, labels, st, width))
     story.extend(layout_link_resources.resource_previews(view.link_warc, labels, st, width))
     if item.notes:

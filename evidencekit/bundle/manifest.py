@@ -74,7 +74,8 @@ LOCATION_OMITTED = "omitted"
 
 #: Custody events without an item whose bodies a bundle discloses.
 VAULT_EVENTS = frozenset(
-    {"vault_created", "passphrase_changed", "exported", "log_timestamped", "vault_checked"}
+    {"vault_created", "passphrase_changed", "exported", "log_timestamped", "vault_checked",
+     "identity_changed"}
 )
 
 _MAX_NAME = 80

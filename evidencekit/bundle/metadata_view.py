@@ -492,7 +492,7 @@ def metadata_groups(item: Item, labels: Labels,
     """
     m = _Meta(item.metadata if isinstance(item.metadata, Mapping) else {})
     view = _View(item, labels, summary)
-    m.drop("demo")
+    m.drop("demo", "pdq", "ocr", "chat", "chat_key")  # shown in their own sections
     build = {"link": view.link, "file": view.file, "screenshot": view.screenshot,
              "incident": view.incident}.get(item.kind)
     if build is not None:

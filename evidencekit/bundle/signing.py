@@ -1,8 +1,9 @@
-"""Signing the bundle with the vault identity (pyHanko, PAdES baseline B-B or B-T).
+"""Signing the bundle with the vault identity (pyHanko, PAdES baseline B-B … B-LTA).
 
 The vault's ECDSA P-256 key and self-signed certificate come from pyca/cryptography and
 are handed to pyHanko as asn1crypto objects. With a :class:`TimeStamper` the signature gets
-a signature timestamp (B-T) and the file a PAdES document timestamp; when the time-stamp
+a signature timestamp (B-T), then :mod:`.ltv` appends the validation data (DSS: chains and
+any revocation data) and a document timestamp over it (B-LT, B-LTA). When the time-stamp
 authority cannot be reached, the file is signed without (B-B) and the caller is told.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -19,11 +21,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers import constants as sign_constants
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from evidencekit.bundle.ltv import ArchiveOutcome, append_archive_timestamp, timestamper_roots
 from evidencekit.errors import NetworkError, TimestampError
 
 __all__ = [
@@ -61,10 +66,12 @@ def _tsa_errors() -> tuple[type[BaseException], ...]:
 
 @dataclass(frozen=True)
 class SignOutcome:
-    """What was added: the signature (always), a signature timestamp, a document timestamp."""
+    """What was added: the signature (always), a signature timestamp, a document timestamp
+    (with the DSS before it: ``archive`` describes the validation data)."""
 
     signature_timestamp: bool
     document_timestamp: bool
+    archive: ArchiveOutcome | None = None
 
 
 def to_asn1(
@@ -82,14 +89,32 @@ def to_asn1(
     )
 
 
-def make_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> signers.SimpleSigner:
-    """A pyHanko signer over the vault identity (key material stays in memory)."""
+def make_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+                chain: Sequence[x509.Certificate] = ()) -> signers.SimpleSigner:
+    """A pyHanko signer over the vault identity (key material stays in memory); the CMS
+    carries ``cert`` and its issuers ``chain`` (empty for a self-signed identity), each
+    once: pyHanko adds the signing certificate itself, so the registry holds only issuers."""
     asn1_key, asn1_cert = to_asn1(key, cert)
+    issuers = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+               for c in chain if c != cert]
     return signers.SimpleSigner(
         signing_cert=asn1_cert,
         signing_key=asn1_key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+        cert_registry=SimpleCertificateStore.from_certs(issuers),
     )
+
+
+class _Pdf17Signer(signers.PdfSigner):
+    """A PAdES signer that keeps the file at PDF 1.7 (PDF/A-3 is based on 1.7).
+
+    pyHanko also announces the ISO 32002 extension for ECDSA keys, which sets the
+    catalogue's ``/Version`` to 2.0; PAdES on PDF 1.7 needs only the ESIC extension
+    (ECDSA is a PAdES signature algorithm there), so only that one is registered.
+    """
+
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=(1, 7))
+        pdf_out.register_extension(sign_constants.ESIC_EXTENSION_1)
 
 
 def _sign(fh: BinaryIO, signer: signers.SimpleSigner, timestamper: TimeStamper | None,
@@ -101,7 +126,7 @@ def _sign(fh: BinaryIO, signer: signers.SimpleSigner, timestamper: TimeStamper |
         reason=SIGN_REASON,
         name=name,
     )
-    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    pdf_signer = _Pdf17Signer(meta, signer=signer, timestamper=timestamper)
     fh.seek(0)
     writer = IncrementalPdfFileWriter(fh)
     pdf_signer.sign_pdf(writer, in_place=True)
@@ -114,6 +139,7 @@ def sign_in_place(
     *,
     timestamper: TimeStamper | None = None,
     signer_name: str | None = None,
+    chain: Sequence[x509.Certificate] = (),
 ) -> SignOutcome:
     """Append the signature revision (and a document timestamp) to the PDF open in ``fh``.
 
@@ -121,7 +147,7 @@ def sign_in_place(
     the time-stamp authority fails, whatever was appended is cut off again and the file is
     signed without a timestamp; the outcome says what was added.
     """
-    signer = make_signer(key, cert)
+    signer = make_signer(key, cert, chain)
     fh.seek(0, 2)
     unsigned_len = fh.tell()
     tsa_errors = _tsa_errors()
@@ -137,20 +163,19 @@ def sign_in_place(
             fh.truncate()
     if not sig_ts:
         _sign(fh, signer, None, signer_name)
-    doc_ts = False
+    archive: ArchiveOutcome | None = None
     if timestamper is not None and sig_ts:
         fh.seek(0, 2)
         signed_len = fh.tell()
         try:
-            fh.seek(0)
-            writer = IncrementalPdfFileWriter(fh)
-            signers.PdfTimeStamper(timestamper, field_name=TIMESTAMP_FIELD).timestamp_pdf(
-                writer, "sha256", in_place=True
+            archive = append_archive_timestamp(
+                fh, timestamper, field_name=TIMESTAMP_FIELD,
+                extra_certs=timestamper_roots(timestamper),
             )
-            doc_ts = True
         except tsa_errors as exc:
             log.warning("document timestamp failed (%s)", type(exc).__name__)
             fh.seek(signed_len)
             fh.truncate()
     fh.flush()
-    return SignOutcome(signature_timestamp=sig_ts, document_timestamp=doc_ts)
+    return SignOutcome(signature_timestamp=sig_ts, document_timestamp=archive is not None,
+                       archive=archive)

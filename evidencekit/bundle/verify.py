@@ -46,6 +46,7 @@ from evidencekit.bundle.manifest import (
     display_fingerprint,
     parse_manifest,
 )
+from evidencekit.bundle.pades_level import add_level_check
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
     Check,
@@ -294,6 +295,7 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
             log.info("signature could not be validated (%s)", type(exc).__name__)
             report.add("signature.intact", False, "bundle.verify.sig_unreadable",
                        error=type(exc).__name__)
+        add_level_check(reader, report)
         _check_expected(report, expect)
         verify_files.check_cover(reader, report)
         step(2)

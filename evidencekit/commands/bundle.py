@@ -27,6 +27,7 @@ def register(sub: Any) -> None:
     p.add_argument("--title", default="")
     p.add_argument("--prepared-by", default="", metavar="NAME")
     p.add_argument("--blur", action="store_true", help=tr("cli.help.blur"))
+    p.add_argument("--chat-all", action="store_true", help=tr("chat.cli.help.chat_all"))
     p.add_argument("--no-originals", action="store_true", help=tr("cli.help.no_originals"))
     p.add_argument("--lang", dest="bundle_lang", choices=["ko", "en", "both"], default="both")
     p.add_argument("--max-embed-mb", type=float, default=200.0, metavar="N")
@@ -95,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             blur=args.blur, originals=not args.no_originals, lang=args.bundle_lang,
             max_embed_mb=args.max_embed_mb,
             timestamper=_timestamper(args, configured, vault.get_setting("tsa_roots_pem")),
-            progress=stderr_progress(),
+            progress=stderr_progress(), chat_all=args.chat_all,
         )
     out = sys.stdout
     out.write(tr("cli.export.done", path=str(result.path), items=len(result.items),

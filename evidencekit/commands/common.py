@@ -6,18 +6,19 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from evidencekit.errors import InputError
+from evidencekit.hardening import secret_from_environment
 from evidencekit.i18n import tr
 from evidencekit.vault import Vault
 
 __all__ = [
     "add_secret_options",
     "read_passphrase",
+    "read_recovery_key",
     "open_vault",
     "print_json",
     "stderr_progress",
@@ -44,10 +45,17 @@ def refuse_overwrite(path: Path, force: bool) -> None:
         raise InputError("error.file_exists", path=str(path))
 
 
+#: ``--recovery-key`` given without a value: ask for it at a prompt.
+ASK = "\0ask"
+
+
 def add_secret_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--passphrase-file", type=Path, metavar="FILE",
                    help=tr("cli.help.passphrase_file"))
-    p.add_argument("--recovery-key", metavar="KEY", help=tr("cli.help.recovery_key"))
+    p.add_argument("--recovery-key", nargs="?", const=ASK, default=None, metavar="KEY",
+                   help=tr("cli.help.recovery_key"))
+    p.add_argument("--recovery-key-file", metavar="FILE",
+                   help=tr("cli.help.recovery_key_file"))
 
 
 def _from_file(path: Path) -> str:
@@ -68,7 +76,7 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool = False,
     pf = getattr(args, file_attr, None)
     if pf is not None:
         return _from_file(pf)
-    env = os.environ.get(env_var)
+    env = secret_from_environment(env_var)
     if env is not None:
         return env
     if not sys.stdin.isatty():
@@ -81,10 +89,32 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool = False,
     return first
 
 
+def read_recovery_key(args: argparse.Namespace) -> str | None:
+    """The recovery key from a prompt (``--recovery-key`` alone), a file or stdin
+    (``--recovery-key-file FILE`` / ``-``); None when neither option was given.
+
+    A key written on the command line (``--recovery-key KEY``) is refused: every local
+    user can read it in the process list while the program runs, and it stays in the
+    shell history."""
+    inline = getattr(args, "recovery_key", None)
+    path = getattr(args, "recovery_key_file", None)
+    if inline is not None and inline != ASK:
+        raise InputError("hardening.recovery_key_inline")
+    if path is not None:
+        if path == "-":
+            return sys.stdin.readline().strip()
+        return _from_file(Path(path)).strip()
+    if inline == ASK:
+        if not sys.stdin.isatty():
+            raise InputError("hardening.recovery_key_no_tty")
+        return getpass.getpass(tr("hardening.prompt.recovery_key") + " ").strip()
+    return None
+
+
 def open_vault(args: argparse.Namespace, *, writable: bool,
                collect_garbage: bool = True) -> Vault:
-    rk = getattr(args, "recovery_key", None)
-    if rk:
+    rk = read_recovery_key(args)
+    if rk is not None:
         vault = Vault.open(args.vault, recovery_key=rk, writable=writable,
                            collect_garbage=collect_garbage)
     else:
@@ -95,8 +125,11 @@ def open_vault(args: argparse.Namespace, *, writable: bool,
 
 
 def warn_header(vault: Vault) -> None:
-    if vault.header_problem:
-        sys.stderr.write(f"evidencekit: {tr('cli.warning')}: {tr(vault.header_problem)}\n")
+    """One line per header problem on stderr, and how to repair it."""
+    for key, params in vault.header_problems:
+        sys.stderr.write(f"evidencekit: {tr('cli.warning')}: {tr(key, **params)}\n")
+    if vault.header_problems:
+        sys.stderr.write(f"evidencekit: {tr('hardening.header.repair_hint')}\n")
 
 
 def print_json(obj: Any) -> None:

@@ -20,6 +20,7 @@ from evidencekit.commands.common import (
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.i18n import tr
 from evidencekit.model import Item
+from evidencekit.textsafe import terminal_safe
 from evidencekit.vault import Vault
 from evidencekit.vault.identity import format_fingerprint
 
@@ -96,6 +97,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("check", help=tr("cli.help.check"))
     p.add_argument("vault", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--record", action="store_true", help=tr("cli.help.check_record"))
+    p.add_argument("--repair-header", action="store_true", help=tr("cli.help.repair_header"))
     add_secret_options(p)
     p.set_defaults(func=cmd_check)
 
@@ -129,10 +132,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         known = {i.sha256: i.number for i in vault.items() if i.sha256}
         for outcome in iter_import(args.files, progress=None):
+            name = terminal_safe(str(outcome.path))  # ESC, CR, LF shown, never obeyed
             if outcome.error is not None:
                 failures += 1
                 sys.stderr.write(
-                    f"evidencekit: {outcome.path}: {outcome.error.message()}\n"
+                    f"evidencekit: {name}: {terminal_safe(outcome.error.message())}\n"
                 )
                 continue
             new = outcome.item
@@ -148,12 +152,12 @@ def cmd_add(args: argparse.Namespace) -> int:
                 if exc.exit_code in (3, 6):
                     raise
                 failures += 1
-                sys.stderr.write(f"evidencekit: {outcome.path}: {exc.message()}\n")
+                sys.stderr.write(f"evidencekit: {name}: {terminal_safe(exc.message())}\n")
                 continue
             for warning in new.metadata.get("warnings", []):
-                sys.stderr.write(f"evidencekit: {outcome.path}: {tr(str(warning))}\n")
+                sys.stderr.write(f"evidencekit: {name}: {tr(str(warning))}\n")
             if item.sha256 in known:
-                sys.stderr.write(f"evidencekit: {outcome.path}: "
+                sys.stderr.write(f"evidencekit: {name}: "
                                  f"{tr('cli.add.duplicate', number=known[item.sha256])}\n")
             elif item.sha256:
                 known[item.sha256] = item.number
@@ -191,7 +195,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         kind = tr(f"kind.{i.kind}")
         if i.state != "active":
             kind += f" ({tr('state.' + i.state)})"
-        title = (i.title or i.source).replace("\n", " ")
+        title = terminal_safe((i.title or i.source).replace("\n", " "))
         rows.append([str(i.number), kind, i.captured_at[:16].replace("T", " "), _size(i.size),
                      (i.sha256 or "-")[:16], title[:60] + ("…" if len(title) > 60 else "")])
     sys.stdout.write(table(header, rows, right={0, 3}))
@@ -226,7 +230,8 @@ def _show_text(item: Item) -> str:
     if item.deletion:
         lines.append(f"  {tr('cli.deleted')}: {item.deletion.get('at')} — "
                      f"{item.deletion.get('reason')}")
-    return "\n".join(lines) + "\n"
+    # every field may hold what an attacker chose (a file name, a page title)
+    return "\n".join(terminal_safe(line) for line in lines) + "\n"
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -297,14 +302,25 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Check everything. Examining changes nothing: the vault is opened read-only unless
+    ``--record`` (log the check in the custody chain) or ``--repair-header`` is given."""
     from evidencekit.vault.check import check_vault
 
+    writes = args.record or args.repair_header
     # No clean-up before checking: what a crash or an attacker left is looked at first.
-    vault = open_vault(args, writable=True, collect_garbage=False)
+    vault = open_vault(args, writable=writes, collect_garbage=False)
     try:
+        if args.repair_header:
+            target = vault.repair_header()
+            if target:
+                sys.stderr.write(tr("hardening.header.repaired",
+                                    what=tr(f"hardening.header.restored.{target}")) + "\n")
+            else:
+                sys.stderr.write(tr("hardening.header.nothing_to_repair") + "\n")
         report = check_vault(vault, progress=stderr_progress())
-        if not any(f.target_key in ("check.target.log", "check.target.event",
-                                    "check.target.identity") for f in report.findings):
+        if args.record and not any(
+                f.target_key in ("check.target.log", "check.target.event",
+                                 "check.target.identity") for f in report.findings):
             try:
                 vault.log_event("vault_checked", ok=report.ok, findings=len(report.findings))
             except EvidenceKitError as exc:  # the report matters more than the log line
@@ -322,7 +338,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         })
     else:
         for f in report.findings:
-            sys.stdout.write(f"✗ {f.message()}\n")
+            sys.stdout.write(f"✗ {terminal_safe(f.message())}\n")
         sys.stdout.write(tr("cli.check.summary", items=report.items_checked,
                             parts=report.parts_checked, events=report.events_checked) + "\n")
         sys.stdout.write((tr("cli.check.ok") if report.ok else

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError
+from evidencekit.gui import similar_panel
 from evidencekit.gui.item_list import kind_icon, kind_label, short_time
 from evidencekit.gui.link_capture_widgets import page_state_banner, resource_strip
 from evidencekit.gui.messages import show_error
@@ -78,6 +79,7 @@ class DetailPane(QScrollArea):
     """Shows one item; emits ``fetch_requested(number)`` for links saved offline."""
 
     fetch_requested = Signal(int)
+    open_item_requested = Signal(int)
 
     def __init__(self, session: VaultSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +119,8 @@ class DetailPane(QScrollArea):
             if item.state == "pending":
                 self._pending(layout, item)
             self._details(layout, item)
+            similar_panel.add_copies_section(layout, self.session, item,
+                                             self.open_item_requested.emit)
             if item.parts:
                 self._parts(layout, item)
             self._custody(layout, item)

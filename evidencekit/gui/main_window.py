@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError
-from evidencekit.gui import capture_flow, item_flows
+from evidencekit.gui import capture_flow, chat_flow, item_flows, similar_panel
 from evidencekit.gui.detail_pane import DetailPane
+from evidencekit.gui.identity_panel import set_holder_status
 from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession, waiting_for_timestamp
@@ -38,7 +39,6 @@ from evidencekit.gui.widgets import JobPanel
 from evidencekit.gui.workers import Job, JobFunction
 from evidencekit.i18n import catalogue, tr
 from evidencekit.settings import Settings
-from evidencekit.vault.identity import format_fingerprint
 
 __all__ = ["MainWindow", "ACTIONS"]
 
@@ -58,7 +58,9 @@ ACTIONS = (
 MORE_ACTIONS = (
     ("verify", "verify", "gui.action.verify", "Ctrl+Shift+V"),
     ("paste_image", "screenshot", "gui.action.paste_image", "Ctrl+Shift+P"),
+    ("import_chat", "import", "gui.action.import_chat", "Ctrl+Shift+T"),
     ("check", "verify", "gui.action.check", ""),
+    ("copies", "screenshot", "gui.action.copies", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
 
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         self.grid = ItemGrid(session)
         self.detail = DetailPane(session)
         self.detail.fetch_requested.connect(lambda n: item_flows.fetch_pending(self, n))
+        self.detail.open_item_requested.connect(self.select_item)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.detail)
@@ -109,7 +112,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.changed.connect(self._filter)
         self.grid.selectionModel().currentChanged.connect(lambda *_: self._current_changed())
         self.grid.source.modelReset.connect(self._model_reset)
-        self.grid.doubleClicked.connect(lambda *_: self.detail.setFocus())
+        self.grid.doubleClicked.connect(lambda *_: self._open_current())
         session.items_changed.connect(self._items_changed)
         self._current_number: int | None = None
         self._items_changed()
@@ -178,11 +181,10 @@ class MainWindow(QMainWindow):
         self.ts_label = QLabel()
         self.ts_button = QPushButton(tr("gui.status.get_timestamps"))
         self.ts_button.clicked.connect(lambda: item_flows.get_timestamps(self))
-        fingerprint = format_fingerprint(self.session.fingerprint)
-        holder = QLabel(tr("gui.status.holder", holder=self.session.holder,
-                           fingerprint=fingerprint[:17] + "…"))
+        holder = QLabel()
+        holder.setObjectName("HolderStatus")
         holder.setProperty("muted", True)
-        holder.setToolTip(fingerprint)
+        set_holder_status(holder, self.session.holder, self.session.fingerprint)
         clock = QLabel()
         clock.setPixmap(icon("clock").pixmap(QSize(20, 20)))
         box = QWidget()
@@ -229,6 +231,13 @@ class MainWindow(QMainWindow):
             self.grid.select_number(number)
         else:
             self.detail.show_item(None)
+
+    def _open_current(self) -> None:
+        item = self.session.item(self._current_number) if self._current_number else None
+        if chat_flow.is_chat(item):
+            chat_flow.open_chat_view(self, item.number)  # type: ignore[union-attr]
+        else:
+            self.detail.setFocus()
 
     def select_item(self, number: int) -> None:
         self._current_number = number
@@ -296,7 +305,9 @@ class MainWindow(QMainWindow):
             "export": lambda: item_flows.export(self),
             "verify": self.verify_requested.emit,
             "paste_image": lambda: capture_flow.paste_image(self),
+            "import_chat": lambda: chat_flow.import_chat_action(self),
             "check": lambda: item_flows.check_vault(self),
+            "copies": lambda: similar_panel.show_groups(self),
             "settings": self.settings_requested.emit,
             "lock": self.lock_requested.emit,
             "quick_exit": self.quick_exit_requested.emit,
@@ -331,7 +342,10 @@ class MainWindow(QMainWindow):
             if text.startswith(("http://", "https://")):
                 links.append(text.split()[0])
         event.acceptProposedAction()
-        if files:
+        if len(files) == 1 and files[0].is_dir():  # a chat export folder, else plain files
+            chat_flow.import_chat_path(self, files[0],
+                                       fallback=lambda p: item_flows.import_paths(self, p))
+        elif files:
             item_flows.import_paths(self, files)
         if links:
             item_flows.add_link(self, links[0])

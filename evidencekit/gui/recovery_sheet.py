@@ -1,7 +1,8 @@
 """The recovery sheet: the one plaintext the user asks the program to write or print.
 
 It holds the recovery key (eight groups of five characters), the vault's identity
-fingerprint and where the vault is, with a few plain sentences on what the key is for.
+fingerprint (in full, and in its short form for reading aloud) and where the vault is, with
+a few plain sentences on what the key is for.
 Written with ``QPrinter`` to a PDF the user chooses, or sent to a printer.
 """
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from evidencekit.gui.theme import font_family
 from evidencekit.i18n import tr
+from evidencekit.vault.identity import format_fingerprint, short_fingerprint
 
 __all__ = ["recovery_document", "save_recovery_pdf", "print_recovery_sheet"]
 
@@ -34,6 +36,8 @@ def _key_lines(key: str) -> str:
 def recovery_document(key: str, fingerprint: str, folder: Path) -> QTextDocument:
     esc = html.escape
     family = font_family()
+    full = format_fingerprint(fingerprint.replace(":", ""))
+    short = short_fingerprint(fingerprint)
     body = f"""
     <h1 style="font-size:20pt;">{esc(tr('gui.sheet.title'))}</h1>
     <p style="font-size:12pt;">{esc(tr('gui.sheet.intro'))}</p>
@@ -43,7 +47,9 @@ def recovery_document(key: str, fingerprint: str, folder: Path) -> QTextDocument
     <p style="font-size:12pt;">{esc(tr('gui.sheet.danger'))}</p>
     <hr/>
     <p style="font-size:10pt;">{esc(tr('gui.sheet.folder'))}: {esc(str(folder))}<br/>
-    {esc(tr('gui.sheet.fingerprint'))}: {esc(fingerprint)}<br/>
+    {esc(tr('gui.sheet.fingerprint'))}: {esc(full)}<br/>
+    {esc(tr('identity.gui.sheet_short'))}:
+    <span style="font-family:monospace; font-size:12pt;">{esc(short)}</span><br/>
     {esc(tr('gui.sheet.made'))}: {esc(datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z'))}
     </p>
     """

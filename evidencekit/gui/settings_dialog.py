@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidencekit.errors import EvidenceKitError, InputError
+from evidencekit.gui.identity_panel import IdentityPanel
 from evidencekit.gui.messages import show_error, show_info
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.strength import strength
@@ -94,6 +95,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("gui.settings.tsa"), tsa_box)
         layout.addLayout(form)
         if session is not None and session.is_open:
+            layout.addWidget(IdentityPanel(session))
             layout.addWidget(button(tr("gui.settings.change_passphrase"),
                                     self._change_passphrase, "lock"), 0,
                              Qt.AlignmentFlag.AlignLeft)

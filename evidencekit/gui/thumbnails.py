@@ -37,6 +37,9 @@ THUMB_SIZE = (208, 148)
 PREVIEW_SIZE = (720, 520)
 #: Parts larger than this are not decoded for a picture (a placeholder is shown).
 MAX_PICTURE_BYTES = 64 * 1024 * 1024
+#: Images with more pixels than this (after JPEG draft scaling) are not decoded: at 4
+#: bytes a pixel the decoded image stays under about 120 MB (the issue's bound: 200 MB).
+MAX_DECODE_PIXELS = 30_000_000
 BLUR_LONG_SIDE = 24
 _DECODABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp",
               "image/tiff", "image/x-ms-bmp")
@@ -52,11 +55,23 @@ class Pictures:
     sharp_preview: QImage | None = None
 
 
+def _flagged(item: Item) -> bool:
+    """The importer found the primary part a decompression bomb or not decodable."""
+    image = item.metadata.get("image")
+    return isinstance(image, dict) and (bool(image.get("bomb")) or
+                                        image.get("preview") is False)
+
+
 def picture_part(item: Item) -> int | None:
-    """Index of the part to show as a picture, or None (then a kind icon is shown)."""
+    """Index of the part to show as a picture, or None (then a kind icon is shown).
+
+    A primary part the importer flagged as a decompression bomb (or as not decodable) is
+    never decoded here."""
     if item.state != "active":
         return None
     for index, part in enumerate(item.parts):
+        if index == 0 and _flagged(item):
+            continue
         media = part.media_type.split(";")[0].strip().lower()
         if part.size > MAX_PICTURE_BYTES or media not in _DECODABLE:
             continue
@@ -78,13 +93,25 @@ def blur(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return out.filter(ImageFilter.GaussianBlur(radius=max(3.0, max(w, h) / 40)))
 
 
+class TooLarge(ValueError):
+    """More pixels than :data:`MAX_DECODE_PIXELS`: not decoded."""
+
+
 def _decode(data: bytes) -> Image.Image:
+    """Decode with a size bound: JPEG is scaled down while decoding (``draft``), anything
+    still above :data:`MAX_DECODE_PIXELS` is refused before a pixel is decoded, and the
+    image is shrunk (``thumbnail``, which uses ``reduce``) before any conversion copy."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         opened = Image.open(io.BytesIO(data))
         opened.draft("RGB", (PREVIEW_SIZE[0] * 2, PREVIEW_SIZE[1] * 2))
         opened.seek(0)
+        width, height = opened.size
+        if width * height > MAX_DECODE_PIXELS:
+            raise TooLarge(f"{width}x{height}")
         opened.load()
+    opened.thumbnail((PREVIEW_SIZE[0] * 2, PREVIEW_SIZE[1] * 2), Image.Resampling.LANCZOS,
+                     reducing_gap=2.0)
     im: Image.Image = ImageOps.exif_transpose(opened) or opened
     if im.mode in ("RGBA", "LA", "P"):
         rgba = im.convert("RGBA")

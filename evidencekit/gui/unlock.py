@@ -9,7 +9,14 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from evidencekit.errors import EvidenceKitError, WrongSecretError
 from evidencekit.gui import file_dialogs
@@ -147,7 +154,41 @@ class UnlockWindow(QWidget):
         self._reset_button()
         self.passphrase.clear()
         self.recovery.clear()
+        if isinstance(vault, Vault) and vault.header_problems:
+            self._ask_header(vault, recovery)
+            return
         self.unlocked.emit(vault, recovery)
+
+    def _ask_header(self, vault: Vault, recovery: bool) -> None:
+        """Say which header file was changed and offer to put back the authentic one; the
+        main window opens after the answer either way."""
+        lines = [tr("hardening.gui.header_intro")]
+        for key, _params in vault.header_problems:
+            lines.append("• " + tr("hardening.gui.problem." + key.rsplit(".", 1)[-1]))
+        lines.append("")
+        lines.append(tr("hardening.gui.header_repair_question"))
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(tr("hardening.gui.header_title"))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("\n".join(lines))
+        repair = box.addButton(tr("hardening.gui.header_repair"),
+                               QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(tr("hardening.gui.header_later"), QMessageBox.ButtonRole.RejectRole)
+        self.header_box: QMessageBox | None = box
+
+        def finished() -> None:
+            if box.clickedButton() is repair and vault.writable:
+                try:
+                    vault.repair_header()
+                except EvidenceKitError as exc:
+                    show_error(None, exc)
+            self.header_box = None
+            box.deleteLater()
+            self.unlocked.emit(vault, recovery)
+
+        box.finished.connect(finished)
+        box.open()
 
     def _failed(self, exc: EvidenceKitError) -> None:
         self._reset_button()

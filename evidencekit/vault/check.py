@@ -72,8 +72,8 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
     add: Callable[..., None] = lambda t, k, **p: report.findings.append(  # noqa: E731
         Finding(t[0], t[1], k, p)
     )
-    if vault.header_problem:
-        add(("check.target.header", {}), vault.header_problem)
+    for key, params in vault.header_problems:
+        add(("check.target.header", {}), key, **params)
     bad_sql = vault._index.quick_check()
     if bad_sql:
         add(("check.target.index", {}), "check.index_structure", detail="; ".join(bad_sql[:3]))

@@ -57,6 +57,8 @@ def consistency_problems(vault: Vault, events: list[Event] | None = None) -> lis
         if e.kind == "vault_created":
             settings_expected = body.get("settings_record_sha256")
             identity_expected = body.get("identity_record_sha256")
+        elif e.kind == "identity_changed" and isinstance(digest, str):
+            identity_expected = digest
         elif e.kind == "setting_changed" and isinstance(digest, str):
             settings_expected = digest
         iid = e.item_id

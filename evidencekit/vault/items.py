@@ -9,18 +9,16 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import secrets
 import threading
 from datetime import UTC
-from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evidencekit.errors import InputError, IntegrityError, NotFoundError, StorageError
 from evidencekit.model import Event, Item, NewItem, Note, Part, PartInput, Progress, iso, now_utc
-from evidencekit.vault.atomic import storage_error
+from evidencekit.vault.atomic import private_temp
 from evidencekit.vault.blobs import BlobError, BlobInfo, BlobStore
 from evidencekit.vault.index import Index, item_ad, meta_ad
 from evidencekit.vault.records import item_from_record, item_to_record
@@ -42,6 +40,19 @@ def _local_time(utc: Any, zone: str) -> Any:
         return utc.astimezone(ZoneInfo(zone))
     except (ZoneInfoNotFoundError, ValueError):
         return utc.astimezone()
+
+
+def _derived_metadata(new: NewItem) -> dict[str, Any]:
+    """Perceptual hashes of the pictures being stored, made while their bytes are at
+    hand (see :mod:`evidencekit.similar.parts`); never fails the capture."""
+    if not any(p.media_type.startswith("image/") for p in new.parts):
+        return {}  # no picture: do not load numpy and the hashing code at all
+    from evidencekit.similar.parts import META_KEY, perceptual_metadata
+
+    if META_KEY in new.metadata:
+        return {}
+    pdq = perceptual_metadata([p for p in new.parts if p.media_type.startswith("image/")])
+    return {META_KEY: pdq} if pdq else {}
 
 
 class VaultItems:
@@ -146,11 +157,13 @@ class VaultItems:
                       blob=i.name) for p, i in written]
         local = _local_time(new.captured_at, new.timezone)
         at = iso(now_utc())
+        metadata = dict(new.metadata)
+        metadata.update(_derived_metadata(new))
         item = Item(
             id=secrets.token_hex(16), number=0, kind=new.kind, title=new.title,
             source=new.source, captured_at=iso(local),
             captured_at_utc=iso(new.captured_at.astimezone(UTC)),
-            timezone=new.timezone, metadata=dict(new.metadata),
+            timezone=new.timezone, metadata=metadata,
             notes=[Note(text=t, at=at) for t in new.notes if t.strip()],
             tags=list(dict.fromkeys(new.tags)), parts=parts,
             state="pending" if new.pending else "active",
@@ -338,28 +351,13 @@ class VaultItems:
 
     def extract(self, number: int, out_path: Path, part: int = 0,
                 progress: Progress | None = None) -> Path:
-        """Write a verified copy of a part to ``out_path`` (atomically; never a bad copy)."""
+        """Write a verified copy of a part to ``out_path`` (mode 0600, atomically; never a
+        bad copy, and nothing left behind by a failure or a kill: see ``private_temp``)."""
         item = self.item(number)
         if item.state == "deleted":
             raise InputError("error.already_deleted", number=number)
         out_path = Path(out_path)
-        for stale in out_path.parent.glob(f".{glob_escape(out_path.name)}.*.part"):
-            with contextlib.suppress(OSError):
-                stale.unlink()  # left by a killed extract of the same file
-        tmp = out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
-        try:
-            with tmp.open("xb") as fh:
-                self.read_part(item, part, fh, progress)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, out_path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise storage_error(exc, out_path) from exc
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        with private_temp(out_path) as tmp, tmp.open("r+b") as fh:
+            self.read_part(item, part, fh, progress)
         return out_path
 

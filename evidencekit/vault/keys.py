@@ -37,9 +37,24 @@ __all__ = [
     "format_recovery_key",
     "parse_recovery_key",
     "MIN_PASSPHRASE_LENGTH",
+    "KdfBoundsError",
 ]
 
+
+class KdfBoundsError(ValueError):
+    """KDF parameters outside the sane bounds (``detail`` names the field and value)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
 MIN_PASSPHRASE_LENGTH = 8
+# Sane bounds for Argon2id parameters read from a header: checked before any derivation, so
+# an edited vault.json can neither exhaust memory nor hang the program.
+KDF_SALT_BYTES = (16, 64)
+KDF_MEMORY_KIB = (1024, 2 * 1024 * 1024)  # 1 MiB … 2 GiB
+KDF_ITERATIONS = (1, 16)
+KDF_LANES = (1, 16)
 SUBKEY_LABELS = ("blob", "metadata", "log", "identity", "settings", "header")
 _RECOVERY_SECRET_BYTES = 24  # 192 bits; plus one check byte -> 40 base32 characters
 
@@ -76,14 +91,31 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> KdfParams:
+        """Parse and bound-check; raises :class:`KdfBoundsError` for values outside the
+        sane bounds and ValueError/TypeError/KeyError for a malformed object."""
         if d.get("name") != "argon2id":
             raise ValueError("unknown KDF")
-        return cls(
-            salt=base64.b64decode(d["salt"], validate=True),
-            memory_kib=int(d["memory_kib"]),
-            iterations=int(d["iterations"]),
-            lanes=int(d["lanes"]),
-        )
+        values = {}
+        for name in ("memory_kib", "iterations", "lanes"):
+            value = d[name]
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise KdfBoundsError(f"{name}={value!r}")
+            values[name] = value
+        params = cls(salt=base64.b64decode(d["salt"], validate=True), **values)
+        params.check_bounds()
+        return params
+
+    def check_bounds(self) -> None:
+        """Raise :class:`KdfBoundsError` unless every parameter is within sane bounds."""
+        checks = (("salt bytes", len(self.salt), KDF_SALT_BYTES),
+                  ("memory_kib", self.memory_kib, KDF_MEMORY_KIB),
+                  ("iterations", self.iterations, KDF_ITERATIONS),
+                  ("lanes", self.lanes, KDF_LANES))
+        for name, value, (low, high) in checks:
+            if not low <= value <= high:
+                raise KdfBoundsError(f"{name}={value}")
+        if self.memory_kib < 8 * self.lanes:
+            raise KdfBoundsError(f"memory_kib={self.memory_kib} < 8 × lanes")
 
 
 def normalise_passphrase(passphrase: str) -> bytes:
@@ -92,7 +124,9 @@ def normalise_passphrase(passphrase: str) -> bytes:
 
 
 def derive_passphrase_key(passphrase: str, params: KdfParams) -> bytes:
-    """The 256-bit key-encryption key for a passphrase (Argon2id)."""
+    """The 256-bit key-encryption key for a passphrase (Argon2id). Parameters outside the
+    sane bounds raise :class:`KdfBoundsError` before any work is done."""
+    params.check_bounds()
     kdf = Argon2id(
         salt=params.salt,
         length=32,

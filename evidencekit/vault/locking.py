@@ -1,21 +1,21 @@
-"""One writer at a time: ``vault.lock`` held with an OS file lock, plus the holder's pid.
+"""One writer at a time: ``vault.lock`` held with an OS file lock, plus a random lock id
+and the holder's pid — nothing derived from the computer (no host name, not even hashed).
 
 The OS releases the lock when a process dies, so a lock file left by a killed program is
 stale by construction and is taken over (with a log line). Where the file system offers no
-locks (some network or FAT mounts), the pid written in the file decides: a lock whose
-process no longer runs on this host is taken over.
+locks (some network or FAT mounts), the pid written in the file decides: a lock whose pid
+is alive here is refused (to be safe, even if it came from another computer), otherwise
+it is taken over.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import logging
 import os
-import socket
-import time
+import secrets
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,12 +31,6 @@ __all__ = ["WriterLock", "LOCK_NAME"]
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "vault.lock"
-
-
-def _host_tag() -> str:
-    """A short digest of the host name: enough to tell hosts apart, without writing the
-    computer's name into the vault folder."""
-    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:16]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -108,7 +102,7 @@ class WriterLock:
             log.info("taking over a stale vault lock left by pid %s", holder.get("pid"))
         fh.seek(0)
         fh.truncate()
-        fh.write(json.dumps({"pid": os.getpid(), "host": _host_tag(), "since": time.time()}))
+        fh.write(json.dumps({"id": secrets.token_hex(16), "pid": os.getpid()}))
         fh.flush()
         self._fh = fh
         return True
@@ -116,8 +110,7 @@ class WriterLock:
     def _pid_fallback(self, fh: IO[str]) -> None:
         holder = self._read_holder()
         pid = holder.get("pid")
-        same_host = holder.get("host") == _host_tag()
-        if isinstance(pid, int) and pid != os.getpid() and (not same_host or _pid_alive(pid)):
+        if isinstance(pid, int) and pid != os.getpid() and _pid_alive(pid):
             fh.close()
             raise VaultLockedError(pid=pid)
 

@@ -27,13 +27,13 @@ from evidencekit.errors import (
     InputError,
     IntegrityError,
     VaultFormatError,
-    WrongSecretError,
 )
 from evidencekit.model import Event, Item, iso, now_utc
 from evidencekit.vault import custody, keys
 from evidencekit.vault.atomic import storage_error, write_atomic
 from evidencekit.vault.blobs import BlobStore
-from evidencekit.vault.header import HEADER_NAME, Header, parse_header, wrap_ad
+from evidencekit.vault.header import HEADER_NAME, Header, wrap_ad
+from evidencekit.vault.header_truth import resolve_header
 from evidencekit.vault.identity import fingerprint, key_from_pem, key_to_pem, new_identity
 from evidencekit.vault.index import INDEX_NAME, Index, event_ad, meta_ad
 from evidencekit.vault.items import VaultItems, record_digest
@@ -58,6 +58,9 @@ class Vault(VaultItems):
         self._lock = lock
         self._mutex = threading.RLock()
         self.header_problem = header_problem
+        self.header_problems: list[tuple[str, dict[str, object]]] = (
+            [(header_problem, {})] if header_problem else [])
+        self._header_repair: tuple[str, bytes] | None = None
         self._meta = Sealer(keys.subkey(master, "metadata"))
         self._log = Sealer(keys.subkey(master, "log"))
         self._ident = Sealer(keys.subkey(master, "identity"))
@@ -66,6 +69,7 @@ class Vault(VaultItems):
         self._master = master
         self.blobs = BlobStore(folder / "blobs", keys.subkey(master, "blob"))
         self._identity: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None
+        self._chain: tuple[x509.Certificate, ...] = ()
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -177,62 +181,41 @@ class Vault(VaultItems):
             raw = b""
         except OSError as exc:
             raise storage_error(exc, folder / HEADER_NAME) from exc
-        copy = index.get_meta("header") or b""
-        recovery = keys.parse_recovery_key(recovery_key) if recovery_key is not None else None
-        candidates: list[tuple[bytes, str | None]] = [(raw, None)]
-        if copy and copy != raw:
-            candidates.append((copy, "error.header_altered"))
-        wrong: WrongSecretError | None = None
-        unknown: VaultFormatError | None = None
-        tried: dict[tuple[bytes, int, int, int], bytes] = {}
-        for data, problem in candidates:
-            try:
-                header = parse_header(data)
-            except VaultFormatError as exc:
-                unknown = unknown or exc
-                continue
-            except ValueError:
-                continue
-            params = header.kdf
-            ad_params: keys.KdfParams | None = params
-            if recovery is not None:
-                try:
-                    rsalt = base64.b64decode(header.wrapped["recovery"]["salt"], validate=True)
-                except (KeyError, TypeError, ValueError):
-                    continue
-                kek = keys.derive_recovery_key(recovery, rsalt)
-                label = "recovery"
-                ad_params = None
+        found = resolve_header(raw, index, passphrase, recovery_key)
+        vault = cls(folder, found.header, found.master, index, lock)
+        vault.header_problems = found.problems
+        vault.header_problem = found.problems[0][0] if found.problems else None
+        vault._header_repair = found.repair
+        for key, _params in found.problems:
+            log.warning("vault header problem: %s", key)
+        return vault
+
+    def repair_header(self) -> str | None:
+        """Make ``vault.json`` and its protected copy agree again, from the authentic one
+        (see :mod:`evidencekit.vault.header_truth`); log it in the custody chain. Returns
+        what was rewritten (``"file"``: vault.json, ``"copy"``: the protected copy) or None
+        when there was nothing to do."""
+        self._require_writer()
+        if self._header_repair is None:
+            return None
+        target, data = self._header_repair
+        problems = list(self.header_problems)
+        with self._mutex:
+            if target == "copy":
+                with self._index.transaction():
+                    self._store_header_copy(data)
+                    self._append_event("header_repaired", None, {
+                        "restored": "protected_copy", "problems": [k for k, _ in problems]})
             else:
-                cache_key = (params.salt, params.memory_kib, params.iterations, params.lanes)
-                if cache_key not in tried:
-                    tried[cache_key] = keys.derive_passphrase_key(passphrase or "", params)
-                kek = tried[cache_key]
-                label = "passphrase"
-            wrapped = header.wrapped.get(label)
-            if wrapped is None:
-                continue
-            try:
-                master = keys.unwrap(kek, wrapped, wrap_ad(header.vault_id, label, ad_params),
-                                     recovery=recovery is not None)
-            except WrongSecretError as exc:
-                wrong = wrong or exc
-                continue
-            vault = cls(folder, header, master, index, lock, None)
-            mac = index.get_meta("header_mac") or b""
-            expected = hmac.new(vault._header_key, copy, hashlib.sha256).digest()
-            if not hmac.compare_digest(mac, expected):
-                vault.header_problem = "error.header_copy_altered"
-            elif problem is not None or raw != copy:
-                vault.header_problem = problem or "error.header_altered"
-            if vault.header_problem:
-                log.warning("vault header problem: %s", vault.header_problem)
-            return vault
-        if wrong is not None:
-            raise wrong
-        if unknown is not None:
-            raise unknown
-        raise IntegrityError("error.header_damaged")
+                with self._index.transaction():
+                    self._append_event("header_repaired", None, {
+                        "restored": "vault.json", "problems": [k for k, _ in problems]})
+                write_atomic(self.folder / HEADER_NAME, data)
+        self.header_problems = []
+        self.header_problem = None
+        self._header_repair = None
+        log.info("vault header repaired (%s)", target)
+        return target
 
     def close(self) -> None:
         with self._mutex:
@@ -307,10 +290,51 @@ class Vault(VaultItems):
                 d = self._ident.open_json(sealed, meta_ad("identity"))
                 key = key_from_pem(d["key"].encode())
                 cert = x509.load_pem_x509_certificate(d["cert"].encode())
-            except (SealError, KeyError, ValueError, TypeError) as exc:
+                chain = tuple(x509.load_pem_x509_certificate(c.encode())
+                              for c in d.get("chain") or [])
+            except (SealError, KeyError, ValueError, TypeError, AttributeError) as exc:
                 raise IntegrityError("error.identity_damaged") from exc
-            self._identity = (key, cert)
+            self._identity, self._chain = (key, cert), chain
         return self._identity
+
+    def identity_chain(self) -> tuple[x509.Certificate, ...]:
+        """The certificates that issued the identity's (nearest first); empty when it is
+        self-signed. Bundles carry them in the signature so a recipient's trusted root
+        reaches the signer."""
+        self.identity()
+        return self._chain
+
+    def replace_identity(self, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+                         chain: tuple[x509.Certificate, ...], *, how: str) -> Event:
+        """Store a new signing identity (checked by :mod:`evidencekit.vault.identity_import`)
+        and append an ``identity_changed`` event naming the old and new certificates; the
+        log head is signed with the new key from this event on."""
+        from evidencekit.vault.identity_import import same_public_key
+
+        self._require_writer()
+        if not same_public_key(cert, key):
+            raise InputError("identity.key_mismatch")
+        pem = serialization.Encoding.PEM
+        with self._mutex:
+            old = self.identity()[1]
+            sealed = self._ident.seal_json(
+                {"key": key_to_pem(key).decode(), "cert": cert.public_bytes(pem).decode(),
+                 "chain": [c.public_bytes(pem).decode() for c in chain]},
+                meta_ad("identity"))
+            try:
+                with self._index.transaction():
+                    self._index.set_meta("identity", sealed)
+                    self._identity, self._chain = (key, cert), chain
+                    return self._append_event("identity_changed", None, {
+                        "how": how, "previous_certificate_sha256": fingerprint(old),
+                        "certificate_sha256": fingerprint(cert),
+                        "subject": cert.subject.rfc4514_string(),
+                        "issuer": cert.issuer.rfc4514_string(),
+                        "chain_sha256": [fingerprint(c) for c in chain],
+                        "record_sha256": record_digest(sealed)})
+            except BaseException:
+                self._identity, self._chain = None, ()
+                raise
 
     @property
     def fingerprint(self) -> str:
@@ -402,8 +426,12 @@ class Vault(VaultItems):
     # -- secrets -------------------------------------------------------------------------
 
     def change_passphrase(self, new_passphrase: str) -> None:
-        """Re-wrap the master key under a new passphrase (nothing else is re-encrypted)."""
+        """Re-wrap the master key under a new passphrase (nothing else is re-encrypted).
+
+        Refused while the header has a problem: the wraps written must come from the
+        authentic header, so the header is repaired first (:meth:`repair_header`)."""
         self._require_writer()
+        self._refuse_header_problem()
         if len(new_passphrase) < keys.MIN_PASSPHRASE_LENGTH:
             raise InputError("error.passphrase_short", minimum=keys.MIN_PASSPHRASE_LENGTH)
         old = self.header
@@ -426,6 +454,10 @@ class Vault(VaultItems):
         self._index.checkpoint()
         self.header = header
         self.header_problem = None
+
+    def _refuse_header_problem(self) -> None:
+        if self.header_problems:
+            raise IntegrityError("hardening.header.repair_first")
 
     def lock_path(self) -> Path:
         return self.folder / LOCK_NAME

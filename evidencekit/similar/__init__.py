@@ -1,0 +1,1 @@
+"""Perceptual hashes (PDQ) of pictures and video frames, and the copies they find."""

@@ -1,0 +1,32 @@
+"""The bundle's item pages name the other items holding the same picture, with the PDQ
+hash; items without a copy say nothing of copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidencekit.model import NewItem, PartInput
+from tests.conftest import run_cli
+from tests.support.bundle_tools import pdftotext
+from tests.support.similar_pictures import copies_of, different_picture, encode, photo
+from tests.support.vault_util import open_vault
+
+
+def test_item_pages_name_the_other_copies(vault_dir: Path, tmp_path: Path) -> None:
+    img = photo()
+    pictures = [("original.jpg", encode(img, quality=90)),
+                ("mirrored.jpg", copies_of(img)["mirrored.jpg"]),
+                ("other.png", different_picture(3))]
+    with open_vault(vault_dir) as v:
+        for name, data in pictures:
+            v.add_item(NewItem(kind="file", title=name, source=name, parts=[
+                PartInput(name=name, media_type="image/png", data=data)]))
+        pdq = v.item(1).metadata["pdq"]["hashes"][0]["hash"]
+    out = tmp_path / "bundle.pdf"
+    res = run_cli("export", vault_dir, out, "--items", "1,3", "--no-timestamp", "--lang", "en")
+    assert res.code == 0, res.err
+    text = " ".join(pdftotext(out).split())
+    assert "Same picture also in" in text
+    assert "item #2 (distance" in text  # a copy outside the bundle is still named
+    assert text.count("Same picture also in") == 1  # item 3 has no copy
+    assert pdq[:16] in text.replace(" ", "")

@@ -1,0 +1,129 @@
+"""Copies found: the same picture resized, recompressed, cropped by 5 %, mirrored, turned
+and shown in a video is grouped; different pictures are not. The multi-index search finds
+exactly what a full comparison finds. ``rehash`` and ``similar`` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evidencekit.model import NewItem, PartInput
+from evidencekit.similar import parts as similar_parts
+from evidencekit.similar.copies import find_copies
+from evidencekit.similar.index import HashEntry, HashIndex, group_items
+from tests.conftest import run_cli
+from tests.support.similar_pictures import copies_of, different_picture, encode, photo, video_of
+from tests.support.vault_util import open_vault
+
+
+def _add(vault, name: str, data: bytes, media_type: str) -> int:  # type: ignore[no-untyped-def]
+    return vault.add_item(NewItem(kind="file", title=name, source=name, parts=[
+        PartInput(name=name, media_type=media_type, data=data)])).number
+
+
+def test_copies_grouped_and_different_pictures_not(vault_dir: Path) -> None:
+    img = photo()
+    with open_vault(vault_dir) as v:
+        original = _add(v, "original.jpg", encode(img, quality=92), "image/jpeg")
+        copies = {name: _add(v, name, data, "image/png" if name.endswith(".png")
+                             else "image/jpeg") for name, data in copies_of(img).items()}
+        others = [_add(v, f"other{s}.png", different_picture(s), "image/png")
+                  for s in range(4)]
+        video = _add(v, "clip.mp4", video_of(img), "video/mp4")
+        items = v.items()
+    by_number = {i.number: i for i in items}
+    # hashes were made at capture, in the same pass as storing the bytes
+    assert by_number[original].metadata["pdq"]["hashes"][0]["quality"] == 100
+    assert "pdq" not in by_number[video].metadata  # videos are hashed by rehash
+    with open_vault(vault_dir) as v:
+        v.update_metadata(video, {"pdq": similar_parts.item_perceptual_metadata(
+            by_number[video], lambda i: v.read_part_bytes(by_number[video], i))},
+            "perceptual_hashed")
+        items = v.items()
+    found = find_copies(items)
+    expected = sorted([original, *copies.values(), video])
+    assert found.groups == [expected]
+    for name, number in copies.items():
+        assert original in [c.number for c in found.copies_of(number)], name
+    for n in others:
+        assert found.copies_of(n) == [] and found.group_of(n) == []
+
+
+def _random_hashes(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.integers(0, 256, size=(n, 8, 32), dtype=np.uint8)
+
+
+def _flip_bits(h: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    out = h.copy()
+    for b in rng.choice(256, count, replace=False):
+        out[b // 8] ^= np.uint8(1 << (b % 8))
+    return out
+
+
+def _brute_force(raw: np.ndarray) -> set[tuple[int, int]]:
+    bits = np.unpackbits(raw, axis=2)  # n, 8, 256
+    plain = bits[:, 0, :]
+    found = set()
+    for i in range(raw.shape[0]):
+        d = (bits[i][:, None, :] != plain[None, :, :]).sum(axis=2).min(axis=0)
+        for j in np.flatnonzero(d <= 31):
+            if i != j:
+                found.add((min(i, int(j)), max(i, int(j))))
+    return found
+
+
+def test_multi_index_finds_what_full_comparison_finds() -> None:
+    rng = np.random.default_rng(5)
+    raw = _random_hashes(rng, 400)
+    # plant pairs at every distance from 0 to 40, through a random dihedral variant
+    for k in range(41):
+        raw[200 + k, 0] = _flip_bits(raw[k, int(rng.integers(0, 8))], k, rng)
+    entries = [HashEntry(i, "p", tuple(bytes(raw[i, v]).hex() for v in range(8)), 100)
+               for i in range(raw.shape[0])]
+    got = {(m.a, m.b) for m in HashIndex(entries).matches()}
+    assert got == _brute_force(raw)
+    assert {(k, 200 + k) for k in range(32)} <= got
+    assert not any((k, 200 + k) in got for k in range(32, 41))
+
+
+def test_low_quality_hashes_take_no_part() -> None:
+    h = "ab" * 32
+    entries = [HashEntry(1, "p", (h,), 100), HashEntry(2, "p", (h,), 49),
+               HashEntry(3, "p", (h,), 50)]
+    assert HashIndex(entries).item_distances() == {(1, 3): 0}
+
+
+def test_groups_are_connected_components() -> None:
+    assert group_items([(1, 2), (5, 4), (2, 3), (9, 10)]) == [[1, 2, 3], [4, 5], [9, 10]]
+
+
+def test_rehash_and_similar_commands(vault_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    img = photo()
+    with monkeypatch.context() as m, open_vault(vault_dir) as v:
+        # items stored before perceptual hashes existed
+        m.setattr(similar_parts, "perceptual_metadata", lambda parts: None)
+        a = _add(v, "a.jpg", encode(img, quality=80), "image/jpeg")
+        b = _add(v, "b.png", copies_of(img)["mirrored.jpg"], "image/jpeg")
+        c = _add(v, "c.png", different_picture(1), "image/png")
+        _add(v, "notes.txt", b"text", "text/plain")
+    res = run_cli("similar", vault_dir, str(a))
+    assert res.code == 0 and "rehash" in res.err
+    res = run_cli("rehash", vault_dir)
+    assert res.code == 0, res.err
+    assert "3 item" in res.out
+    res = run_cli("similar", vault_dir, str(a), "--json")
+    data = json.loads(res.out)
+    assert [x["number"] for x in data["copies"]] == [b]
+    assert data["copies"][0]["distance"] <= 31 and data["unhashed"] == 0
+    res = run_cli("similar", vault_dir, str(c))
+    assert "No other item" in res.out
+    res = run_cli("similar", vault_dir)
+    assert f"#{a}, #{b}" in res.out
+    assert run_cli("rehash", vault_dir).out.startswith("Perceptual hashes stored for 0")
+    with open_vault(vault_dir, writable=False) as v:
+        events = [e for e in v.events() if e.kind == "perceptual_hashed"]
+    assert len(events) == 3 and events[0].body["algorithm"] == "pdq"
+    assert run_cli("check", vault_dir).code == 0
