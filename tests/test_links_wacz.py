@@ -171,3 +171,26 @@ def test_verify_names_each_tampering(exported: tuple[Path, str, list[int]], tmp_
     report = verify_wacz(bad, expect_fingerprint=fingerprint)
     assert report.exit_code == 3
     assert expect in [c.key for c in report.failed], [c.key for c in report.checks]
+
+
+def test_signature_gets_an_rfc3161_token_when_a_tsa_answers(
+        vault_dir: Path, servers: LinkServers, tmp_path: Path) -> None:
+    from tests.support.tsa_server import LocalTSA
+
+    with open_vault(vault_dir) as v:
+        v.add_item(capture_link(servers.http.url("/ko"), render=False, timeout=10))
+    out = tmp_path / "stamped.wacz"
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        res = run_cli("export-wacz", vault_dir, out, "--tsa", tsa.url,
+                      "--tsa-ca", tsa.root_pem_path)
+        assert res.code == 0, res.err
+        assert "RFC 3161" in res.out
+        root = tsa.root_pem
+    with zipfile.ZipFile(out) as z:
+        signed = json.loads(z.read("datapackage-digest.json"))["signedData"]
+    assert signed["timeSignature"] and "BEGIN CERTIFICATE" in signed["timestampCert"]
+    report = verify_wacz(out, trust_roots_pem=root)
+    assert [c.ok for c in report.checks if c.name == "time_signature"] == [True]
+    # Without the TSA's root the token is intact but not trusted: named, and a failure.
+    untrusted = verify_wacz(out)
+    assert [c.ok for c in untrusted.checks if c.name == "time_signature"] == [False]
