@@ -131,3 +131,15 @@ def test_bundle_prints_blurred_previews_of_the_largest_pictures(
     assert "Largest pictures the page loaded (blurred)" in text
     assert "640 × 480 px" in text  # b.png, the largest
     shutil.copy(out, artifacts / "links-resources-bundle.pdf")
+
+
+def test_recording_proxy_refuses_local_addresses_after_dns() -> None:
+    from evidencekit.capture.recorder import _local_refused
+
+    page = ("127.0.0.1", 8443)
+    assert not _local_refused("127.0.0.1", 8443, page)  # the page's own address
+    assert _local_refused("127.0.0.1", 8444, page)  # another local port
+    assert _local_refused("localhost", 8443, page)  # a name for a local address
+    assert _local_refused("10.1.2.3", 80, page) and _local_refused("[::1]", 80, page)
+    assert _local_refused("169.254.169.254", 80, page)  # cloud metadata service
+    assert not _local_refused("no-such-host.invalid", 443, page)  # fails by itself
