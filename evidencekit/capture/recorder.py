@@ -195,11 +195,12 @@ try:  # the plugin class exists only where proxy.py is installed (the rendering 
 
         def handle_upstream_chunk(self, chunk: memoryview) -> memoryview:
             if self._current is not None:
-                self._resp += bytes(chunk)
+                data = bytes(chunk)
+                self._resp += data
                 # Written as soon as the response is whole: the renderer keeps its
                 # connections open, and the child may be ended at any moment.
                 try:
-                    self._parser.parse(memoryview(bytes(chunk)))
+                    self._parser.parse(memoryview(data))
                     if self._parser.is_complete:
                         self._flush()
                 except Exception as exc:  # noqa: BLE001 - recording must not stop the page
