@@ -130,6 +130,14 @@ def test_bundle_prints_blurred_previews_of_the_largest_pictures(
                           check=True).stdout
     assert "Largest pictures the page loaded (blurred)" in text
     assert "640 × 480 px" in text  # b.png, the largest
+    import json
+
+    import pikepdf
+
+    with pikepdf.open(out) as pdf:
+        manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
+    listed = manifest["items"][-1]["metadata"]["resources"]
+    assert {r["url"] for r in listed} >= {f"{base}/img/lazy.png", f"{base}/img/b.png"}
     shutil.copy(out, artifacts / "links-resources-bundle.pdf")
 
 
