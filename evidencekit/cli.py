@@ -23,6 +23,7 @@ from evidencekit.commands import renew as renew_cmds
 from evidencekit.commands import similar as similar_cmds
 from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
+from evidencekit.commands import webcapture as webcapture_cmds
 from evidencekit.errors import EvidenceKitError
 from evidencekit.i18n import set_language, tr
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     identity_cmds.register(sub)
     org_cmds.register(sub)
     renew_cmds.register(sub)
+    webcapture_cmds.register(sub)
     gui = sub.add_parser("gui", help=tr("cli.help.gui"))
     gui.set_defaults(func=_run_gui)
     return parser
@@ -72,6 +74,10 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--evidencekit-render-child"]:  # the stand-alone build's renderer
+        from evidencekit.capture.render_child import main as render_child
+
+        return render_child()
     # The help texts are made when the parser is built: choose the language first.
     pre = argparse.ArgumentParser(add_help=False)
     # No choices here: ``export --lang both`` (the bundle's language) must reach its own

@@ -7,7 +7,9 @@ import hashlib
 import io
 import json
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -125,11 +127,30 @@ def test_rendering_failure_keeps_the_fetch(servers: LinkServers,
     assert "1" in rendering["error"] and rendering["error_ko"]
 
 
-def test_missing_webengine_is_a_clear_error(servers: LinkServers,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "evidencekit.capture.render_qt", None)
+def test_a_crashing_renderer_keeps_the_fetch(servers: LinkServers,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # The child dies without answering (as a SIGSEGV in the engine does).
+    monkeypatch.setattr(render_module, "_child_command", lambda: [
+        sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"])
     item = capture_link(servers.http.url("/ko"), timeout=5)
-    assert item.metadata["rendering"]["error_key"] == "links.render_unavailable"
+    rendering = item.metadata["rendering"]
+    assert rendering["status"] == "failed"
+    assert rendering["error_key"] == "webcapture.render_crashed", rendering
+    assert [p.name for p in item.parts] == ["exchange.warc.gz", "summary.json"]
+    assert any("Rendering failed" in n and "실패" in n for n in item.notes), item.notes
+    assert item.title == KO_TITLE  # the page title, from the fetched body
+
+
+def test_a_hanging_renderer_is_killed_in_time(servers: LinkServers,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "_child_command", lambda: [
+        sys.executable, "-c", "import time; time.sleep(600)"])
+    monkeypatch.setattr(render_module, "CHILD_EXTRA_SECONDS", 0.5)
+    t0 = time.monotonic()
+    item = capture_link(servers.http.url("/ko"), timeout=2, render_timeout=0.5,
+                        scroll_seconds=0.5, settle_seconds=0.5)
+    assert time.monotonic() - t0 < 8
+    assert item.metadata["rendering"]["error_key"] == "links.render_timeout"
     assert len(item.parts) == 2
 
 
@@ -168,3 +189,22 @@ def test_charset_and_title(body: bytes, ctype: str, charset: str | None, title: 
         assert got is None or "\ufffd" in got
     else:
         assert got == title
+
+
+def test_the_rendering_child_gets_a_clean_environment(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    from evidencekit.capture.render_child import child_env, chromium_flags
+    from evidencekit.capture.render_types import RenderRequest
+
+    monkeypatch.setenv("EVIDENCEKIT_PASSPHRASE", "secret passphrase")
+    monkeypatch.setenv("EVIDENCEKIT_NEW_PASSPHRASE", "another")
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/run/agent")
+    req = RenderRequest(url="https://example.com/", body=b"x", mime_type="text/html",
+                        base_url="https://example.com/", banner=("b",), timeout=5,
+                        width=1280, max_height=2000, user_agent=None, accept_language=None)
+    env = child_env(req, tmp_path)
+    assert not [k for k in env if "PASSPHRASE" in k or k == "SSH_AUTH_SOCK"]
+    assert env["HOME"] == str(tmp_path) and env["TMPDIR"] == str(tmp_path)
+    assert env["XDG_CACHE_HOME"].startswith(str(tmp_path))
+    assert "--js-flags=--max-old-space-size=" in env["QTWEBENGINE_CHROMIUM_FLAGS"]
+    assert not [f for f in chromium_flags(req) if f.startswith("--proxy-server")]

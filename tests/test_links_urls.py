@@ -141,24 +141,26 @@ def test_non_telegram_links_have_no_telegram_info() -> None:
     assert parse_telegram("https://nott.me/chan/1") is None
 
 
-def _catalogue(lang: str) -> dict[str, str]:
-    path = ROOT / "resources" / "i18n" / lang / "links.json"
+def _catalogue(lang: str, area: str = "links") -> dict[str, str]:
+    path = ROOT / "resources" / "i18n" / lang / f"{area}.json"
     data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
-def test_catalogues_match_and_cover_every_key_used() -> None:
-    en, ko = _catalogue("en"), _catalogue("ko")
+@pytest.mark.parametrize("area", ["links", "webcapture"])
+def test_catalogues_match_and_cover_every_key_used(area: str) -> None:
+    en, ko = _catalogue("en", area), _catalogue("ko", area)
     assert set(en) == set(ko)
-    assert all(k.startswith("links.") for k in en)
+    assert all(k.startswith(f"{area}.") for k in en)
     for key in en:
         assert set(re.findall(r"{(\w+)}", en[key])) == set(re.findall(r"{(\w+)}", ko[key])), key
         assert re.search(r"[가-힣]", ko[key]) or key.startswith("links.banner.url"), key
     used: set[str] = set()
-    for name in ("urls", "fetch", "warc", "render", "render_qt", "links"):
-        src = (ROOT / "evidencekit" / "capture" / f"{name}.py").read_text(encoding="utf-8")
-        used |= set(re.findall(r'"(links\.[a-z_.]+)"', src))
-    missing = sorted(k for k in used if k not in en and not k.endswith("."))
+    for path in sorted((ROOT / "evidencekit" / "capture").glob("*.py")) + [
+            ROOT / "evidencekit" / "commands" / "capture.py"]:
+        src = path.read_text(encoding="utf-8")
+        used |= set(re.findall(rf'"({area}\.[a-z_.]+)"', src))
+    missing = sorted(k for k in used if k not in en and not k.endswith((".", "_")))
     assert not missing, missing
 
 

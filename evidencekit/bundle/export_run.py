@@ -260,6 +260,8 @@ class ExportRun:
                 view.parts.append(PartView(index, part, name, location, rel_path, token_file))
                 if item.kind == "link" and part.name == "summary.json":
                     view.link_summary = self._link_summary(item, index, data)
+                if item.kind == "link" and part.name == "exchange.warc.gz":
+                    view.link_warc = data  # pictures for previews (None when not read)
                 if want and data is not None:
                     if want == "text":
                         view.texts.append((index, data.decode("utf-8", errors="replace")))

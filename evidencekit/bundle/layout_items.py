@@ -28,6 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from evidencekit.bundle import layout_link_resources
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
 from evidencekit.bundle.layout_chat import chat_flowables
@@ -86,6 +87,8 @@ class ItemView:
     copies: list[Any] = field(default_factory=list)
     #: A chat export's section (:class:`~evidencekit.bundle.layout_chat.ChatSection`).
     chat: Any = None
+    #: A web capture's WARC bytes, for the blurred previews of its largest pictures.
+    link_warc: bytes | None = None
 
 
 class _JpegReader(ImageReader):
@@ -529,6 +532,7 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float, *,
     if view.chat is not None:
         story.extend(chat_flowables(view.chat, labels, st, width))
     story.extend(_metadata_tables(view, labels, st, width, hide_location))
+    story.extend(layout_link_resources.resource_previews(view.link_warc, labels, st, width))
     if item.notes:
         story.append(Paragraph(esc(labels("bundle.item.notes")), st.h2))
         for note in item.notes:

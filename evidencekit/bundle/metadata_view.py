@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from evidencekit.bundle.styles import MAX_VALUE_CHARS, Labels, Localized, fmt_size, fmt_time
+from evidencekit.bundle import link_capture_view
+from evidencekit.bundle.styles import (
+    MAX_VALUE_CHARS,
+    Labels,
+    Localized,
+    fmt_size,
+    fmt_time,
+)
 from evidencekit.model import Item
 
 __all__ = ["Line", "Row", "Group", "metadata_groups"]
@@ -191,6 +198,7 @@ class _View:
         self.add("final_url", self.lab("bundle.metaval.same_as_url") if same else final,
                  mono=not same)
         self.add("page_title", m.get("page_title"), mono=False)
+        link_capture_view.page_state_rows(self, m)
         status, reason, fetched = m.get("status"), m.get("reason"), m.get("fetched_at")
         if status is None and fetched is None:
             self.add("fetch", self.say("bundle.metaval.not_fetched"))
@@ -206,6 +214,7 @@ class _View:
         self.tls(m, fetched is not None)
         self.telegram(m)
         self.rendering(m)
+        link_capture_view.resource_rows(self, m)
 
     def redirects(self, value: Any) -> Any:
         hops = self.summary.get("hops") if self.summary else None
@@ -255,6 +264,7 @@ class _View:
         self.simple(t, *(f"telegram_{k}={k}" for k in ("channel", "channel_id", "message",
                                                         "thread", "comment")), mono=False)
         self.add("telegram_preview", t.get("preview") or None)
+        link_capture_view.telegram_rows(self, t)
 
     def rendering(self, m: _Meta) -> None:
         if (r := m.sub("rendering")) is None:
@@ -286,6 +296,7 @@ class _View:
         self.add("render_subresources",
                  self.say("bundle.metaval.subresources") if sub == _SUBRESOURCES_EN else sub)
         self.add("render_notes", r.get("notes"))
+        link_capture_view.rendering_rows(self, r)
         r.drop("banner", "banner_height", "page_height", "elapsed_seconds")
 
     def file(self, m: _Meta) -> None:

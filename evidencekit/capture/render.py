@@ -1,48 +1,70 @@
-"""Full-page rendering of a fetched web page (PNG and PDF) behind a Qt-free interface.
+"""Full-page rendering of a fetched web page (PNG and PDF) in a child process.
 
-:func:`render_page` imports the QtWebEngine adapter (:mod:`evidencekit.capture.render_qt`)
-only when called, so importing this module never loads Qt. If QtWebEngine cannot be
-loaded or started, or the rendering runs past its time limit, it raises
-:class:`~evidencekit.errors.CaptureError` with a ``links.render_*`` key; callers keep the
-fetch and record why the rendering is missing.
+:func:`render_page` runs the QtWebEngine adapter (:mod:`evidencekit.capture.render_qt`) in
+a separate process (:mod:`evidencekit.capture.render_child`), so importing this module
+never loads Qt, and a page that crashes, hangs or exhausts the browser engine ends only
+that process: the caller gets :class:`~evidencekit.errors.CaptureError` (``links.render_*``
+or ``webcapture.render_crashed``) and keeps what it fetched. The child gets a clean
+environment (nothing of the program's, no passphrase) and a throw-away home folder (in
+memory under ``/dev/shm`` where available) that is removed afterwards, so nothing the page
+leaves behind (cookies, storage, cache) survives the capture.
 
 What is rendered: the **fetched body** (the exact bytes stored in the WARC), given to the
 browser engine with the final URL as base URL, rather than a second, independent load of
-the URL. That keeps the picture consistent with the archived response: a server cannot
-show the renderer something other than what was archived, and a page that changed or was
-taken down in the meantime is still rendered as captured. Subresources (images, style
-sheets, scripts) are still loaded from the network at rendering time and are *not* in the
-WARC; the rendering metadata says so. Two exceptions, both recorded in
-:attr:`Rendering.source`: bodies too large for the engine's in-memory loading (about
-2 MB once percent-encoded, a Chromium URL limit) and calls without a body are rendered
-by loading the URL again (``"live-url"``).
+the URL. That keeps the picture consistent with the archived response. Subresources are
+loaded at rendering time; with a recording proxy (``proxy=``) each of them is archived
+as it was loaded (see :mod:`evidencekit.capture.recorder`). Two exceptions, recorded in
+:attr:`Rendering.source`: bodies too large for the engine's in-memory loading (about 2 MB
+once percent-encoded, a Chromium URL limit) and calls without a body are rendered by
+loading the URL again (``"live-url"``).
 
-The banner painted above the page shows the URL and the capture time in UTC and in
-Korean time (KST, Asia/Seoul), in Korean and English; the same banner is inserted at
-the top of the PDF.
+The banner shows the URL and the capture time in UTC and in Korean time (KST), in Korean
+and English. It is painted above the PNG and stamped onto every PDF page afterwards
+(:mod:`evidencekit.capture.pdf_banner`), both outside the page's document: no script of
+the page can remove or forge it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from evidencekit.capture.recorded import RECORDS_DIR, RecordedExchange, read_records
+from evidencekit.capture.render_types import (
+    DEFAULT_MAX_HEIGHT,
+    DEFAULT_SCROLL_SCREENS,
+    DEFAULT_SCROLL_SECONDS,
+    DEFAULT_SETTLE_SECONDS,
+    DEFAULT_WIDTH,
+    RENDERABLE_MEDIA_TYPES,
+    Rendering,
+    RenderRequest,
+    banner_lines,
+    fits_in_memory_load,
+    kst,
+)
 from evidencekit.errors import CaptureError
-from evidencekit.i18n import both
 from evidencekit.model import now_utc
 
 __all__ = [
-    "HEIGHT_JS",
-    "PDF_BANNER_JS",
-    "SETTLE_JS",
     "Rendering",
     "RenderRequest",
     "DEFAULT_WIDTH",
     "DEFAULT_MAX_HEIGHT",
     "RENDERABLE_MEDIA_TYPES",
+    "CHILD_EXTRA_SECONDS",
     "banner_lines",
     "kst",
     "fits_in_memory_load",
@@ -51,172 +73,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WIDTH = 1280
-DEFAULT_MAX_HEIGHT = 20000
-#: Chromium refuses URLs above 2 MiB; setContent() turns the body into a data: URL.
-_DATA_URL_LIMIT = 2 * 1024 * 1024 - 64 * 1024
-_PLAIN_BYTES = bytes(range(0x30, 0x3A)) + bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
-RENDERABLE_MEDIA_TYPES = (
-    "text/html",
-    "application/xhtml+xml",
-    "text/plain",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "image/svg+xml",
-    "image/bmp",
-    "image/avif",
-)
-
-
-#: Inserts the banner at the top of the page (for the PDF), inside a closed shadow root so
-#: the page's style sheets cannot hide or restyle it. ``%s`` takes a JSON list of lines.
-PDF_BANNER_JS = """
-(function (lines) {
-  var old = document.getElementById('evidencekit-banner');
-  if (old) { old.remove(); }
-  var host = document.createElement('div');
-  host.id = 'evidencekit-banner';
-  host.setAttribute('style', 'all: initial !important; display: block !important;' +
-    'position: static !important; visibility: visible !important; opacity: 1 !important;');
-  var root = host.attachShadow({mode: 'closed'});
-  var css = document.createElement('style');
-  css.textContent = ':host{all:initial}' +
-    '.b{display:block;background:#14213d;color:#fff;padding:10px 14px;' +
-    'border-bottom:5px solid #fca311;font-family:NanumGothic,"Nanum Gothic",' +
-    '"Malgun Gothic","Apple SD Gothic Neo","Noto Sans CJK KR",sans-serif;' +
-    'font-size:12px;line-height:1.45;word-break:break-all;white-space:pre-wrap;' +
-    '-webkit-print-color-adjust:exact;print-color-adjust:exact}' +
-    '.h{font-size:15px;font-weight:bold;margin-bottom:4px}.l{color:#fca311;font-weight:bold}';
-  root.appendChild(css);
-  var box = document.createElement('div');
-  box.className = 'b';
-  lines.forEach(function (t, i) {
-    var p = document.createElement('div');
-    if (i === 0) { p.className = 'h'; p.textContent = t; }
-    else {
-      var k = t.indexOf(': ');
-      if (k > 0 && k <= 60) {
-        var l = document.createElement('span'); l.className = 'l';
-        l.textContent = t.slice(0, k + 1) + ' ';
-        p.appendChild(l); p.appendChild(document.createTextNode(t.slice(k + 2)));
-      } else { p.textContent = t; }
-    }
-    box.appendChild(p);
-  });
-  root.appendChild(box);
-  var parent = document.body || document.documentElement;
-  parent.insertBefore(host, parent.firstChild);
-  return true;
-})(%s)
-"""
-
-#: The document's full height in CSS pixels.
-HEIGHT_JS = """
-(function () {
-  var d = document.documentElement, b = document.body;
-  return Math.max(d ? d.scrollHeight : 0, b ? b.scrollHeight : 0,
-                  d ? d.offsetHeight : 0, b ? b.offsetHeight : 0);
-})()
-"""
-#: Sets ``window.__ekFrame`` after two animation frames (the resize has been painted).
-SETTLE_JS = ("window.__ekFrame = 0; requestAnimationFrame(function () {"
-           " requestAnimationFrame(function () { window.__ekFrame = 1; }); }); 0")
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    """What the Qt adapter is asked to do (built by :func:`render_page`)."""
-
-    url: str
-    body: bytes | None
-    mime_type: str
-    base_url: str
-    banner: tuple[str, ...]
-    timeout: float
-    width: int
-    max_height: int
-    user_agent: str | None
-    accept_language: str | None
-
-
-@dataclass(frozen=True)
-class Rendering:
-    """A full-page rendering: PNG (banner + page) and PDF, with how it was made."""
-
-    png: bytes = field(repr=False)
-    pdf: bytes = field(repr=False)
-    width: int  # of the PNG, in pixels
-    height: int  # of the PNG, banner included
-    banner_height: int
-    page_height: int  # the document's full height in CSS pixels, before any cap
-    truncated: bool  # the page was taller than max_height and was cut
-    load_finished: bool  # False: the load was stopped at the time limit
-    source: str  # "fetched-body" or "live-url"
-    elapsed: float
-    device_pixel_ratio: float = 1.0
-    notes: tuple[str, ...] = ()
-
-    def metadata(self) -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "source": self.source,
-            "width": self.width,
-            "height": self.height,
-            "banner_height": self.banner_height,
-            "page_height": self.page_height,
-            "truncated": self.truncated,
-            "load_finished": self.load_finished,
-            "device_pixel_ratio": self.device_pixel_ratio,
-            "elapsed_seconds": round(self.elapsed, 3),
-            "subresources": "loaded from the network at rendering time, not archived",
-            "notes": list(self.notes),
-        }
-
-
-def kst() -> tzinfo:
-    """Korea Standard Time (Asia/Seoul; a fixed UTC+9 if the zone database is missing)."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Asia/Seoul")
-    except (ImportError, KeyError, OSError, ValueError):
-        return timezone(timedelta(hours=9), "KST")
-
-
-def banner_lines(
-    url: str,
-    captured_at: datetime,
-    *,
-    final_url: str | None = None,
-    display_url: str | None = None,
-) -> list[str]:
-    """The banner text: a heading, the URL (and final URL), the time in UTC and KST."""
-    utc = captured_at.astimezone(UTC)
-    korea = captured_at.astimezone(kst())
-    lines = [
-        both("links.banner.heading"),
-        f"{both('links.banner.url')}: {url}",
-    ]
-    if display_url and display_url != url:
-        lines.append(f"{both('links.banner.display_url')}: {display_url}")
-    if final_url and final_url != url:
-        lines.append(f"{both('links.banner.final_url')}: {final_url}")
-    lines.append(
-        f"{both('links.banner.captured')}: {utc:%Y-%m-%d %H:%M:%S} UTC  ·  "
-        f"{korea:%Y-%m-%d %H:%M:%S} KST (Asia/Seoul, UTC+09:00)"
-    )
-    return lines
-
-
-def fits_in_memory_load(body: bytes) -> bool:
-    """Whether ``body`` can be handed to the engine directly (see module docstring)."""
-    if len(body) > _DATA_URL_LIMIT:
-        return False
-    # Worst case: every byte outside letters and digits is percent-encoded (x3).
-    other = len(body.translate(None, _PLAIN_BYTES))
-    return len(body) + 2 * other <= _DATA_URL_LIMIT
+#: Beyond the request's own time limits, how long the child may take (start-up, printing).
+CHILD_EXTRA_SECONDS = 45.0
 
 
 def render_page(
@@ -233,6 +91,12 @@ def render_page(
     max_height: int = DEFAULT_MAX_HEIGHT,
     user_agent: str | None = None,
     accept_language: str | None = None,
+    record: bool = False,
+    upstream_ca_file: str | None = None,
+    recorded: list[RecordedExchange] | None = None,
+    scroll_screens: int = DEFAULT_SCROLL_SCREENS,
+    scroll_seconds: float = DEFAULT_SCROLL_SECONDS,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
 ) -> Rendering:
     """Render a page to PNG and PDF with a banner above it.
 
@@ -242,16 +106,17 @@ def render_page(
     :func:`banner_lines` for ``url`` at ``captured_at`` (default: now).
 
     ``timeout`` bounds the page load; when it runs out the load is stopped and what has
-    arrived is rendered (``load_finished=False``). The whole job is bounded by
-    ``timeout + 30`` seconds, after which :class:`CaptureError` ``links.render_timeout`` is
-    raised.
+    arrived is rendered (``load_finished=False``). Then the page is scrolled (at most
+    ``scroll_screens`` screens and ``scroll_seconds``) and given up to ``settle_seconds``
+    for the network to go quiet (``settled=False`` and a note when it does not). The
+    child process is killed after all of that plus :data:`CHILD_EXTRA_SECONDS`
+    (``links.render_timeout``). ``record``: every request of the renderer goes through a
+    recording proxy in the child (:mod:`evidencekit.capture.recorder`; real servers are
+    checked against ``upstream_ca_file`` or the public roots) and the exchanges are
+    appended to ``recorded`` - also when the rendering fails or the child crashes.
 
-    Threading: Qt needs one application object. From the command line (no application
-    yet) an offscreen one is created on the calling thread, which must then be the main
-    thread. In the GUI, the existing application is reused and the rendering runs on the
-    GUI thread: called from the GUI thread it spins a local event loop; called from a
-    worker thread (the usual case) it is posted to the GUI thread and the worker waits,
-    so the GUI thread must be running its event loop. Nothing is ever shown on screen.
+    Blocking; callable from any thread (the GUI calls it from a worker). Nothing is ever
+    shown on screen.
     """
     if width < 200 or width > 4096:
         raise ValueError("width must be between 200 and 4096")
@@ -276,13 +141,138 @@ def render_page(
         max_height=int(max_height),
         user_agent=user_agent,
         accept_language=accept_language,
+        record=record,
+        upstream_ca_file=upstream_ca_file,
+        scroll_screens=int(scroll_screens),
+        scroll_seconds=float(scroll_seconds),
+        settle_seconds=float(settle_seconds),
     )
-    try:
-        from evidencekit.capture import render_qt
-    except (ImportError, OSError) as exc:
-        log.warning("QtWebEngine is not available: %s", exc)
-        raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
-    result = render_qt.render(request)
+    result = run_child(request, recorded)
+    from evidencekit.capture.pdf_banner import stamp_banner
+
+    result = replace(result, pdf=stamp_banner(result.pdf, request.banner))
     if notes:
         result = replace(result, notes=tuple(notes) + result.notes)
     return result
+
+
+def _child_command() -> list[str]:
+    if getattr(sys, "frozen", False):  # the stand-alone build: the program runs the child
+        return [sys.executable, "--evidencekit-render-child"]
+    return [sys.executable, "-m", "evidencekit.capture.render_child"]
+
+
+def _scratch_home() -> Path:
+    shm = Path("/dev/shm")
+    where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="ek-render-", dir=where))
+
+
+def _talk(proc: subprocess.Popen[bytes], message: bytes, limit: float
+          ) -> tuple[bytes, bytes, bool]:
+    """Send ``message``, wait for the child (at most ``limit`` s), then end its whole
+    process group (the engine's helpers, the recording proxy) and collect its output.
+
+    Waiting on the child itself, not on its pipes: a helper that inherited them must
+    not hold the capture up. Returns ``(stdout, stderr, timed_out)``.
+    """
+    got: dict[str, bytes] = {}
+
+    def pump(name: str, stream: Any) -> None:
+        try:
+            got[name] = stream.read()
+        except (OSError, ValueError):
+            got[name] = b""
+
+    def feed() -> None:
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(message)
+            proc.stdin.close()
+        except (OSError, ValueError):
+            pass  # the child died before reading everything
+
+    threads = [threading.Thread(target=pump, args=("out", proc.stdout), daemon=True),
+               threading.Thread(target=pump, args=("err", proc.stderr), daemon=True),
+               threading.Thread(target=feed, daemon=True)]
+    for t in threads:
+        t.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)
+            elif proc.poll() is None:
+                proc.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log.warning("the rendering child did not end after being killed")
+    for t in threads:
+        t.join(timeout=10)
+    return got.get("out", b""), got.get("err", b""), timed_out
+
+
+def run_child(request: RenderRequest, recorded: list[RecordedExchange] | None = None
+              ) -> Rendering:
+    """Run ``request`` in a new child process and return its rendering (PDF unstamped).
+
+    The exchanges its recording proxy wrote are appended to ``recorded`` whatever happens.
+
+    Raises :class:`CaptureError`: ``links.render_timeout`` (killed at the time limit),
+    ``webcapture.render_crashed`` (died or answered nonsense), or the child's own error.
+    """
+    from evidencekit.capture.render_child import child_env, read_answer
+
+    limit = (request.timeout + request.scroll_seconds + request.settle_seconds
+             + CHILD_EXTRA_SECONDS)
+    home = _scratch_home()
+    try:
+        (home / "config").mkdir()
+        (home / "cache").mkdir()
+        (home / "data").mkdir()
+        message = json.dumps(request.header(), ensure_ascii=False).encode("utf-8") + b"\n"
+        if request.body is not None:
+            message += request.body
+        try:
+            proc = subprocess.Popen(
+                _child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=child_env(request, home), cwd=str(home),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
+        out, err, timed_out = _talk(proc, message, limit)
+        if timed_out:
+            log.warning("rendering child killed after %.0f s", limit)
+            raise CaptureError("links.render_timeout", seconds=f"{limit:g}")
+        for line in err.decode("utf-8", "replace").splitlines()[-20:]:
+            log.debug("render child: %s", line)
+        try:
+            header, png, pdf = read_answer(out)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("rendering child ended with code %s and no answer (%s)",
+                        proc.returncode, exc)
+            raise CaptureError("webcapture.render_crashed",
+                               code=str(proc.returncode)) from exc
+        if not header.get("ok"):
+            raw = header.get("params")
+            params: dict[str, object] = raw if isinstance(raw, dict) else {}
+            key = str(header.get("error_key") or "links.render_failed")
+            if not key.startswith(("links.render_", "webcapture.")):
+                key = "links.render_failed"
+            raise CaptureError(key, **{str(k): str(v) for k, v in params.items()})
+        try:
+            return Rendering.from_header(header, png, pdf)
+        except TypeError as exc:
+            raise CaptureError("webcapture.render_crashed", code="bad answer") from exc
+    finally:
+        if recorded is not None:
+            recorded.extend(read_records(home / RECORDS_DIR))
+        shutil.rmtree(home, ignore_errors=True)

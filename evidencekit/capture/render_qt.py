@@ -1,272 +1,84 @@
 """QtWebEngine adapter: offscreen full-page rendering to PNG (with a painted banner) and PDF.
 
-Imported only by :func:`evidencekit.capture.render.render_page`, at the moment of use.
-An off-the-record profile (no cache, cookies or storage on disk) and a
-:class:`QWebEngineView` never shown on screen (``WA_DontShowOnScreen``): the body is
-loaded, the document's height measured, the view resized to it (capped) and grabbed once
-two grabs in a row agree (Chromium rasterises tall pages in tiles). The banner is painted
-above the grab in NanumGothic (Hangul everywhere); for the PDF it is inserted into the page
-(see :data:`~evidencekit.capture.render.PDF_BANNER_JS`) and ``printToPdf`` makes A4 pages.
-The page gets no windows, dialogs, downloads or authentication prompts, and cannot
-navigate away from what was loaded (attempts are blocked and noted).
+Runs only in the rendering child process (:mod:`evidencekit.capture.render_child`), never
+in the program itself: a page that crashes or hangs the engine takes down the child, and
+the parent keeps what was fetched. An off-the-record profile (no disk cache, cookies or
+storage on disk) and a :class:`QWebEngineView` never shown on screen
+(``WA_DontShowOnScreen``). Steps: load the body (or the URL); scroll down screen by screen
+to make lazy content load (bounded by screens and seconds); wait for the network to go
+quiet (bounded); measure the document's height, resize the view to it (capped) and grab
+once two grabs in a row agree (Chromium rasterises tall pages in tiles); paint the banner
+above the grab (:mod:`evidencekit.capture.render_banner_qt`); print the page to A4 PDF
+*without* a banner (the parent stamps it on afterwards, outside the page's reach).
+What the page may not do is enforced by :mod:`evidencekit.capture.render_guard_qt`.
 
-Environment: ``QTWEBENGINE_DISABLE_SANDBOX=1`` only when ``os.geteuid() == 0`` (Chromium's
-sandbox cannot run as root). An application created here (command line) uses the
-``offscreen`` platform whatever the display, Chromium gets ``--disable-gpu``, and Qt's
-messages go to the log.
+The parent sets ``QTWEBENGINE_CHROMIUM_FLAGS`` for the child (see
+:func:`evidencekit.capture.render_child.chromium_flags`): no GPU, a bounded JavaScript
+heap, the recording proxy and the per-capture CA's key hash when recording.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6 import QtCore, QtGui
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer
 
-from evidencekit.capture.render import (
-    HEIGHT_JS,
-    PDF_BANNER_JS,
-    SETTLE_JS,
-    Rendering,
-    RenderRequest,
-)
+from evidencekit.capture.render_types import HEIGHT_JS, SETTLE_JS, Rendering, RenderRequest
 from evidencekit.errors import CaptureError
-from evidencekit.resources import resource_path
 
-__all__ = ["render", "ensure_application", "paint_banner", "BANNER_BG", "BANNER_ACCENT"]
+__all__ = ["render"]
 
 log = logging.getLogger(__name__)
 
-BANNER_BG = QtGui.QColor(20, 33, 61)  # #14213d, dark navy
-BANNER_FG = QtGui.QColor(255, 255, 255)
-BANNER_LABEL = QtGui.QColor(252, 163, 17)  # #fca311
-BANNER_ACCENT = QtGui.QColor(252, 163, 17)
-_PAD = 16
-_ACCENT_H = 6
 _MIN_HEIGHT = 200
 _GRAB_TRIES = 10
 _EXTRA_SECONDS = 30.0
+_MAX_TEXT = 200_000
+#: At most this many A4 pages are printed.
+MAX_PDF_PAGES = 40
 
-_lock = threading.Lock()
-_fonts: tuple[str, str] | None = None
-_dispatcher: _Dispatcher | None = None
-_active: set[_Job] = set()
-_web: dict[str, Any] = {}  # QtWebEngine classes, imported after the environment is set
-
-
-# ------------------------------------------------------------------- application
-
-
-def _prepare_environment(creating_app: bool) -> None:
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and \
-            "QTWEBENGINE_DISABLE_SANDBOX" not in os.environ:
-        log.info("running as root: QtWebEngine's sandbox is disabled")
-        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
-    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-    # Paint holding keeps the previous picture until the first "contentful" paint, so a
-    # page without text or images would be grabbed blank.
-    for i, flag in enumerate(flags):
-        if flag.startswith("--disable-features="):
-            if "PaintHolding" not in flag:
-                flags[i] = flag + ",PaintHolding"
-            break
-    else:
-        flags.append("--disable-features=PaintHolding")
-    if creating_app:
-        for flag in ("--disable-gpu", "--log-level=3"):
-            if flag not in flags:
-                flags.append(flag)
-    # Read by QtWebEngine when it starts (first page in the process), not later.
-    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
-
-
-def _import_webengine() -> None:
-    if _web:
-        return
-    from PySide6.QtWebEngineCore import (
-        QWebEnginePage,
-        QWebEngineProfile,
-        QWebEngineScript,
-        QWebEngineSettings,
-    )
-    from PySide6.QtWebEngineWidgets import QWebEngineView
-
-    _web.update(
-        page=QWebEnginePage,
-        profile=QWebEngineProfile,
-        script=QWebEngineScript,
-        settings=QWebEngineSettings,
-        view=QWebEngineView,
-    )
+#: Scrolls one screen down; answers [scrollY, innerHeight, scrollHeight] as JSON (arrays
+#: do not survive the trip from JavaScript to Python).
+_SCROLL_JS = """
+(function () {
+  var d = document.documentElement, b = document.body;
+  window.scrollBy(0, window.innerHeight);
+  var h = Math.max(d ? d.scrollHeight : 0, b ? b.scrollHeight : 0);
+  return JSON.stringify([window.scrollY, window.innerHeight, h]);
+})()
+"""
+#: How many resources the page has asked for so far, and whether the document is complete.
+_NETWORK_JS = ("JSON.stringify([performance.getEntriesByType('resource').length,"
+               " document.readyState])")
+_TEXT_JS = ("(function () { var t = document.body ? document.body.innerText : '';"
+            " return JSON.stringify([document.title || '',"
+            f" (t || '').slice(0, {_MAX_TEXT})]); }})()")
 
 
 def _qt_message(mode: Any, context: Any, message: str) -> None:
     log.debug("Qt: %s", message)
 
 
-def ensure_application() -> tuple[QtCore.QCoreApplication, bool]:
-    """The running Qt application, or a new offscreen one; ``(app, created)``."""
-    app = QtCore.QCoreApplication.instance()
-    _prepare_environment(creating_app=app is None)
-    try:
-        _import_webengine()
-    except ImportError as exc:
-        raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
-    from PySide6.QtWidgets import QApplication
-
-    if app is not None:
-        if not isinstance(app, QApplication):
-            raise CaptureError("links.render_unavailable",
-                               reason="the running Qt application has no widgets")
-        return app, False
-    if threading.current_thread() is not threading.main_thread():
-        raise CaptureError("links.render_thread")
-    QtCore.QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    QtCore.qInstallMessageHandler(_qt_message)
-    new_app = QApplication(["evidencekit", "-platform", "offscreen"])
-    log.debug("created an offscreen Qt application for rendering")
-    return new_app, True
-
-
-def _banner_fonts() -> tuple[str, str]:
-    global _fonts
-    if _fonts is None:
-        families = []
-        for name in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
-            fid = QtGui.QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
-            fams = QtGui.QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
-            if not fams:
-                log.warning("could not load font %s; using the default font", name)
-            families.append(fams[0] if fams else "sans-serif")
-        _fonts = (families[0], families[1])
-    return _fonts
-
-
-# ------------------------------------------------------------------------ banner
-
-
-def _split_label(line: str) -> tuple[str, str]:
-    head, sep, rest = line.partition(": ")
-    if sep and len(head) <= 60:
-        return head + ":", rest
-    return "", line
-
-
-def paint_banner(lines: tuple[str, ...] | list[str], width: int, dpr: float = 1.0) -> QtGui.QImage:
-    """The banner as an image ``width`` logical pixels wide (first line as a heading)."""
-    regular, bold = _banner_fonts()
-    head_font = QtGui.QFont(bold)
-    head_font.setPixelSize(20)
-    head_font.setBold(True)
-    label_font = QtGui.QFont(bold)
-    label_font.setPixelSize(16)
-    label_font.setBold(True)
-    text_font = QtGui.QFont(regular)
-    text_font.setPixelSize(16)
-    inner = width - 2 * _PAD
-    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(
-        Qt.TextFlag.TextWrapAnywhere
-    )
-    # Lay out first: (font, colour, x, y, w, h, text)
-    items: list[tuple[QtGui.QFont, QtGui.QColor, int, int, int, int, str]] = []
-    y = _PAD
-    for i, line in enumerate(lines):
-        if i == 0:
-            fm = QtGui.QFontMetrics(head_font)
-            r = fm.boundingRect(QtCore.QRect(0, 0, inner, 100000), flags, line)
-            items.append((head_font, BANNER_FG, _PAD, y, inner, r.height(), line))
-            y += r.height() + 10
-            continue
-        label, text = _split_label(line)
-        x = _PAD
-        lh = 0
-        if label:
-            lfm = QtGui.QFontMetrics(label_font)
-            lw = lfm.horizontalAdvance(label) + 8
-            items.append((label_font, BANNER_LABEL, x, y, lw, lfm.height(), label))
-            x += lw
-            lh = lfm.height()
-        tfm = QtGui.QFontMetrics(text_font)
-        r = tfm.boundingRect(QtCore.QRect(0, 0, width - _PAD - x, 100000), flags, text)
-        items.append((text_font, BANNER_FG, x, y, width - _PAD - x, r.height(), text))
-        y += max(lh, r.height()) + 6
-    height = y - 6 + _PAD + _ACCENT_H
-    img = QtGui.QImage(round(width * dpr), round(height * dpr), QtGui.QImage.Format.Format_RGB32)
-    img.setDevicePixelRatio(dpr)
-    img.fill(BANNER_BG)
-    p = QtGui.QPainter(img)
-    try:
-        p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-        for font, colour, x, yy, w, h, text in items:
-            p.setFont(font)
-            p.setPen(colour)
-            p.drawText(QtCore.QRect(x, yy, w, h + 4), flags, text)
-        p.fillRect(0, height - _ACCENT_H, width, _ACCENT_H, BANNER_ACCENT)
-    finally:
-        p.end()
-    return img
-
-
-# --------------------------------------------------------------------------- job
-
-
-def _make_quiet_page_class() -> type:
-    if "quiet_page" in _web:
-        return _web["quiet_page"]
-    base = _web["page"]
-
-    class QuietPage(base):  # type: ignore[misc, valid-type]
-        """A page that shows no dialogs and stays on the document it was given."""
-
-        def __init__(self, profile: Any, parent: QObject) -> None:
-            super().__init__(profile, parent)
-            self.navigations = 0
-            self.blocked: list[str] = []
-
-        def javaScriptAlert(self, origin: Any, msg: str) -> None:  # noqa: N802
-            pass
-
-        def javaScriptConfirm(self, origin: Any, msg: str) -> bool:  # noqa: N802
-            return False
-
-        def javaScriptPrompt(self, origin: Any, msg: str, default: str) -> Any:  # noqa: N802
-            return False, ""
-
-        def javaScriptConsoleMessage(self, *args: Any) -> None:  # noqa: N802
-            pass
-
-        def chooseFiles(self, *args: Any) -> list[str]:  # noqa: N802
-            return []
-
-        def createWindow(self, kind: Any) -> Any:  # noqa: N802
-            return None
-
-        def acceptNavigationRequest(self, url: QtCore.QUrl, kind: Any,  # noqa: N802
-                                    is_main_frame: bool) -> bool:
-            if not is_main_frame:
-                return True
-            self.navigations += 1
-            if self.navigations == 1:
-                return True
-            self.blocked.append(url.toString())
-            return False
-
-    _web["quiet_page"] = QuietPage
-    return QuietPage
-
-
 class _Job(QObject):
-    """One rendering, driven by callbacks on the GUI thread."""
+    """One rendering, driven by callbacks on the (only) Qt thread of the child."""
 
-    def __init__(self, req: RenderRequest, done: Callable[[Rendering | None,
-                                                          CaptureError | None], None]) -> None:
+    def __init__(self, req: RenderRequest,
+                 done: Callable[[Rendering | None, CaptureError | None], None]) -> None:
         super().__init__()
+        from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
+        from PySide6.QtWebEngineWidgets import QWebEngineView
+
+        from evidencekit.capture.render_guard_qt import (
+            GuardedPage,
+            RequestGuard,
+            install_frame_guard,
+        )
+
         self.req = req
         self._done = done
         self._finished = False
@@ -275,41 +87,60 @@ class _Job(QObject):
         self._load_finished = False
         self._load_ok = True
         self._page_height = 0
-        self._target = 0
         self._tries = 0
         self._prev: QtGui.QImage | None = None
         self._png = b""
         self._size = (0, 0, 0)
         self._dpr = 1.0
-        self._timers: list[QTimer] = []
-        _active.add(self)  # keep the Python object alive until it finishes
+        self._screens = 0
+        self._scroll_end = 0.0
+        self._settled = True
+        self._idle: tuple[int, int] = (-1, 0)
+        self._title = ""
+        self._text = ""
+        self._notes: list[str] = []
 
-        profile_cls = _web["profile"]
-        settings_cls = _web["settings"]
-        self.profile = profile_cls()  # no storage name: off the record, all in memory
-        self.profile.setHttpCacheType(profile_cls.HttpCacheType.MemoryHttpCache)
+        self.profile = QWebEngineProfile()  # no storage name: off the record, in memory
+        self.profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
         self.profile.setPersistentCookiesPolicy(
-            profile_cls.PersistentCookiesPolicy.NoPersistentCookies)
+            QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+        self.profile.setPersistentPermissionsPolicy(
+            QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime)
         if req.user_agent:
             self.profile.setHttpUserAgent(req.user_agent)
         if req.accept_language:
             self.profile.setHttpAcceptLanguage(req.accept_language)
-        self.profile.downloadRequested.connect(lambda item: item.cancel())
-        self.view = _web["view"](self.profile)
+        self.view = QWebEngineView(self.profile)
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        self.page = _make_quiet_page_class()(self.profile, self.view)
+        self.page = GuardedPage(self.profile, self.view)
+        install_frame_guard(self.page)
+        self.guard = RequestGuard(req.url, self.page.guard_log, self)
+        self.profile.setUrlRequestInterceptor(self.guard)
+        self.profile.downloadRequested.connect(self._on_download)
         self.view.setPage(self.page)
         s = self.page.settings()
-        wa = settings_cls.WebAttribute
-        s.setAttribute(wa.ShowScrollBars, False)
-        s.setAttribute(wa.JavascriptCanOpenWindows, False)
-        s.setAttribute(wa.PlaybackRequiresUserGesture, True)
-        s.setAttribute(wa.FullScreenSupportEnabled, False)
-        s.setAttribute(wa.PdfViewerEnabled, False)
-        s.setAttribute(wa.PrintElementBackgrounds, True)
+        wa = QWebEngineSettings.WebAttribute
+        for attr, on in ((wa.ShowScrollBars, False), (wa.JavascriptCanOpenWindows, False),
+                         (wa.PlaybackRequiresUserGesture, True),
+                         (wa.FullScreenSupportEnabled, False), (wa.PdfViewerEnabled, False),
+                         (wa.PluginsEnabled, False), (wa.PrintElementBackgrounds, True),
+                         (wa.PreferCSSMarginsForPrinting, False),
+                         (wa.LocalContentCanAccessFileUrls, False),
+                         (wa.LocalContentCanAccessRemoteUrls, False),
+                         (wa.AllowRunningInsecureContent, False),
+                         (wa.AllowGeolocationOnInsecureOrigins, False),
+                         (wa.ScreenCaptureEnabled, False), (wa.DnsPrefetchEnabled, False),
+                         (wa.JavascriptCanAccessClipboard, False),
+                         (wa.JavascriptCanPaste, False), (wa.NavigateOnDropEnabled, False),
+                         (wa.HyperlinkAuditingEnabled, False),
+                         (wa.WebRTCPublicInterfacesOnly, True),
+                         (wa.AllowWindowActivationFromJavaScript, False),
+                         (wa.ErrorPageEnabled, False)):
+            s.setAttribute(attr, on)
         self.page.setAudioMuted(True)
         self.page.authenticationRequired.connect(lambda *a: None)
         self.page.proxyAuthenticationRequired.connect(lambda *a: None)
+        self.page.renderProcessTerminated.connect(self._on_renderer_gone)
         self.page.loadFinished.connect(
             lambda ok: self._guard(lambda: self._on_load_finished(ok)))
         self.view.resize(req.width, 900)
@@ -327,23 +158,28 @@ class _Job(QObject):
             log.exception("rendering step failed")
             self._fail(CaptureError("links.render_failed", reason=str(exc)))
 
-    def _after(self, seconds: float, fn: Callable[[], None]) -> QTimer:
-        t = QTimer(self)
-        t.setSingleShot(True)
-        t.timeout.connect(lambda: self._guard(fn))
-        t.start(max(0, int(seconds * 1000)))
-        self._timers.append(t)
-        return t
+    def _after(self, seconds: float, fn: Callable[[], None]) -> None:
+        QTimer.singleShot(max(0, int(seconds * 1000)), self, lambda: self._guard(fn))
 
     def _js(self, code: str, callback: Callable[[Any], None]) -> None:
-        world = _web["script"].ScriptWorldId.ApplicationWorld
+        from PySide6.QtWebEngineCore import QWebEngineScript
 
+        world = QWebEngineScript.ScriptWorldId.ApplicationWorld
         self.page.runJavaScript(code, int(world),
                                 lambda result: self._guard(lambda: callback(result)))
 
+    def _on_download(self, item: Any) -> None:
+        self.page.guard_log.add("download", item.url().toString())
+        item.cancel()
+
+    def _on_renderer_gone(self, status: Any, code: int) -> None:
+        log.warning("the page's renderer process ended (%s, %s)", status, code)
+        self._fail(CaptureError("webcapture.renderer_crashed"))
+
     # -- steps
     def start(self) -> None:
-        hard = self.req.timeout + _EXTRA_SECONDS
+        hard = self.req.timeout + self.req.scroll_seconds + self.req.settle_seconds \
+            + _EXTRA_SECONDS
         self._after(hard, lambda: self._fail(
             CaptureError("links.render_timeout", seconds=f"{hard:g}")))
         self._after(self.req.timeout, self._on_load_timeout)
@@ -359,7 +195,7 @@ class _Job(QObject):
         if self._stage != "loading" or self._finished:
             return
         log.info("page load did not finish in %.0f s; rendering what arrived", self.req.timeout)
-        self.page.triggerAction(_web["page"].WebAction.Stop)
+        self.page.triggerAction(self.page.WebAction.Stop)
         self._after_load()
 
     def _on_load_finished(self, ok: bool) -> None:
@@ -370,16 +206,64 @@ class _Job(QObject):
         self._after_load()
 
     def _after_load(self) -> None:
+        self._stage = "scrolling"
+        self._scroll_end = time.monotonic() + self.req.scroll_seconds
+        self._after(0.05, self._scroll)
+
+    def _scroll(self) -> None:
+        """One screen down per step until the bottom, the screen limit or the time limit."""
+        if self._screens >= self.req.scroll_screens or time.monotonic() > self._scroll_end:
+            if self._screens >= self.req.scroll_screens:
+                self._notes.append(f"scrolling stopped after {self._screens} screens")
+            else:
+                self._notes.append("scrolling stopped at the time limit")
+            self._settle()
+            return
+
+        def scrolled(value: Any) -> None:
+            self._screens += 1
+            got = _json_list(value, 3)
+            y, inner, height = (_num(v) for v in (got or [0, 0, 0]))
+            if y + inner >= height - 2:
+                self._settle()
+            else:
+                self._after(0.12, self._scroll)
+
+        self._js(_SCROLL_JS, scrolled)
+
+    def _settle(self) -> None:
+        """Back to the top; then wait until no new resource is asked for for 0.3 s."""
+        self._stage = "settling"
+        end = time.monotonic() + self.req.settle_seconds
+
+        def check(value: Any) -> None:
+            got = _json_list(value, 2)
+            count = _num(got[0]) if got else 0
+            complete = got is not None and got[1] == "complete"
+            last, same = self._idle
+            self._idle = (count, same + 1 if count == last else 0)
+            if complete and self._idle[1] >= 2:
+                self._measure()
+            elif time.monotonic() > end:
+                self._settled = False
+                self._notes.append("the page was still loading at the settle time limit")
+                self._measure()
+            else:
+                self._after(0.15, lambda: self._js(_NETWORK_JS, check))
+
+        self._js("window.scrollTo(0, 0); 0", lambda _r: self._js(_NETWORK_JS, check))
+
+    def _measure(self) -> None:
         self._stage = "measuring"
-        self._after(0.2, lambda: self._js(HEIGHT_JS, self._on_height))
+        self._js(HEIGHT_JS, self._on_height)
 
     def _on_height(self, value: Any) -> None:
         self._page_height = h = _num(value)
-        self._target = max(_MIN_HEIGHT, min(h, self.req.max_height))
-        self.view.resize(self.req.width, self._target)
+        target = max(_MIN_HEIGHT, min(h, self.req.max_height))
+        self.view.resize(self.req.width, target)
         self._tries = 0
         # Wait until the page sees the new size, then two animation frames, then grab.
-        self._poll("window.innerHeight", lambda v: _num(v) == self._target, lambda: self._js(
+        self._poll("window.innerHeight", lambda v: _num(v) == target, lambda: self._js(
             SETTLE_JS, lambda _r: self._poll("window.__ekFrame || 0", lambda v: v == 1,
                                              self._grab)))
 
@@ -397,8 +281,6 @@ class _Job(QObject):
         self._js(code, check)
 
     def _grab(self) -> None:
-        if self._finished:
-            return
         img = self.view.grab().toImage()
         self._tries += 1
         stable = self._prev is not None and img == self._prev
@@ -411,11 +293,10 @@ class _Job(QObject):
         self._after(0.12, self._grab)
 
     def _compose(self, page_img: QtGui.QImage) -> None:
+        from evidencekit.capture.render_banner_qt import paint_banner
+
         dpr = page_img.devicePixelRatio() or 1.0
-        width = self.req.width
-        banner = paint_banner(self.req.banner, width, dpr)
-        bh = round(banner.height() / dpr)
-        ph = round(page_img.height() / dpr)
+        banner = paint_banner(self.req.banner, self.req.width, dpr)
         out = QtGui.QImage(banner.width(), banner.height() + page_img.height(),
                            QtGui.QImage.Format.Format_RGB32)
         out.fill(QtGui.QColor(255, 255, 255))
@@ -431,35 +312,38 @@ class _Job(QObject):
         if not out.save(buf, "PNG"):  # type: ignore[call-overload]
             raise CaptureError("links.render_failed", reason="PNG encoding failed")
         self._png = bytes(buf.data().data())
-        self._size = (out.width(), out.height(), bh)
+        self._size = (out.width(), out.height(), round(banner.height() / dpr))
         self._dpr = float(dpr)
-        log.debug("rendered %dx%d (banner %d, page %d)", out.width(), out.height(), bh, ph)
-        self._stage = "pdf"
-        self._js(PDF_BANNER_JS % json.dumps(list(self.req.banner)), lambda _r: self._print())
+        self._stage = "text"
+        self._js(_TEXT_JS, self._on_text)
 
-    def _print(self) -> None:
+    def _on_text(self, value: Any) -> None:
+        got = _json_list(value, 2)
+        if got:
+            self._title = " ".join(str(got[0] or "").split())[:500]
+            self._text = str(got[1] or "")
+        self._stage = "pdf"
         layout = QtGui.QPageLayout(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4),
                                    QtGui.QPageLayout.Orientation.Portrait,
                                    QtCore.QMarginsF(10, 10, 10, 10),
                                    QtGui.QPageLayout.Unit.Millimeter)
-        self.page.printToPdf(self._on_pdf, layout)
-
-    def _on_pdf(self, data: Any) -> None:
-        self._guard(lambda: self._pdf_done(data))
+        ranges = QtGui.QPageRanges()
+        ranges.addRange(1, MAX_PDF_PAGES)  # a page 10 million pixels tall is not printed whole
+        if self._page_height > MAX_PDF_PAGES * 1000:
+            self._notes.append(f"the PDF holds the first {MAX_PDF_PAGES} pages only")
+        self.page.printToPdf(lambda data: self._guard(lambda: self._pdf_done(data)), layout,
+                             ranges)
 
     def _pdf_done(self, data: Any) -> None:
         pdf = bytes(data.data()) if isinstance(data, QtCore.QByteArray) else bytes(data or b"")
         if not pdf.startswith(b"%PDF"):
             self._fail(CaptureError("links.render_failed", reason="printing to PDF failed"))
             return
-        notes: list[str] = []
+        notes = list(self._notes)
         if not self._load_finished:
             notes.append("page load stopped at the time limit")
         elif not self._load_ok:
             notes.append("the browser engine reported the load as failed")
-        if self.page.blocked:
-            notes.append("navigation away from the page was blocked: "
-                         + ", ".join(self.page.blocked[:5]))
         w, h, bh = self._size
         result = Rendering(
             png=self._png,
@@ -474,6 +358,11 @@ class _Job(QObject):
             elapsed=time.monotonic() - self._t0,
             device_pixel_ratio=self._dpr,
             notes=tuple(notes),
+            page_title=self._title,
+            page_text=self._text,
+            scrolled_screens=self._screens,
+            settled=self._settled,
+            blocked=tuple(self.page.blocked),
         )
         self._finish(result, None)
 
@@ -483,21 +372,19 @@ class _Job(QObject):
             self._finish(None, err)
 
     def _finish(self, result: Rendering | None, err: CaptureError | None) -> None:
+        # Nothing is torn down: the child process exits right after reporting, so no Qt
+        # object can be deleted while the engine still uses it (printToPdf, say).
         self._finished = True
-        try:
-            for t in self._timers:
-                t.stop()
-            self.page.triggerAction(_web["page"].WebAction.Stop)
-            self.view.hide()
-            # Delete the page (child of the view) before its profile.
-            self.view.deleteLater()
-            self.profile.deleteLater()
-            self.deleteLater()
-        except RuntimeError as exc:  # a Qt object already gone: nothing left to free
-            log.debug("rendering clean-up: %s", exc)
-        finally:
-            _active.discard(self)
-            self._done(result, err)
+        self._done(result, err)
+
+
+def _json_list(value: Any, n: int) -> list[Any] | None:
+    """A JSON array of ``n`` items sent back by a snippet, or None."""
+    try:
+        got = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return got if isinstance(got, list) and len(got) == n else None
 
 
 def _num(value: Any) -> int:
@@ -507,71 +394,33 @@ def _num(value: Any) -> int:
         return 0
 
 
-class _Dispatcher(QObject):
-    """Runs callables on the thread it lives in (the GUI thread)."""
-
-    run = Signal(object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.run.connect(self._run, Qt.ConnectionType.QueuedConnection)
-
-    @Slot(object)
-    def _run(self, fn: Callable[[], None]) -> None:
-        fn()
-
-
-# ------------------------------------------------------------------------ entry
-
-
 def render(req: RenderRequest) -> Rendering:
-    """Render ``req`` (see :func:`evidencekit.capture.render.render_page` for the rules)."""
-    global _dispatcher
-    with _lock:
-        app, _created = ensure_application()
-        on_gui_thread = QtCore.QThread.currentThread() == app.thread()
-        if not on_gui_thread and _dispatcher is None:
-            d = _Dispatcher()
-            d.moveToThread(app.thread())
-            _dispatcher = d
+    """Render ``req`` in this (child) process, which must not have a Qt application yet.
+
+    Call from the main thread, after the environment has been prepared by
+    :mod:`evidencekit.capture.render_child`. Raises :class:`CaptureError`.
+    """
+    try:
+        import PySide6.QtWebEngineWidgets  # noqa: F401 - must load before the application
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
+    QtCore.QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    QtCore.qInstallMessageHandler(_qt_message)
+    app = QApplication(["evidencekit-render", "-platform", "offscreen"])
     box: dict[str, Any] = {}
-    done = threading.Event()
-    loops: list[QtCore.QEventLoop] = []
-    limit = req.timeout + _EXTRA_SECONDS + 5.0
 
     def finished(result: Rendering | None, err: CaptureError | None) -> None:
         box["result"], box["error"] = result, err
-        done.set()
-        for loop in loops:
-            loop.quit()
+        app.exit(0)
 
-    def start() -> None:
-        try:
-            _Job(req, finished).start()
-        except CaptureError as exc:
-            finished(None, exc)
-        except Exception as exc:  # noqa: BLE001 - reported to the waiting caller
-            log.exception("could not start rendering")
-            finished(None, CaptureError("links.render_failed", reason=str(exc)))
-
-    if on_gui_thread:
-        loops.append(QtCore.QEventLoop())
-        guard = QTimer()
-        guard.setSingleShot(True)
-        guard.timeout.connect(loops[0].quit)
-        guard.start(int(limit * 1000))
-        start()
-        if not done.is_set():
-            loops[0].exec()
-        guard.stop()
-        # Let deleteLater() of the view, page and profile run now.
-        QtCore.QCoreApplication.sendPostedEvents(None, int(QtCore.QEvent.Type.DeferredDelete.value))
-    else:
-        assert _dispatcher is not None
-        _dispatcher.run.emit(start)
-        done.wait(limit)
-    if not done.is_set():
-        raise CaptureError("links.render_timeout", seconds=f"{limit:g}")
+    try:
+        job = _Job(req, finished)
+        QTimer.singleShot(0, job.start)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a failure
+        log.exception("could not start rendering")
+        raise CaptureError("links.render_failed", reason=str(exc)) from exc
+    app.exec()
     if box.get("error") is not None:
         raise box["error"]
     result = box.get("result")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from datetime import UTC
 from importlib.metadata import PackageNotFoundError, version
 
@@ -28,6 +29,7 @@ from warcio.warcwriter import WARCWriter
 
 from evidencekit import __version__
 from evidencekit.capture.fetch import USER_AGENT, FetchResult, Hop
+from evidencekit.capture.recorded import RecordedExchange
 from evidencekit.model import iso
 
 __all__ = ["WARC_MEDIA_TYPE", "write_warc"]
@@ -49,8 +51,15 @@ def _warc_date(hop: Hop) -> str:
     return str(datetime_to_iso_date(dt, use_micros=True))
 
 
-def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz") -> bytes:
-    """The whole exchange of ``result`` as the bytes of a ``.warc.gz`` file."""
+def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz",
+               extra: Sequence[FetchResult] = (),
+               recorded: Sequence[RecordedExchange] = ()) -> bytes:
+    """The whole exchange of ``result`` as the bytes of a ``.warc.gz`` file.
+
+    ``extra``: further fetches of the same capture (the page's pictures), whose hops are
+    written after the page's own, in order. ``recorded``: what the renderer loaded
+    through the recording proxy, written last (see :mod:`evidencekit.capture.recorded`).
+    """
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     info = {
@@ -69,11 +78,13 @@ def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz") -> by
         "evidencekit-final-url": result.final_url,
         "evidencekit-fetched-at": iso(result.fetched_at),
         "evidencekit-hops": str(len(result.hops)),
+        "evidencekit-resources": str(len(extra)),
+        "evidencekit-recorded-by-renderer": str(len(recorded)),
     }
     warcinfo = writer.create_warcinfo_record(filename, info)
     warcinfo_id = warcinfo.rec_headers.get_header("WARC-Record-ID")
     writer.write_record(warcinfo)
-    for hop in result.hops:
+    for hop in [h for r in (result, *extra) for h in r.hops]:
         if not hop.raw_request or not hop.raw_response:
             raise ValueError(f"no recorded bytes for {hop.url}")
         common = {"WARC-Date": _warc_date(hop), "WARC-Warcinfo-ID": warcinfo_id}
@@ -94,6 +105,10 @@ def write_warc(result: FetchResult, *, filename: str = "exchange.warc.gz") -> by
             warc_headers_dict=dict(common),
         )
         writer.write_request_response_pair(req, resp)
+    if recorded:
+        from evidencekit.capture.recorded import write_records
+
+        write_records(writer, recorded, warcinfo_id)
     data = out.getvalue()
     log.debug("WARC: %d hops, %d bytes", len(result.hops), len(data))
     return data

@@ -165,6 +165,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not args.bundle.is_file():  # a wrong path is a typo, not a tampered bundle
         raise InputError("error.cannot_read_file", path=str(args.bundle),
                          reason=tr("error.no_such_file"))
+    if args.bundle.suffix.lower() == ".wacz":  # a web archive (evidencekit export-wacz)
+        from evidencekit.commands.webcapture import verify_wacz_command
+
+        return verify_wacz_command(args)
     roots = None
     if args.tsa_ca is not None:  # checked before anything else: a typo is not "untrusted"
         roots = roots_pem_text(load_trust_roots(args.tsa_ca)).encode("ascii")

@@ -56,6 +56,13 @@ def register(sub: Any) -> None:
     p.add_argument("number", type=item_number, nargs="?")
     p.add_argument("--timeout", type=float, default=15.0)
     p.add_argument("--ca-file", type=Path, default=None, help=tr("cli.help.ca_file"))
+    p.add_argument("--scroll-screens", type=int, default=20, metavar="N",
+                   help=tr("webcapture.cli.help_scroll_screens"))
+    p.add_argument("--scroll-seconds", type=float, default=30.0, metavar="S",
+                   help=tr("webcapture.cli.help_scroll_seconds"))
+    p.add_argument("--settle-seconds", type=float, default=5.0, metavar="S",
+                   help=tr("webcapture.cli.help_settle_seconds"))
+    p.add_argument("--no-record", action="store_true", help=tr("webcapture.cli.help_no_record"))
     add_secret_options(p)
     p.set_defaults(func=cmd_recheck)
 
@@ -75,6 +82,13 @@ def _fetch_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-body-mb", type=float, default=50.0, metavar="MB")
     p.add_argument("--no-render", action="store_true", help=tr("cli.help.no_render"))
     p.add_argument("--ca-file", type=Path, default=None, help=tr("cli.help.ca_file"))
+    p.add_argument("--scroll-screens", type=int, default=20, metavar="N",
+                   help=tr("webcapture.cli.help_scroll_screens"))
+    p.add_argument("--scroll-seconds", type=float, default=30.0, metavar="S",
+                   help=tr("webcapture.cli.help_scroll_seconds"))
+    p.add_argument("--settle-seconds", type=float, default=5.0, metavar="S",
+                   help=tr("webcapture.cli.help_settle_seconds"))
+    p.add_argument("--no-record", action="store_true", help=tr("webcapture.cli.help_no_record"))
 
 
 def _fetch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -83,6 +97,10 @@ def _fetch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "max_body": int(args.max_body_mb * 1024 * 1024),
         "render": not args.no_render,
         "ca_file": args.ca_file,
+        "scroll_screens": max(0, args.scroll_screens),
+        "scroll_seconds": max(0.0, args.scroll_seconds),
+        "settle_seconds": max(0.0, args.settle_seconds),
+        "record": not args.no_record,
     }
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import similar_panel, text_panel
 from evidencekit.gui.item_list import kind_icon, kind_label, short_time
+from evidencekit.gui.link_capture_widgets import page_state_banner, resource_strip
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.theme import icon, mono_family
@@ -111,7 +112,11 @@ class DetailPane(QScrollArea):
             layout.addStretch(2)
         else:
             self._header(layout, item)
+            if (flag := page_state_banner(item)) is not None:
+                layout.addWidget(flag)
             self._picture_section(layout, item)
+            if (strip := resource_strip(self.session.vault, item)) is not None:
+                layout.addWidget(strip)
             if item.state == "pending":
                 self._pending(layout, item)
             self._details(layout, item)

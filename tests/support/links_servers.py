@@ -19,7 +19,8 @@ cream background (known colours, :data:`BLOCK_RGB`, :data:`PAGE_RGB`); ``/r1`` â
 body of ``big_size`` bytes (with and without Content-Length); ``/file.bin`` binary
 (:data:`BINARY`); ``/gzip`` and ``/chunked`` the Korean page gzip-coded / chunked;
 ``/euckr`` a page in EUC-KR; ``/nohead`` 405 for HEAD; ``/to-https`` (HTTP only)
-redirects to the HTTPS server's ``/ko``; ``/to-file`` redirects to a ``file:`` link.
+redirects to the HTTPS server's ``/ko``; ``/to-file`` redirects to a ``file:`` link;
+and the complete-capture site of :mod:`tests.support.links_site`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from typing import Any
 import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+
+from tests.support import links_site
 
 __all__ = [
     "BINARY",
@@ -160,6 +163,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._chunked([KO_PAGE[:100], KO_PAGE[100:]], "text/html; charset=utf-8")
             elif path == "/euckr":
                 self._send(200, EUCKR_PAGE, "text/html", head_only=head)
+            elif links_site.route(
+                    path, lambda status, body, ctype: self._send(status, body, ctype,
+                                                                 head_only=head),
+                    self._redirect, srv.other_base):
+                pass
             else:
                 self._send(404, b"not here", "text/plain", head_only=head)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
@@ -193,6 +201,7 @@ class _Server(ThreadingHTTPServer):
         self.slow_seconds = 5.0
         self.big_size = 3 * 1024 * 1024
         self.https_base = ""
+        self.other_base = ""  # the other server (for "another local port" requests)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that give up early (timeouts, size caps) are expected here
@@ -264,7 +273,8 @@ class LinkServers:
         self.leaf.configure_cert(ctx)
         self.http = LocalServer()
         self.https = LocalServer(ctx)
-        self.http.configure(https_base=self.https.base)
+        self.http.configure(https_base=self.https.base, other_base=self.https.base)
+        self.https.configure(other_base=self.http.base)
 
     def __enter__(self) -> LinkServers:
         self.http.start()
