@@ -1,0 +1,294 @@
+"""An adversarial examiner's attacks on a genuine bundle, each built here for real.
+
+The genuine bundle is made by the program (signature timestamp and document timestamp
+from a test time-stamp authority the recipient trusts) and passes with the holder's
+fingerprint (exit 0). Each attack changes what a forger or a defence expert would change;
+``verify`` must answer exit 3 and name the check - never 0, never a traceback. The attacks
+that ``tests/test_bundle_attacks.py`` already builds (CMS container, timestamps removed or
+replaced, Info rewritten, OpenAction, appended junk, a new generation number) are not
+repeated here. Builders: :mod:`tests.support.attack_tools`.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyhanko.sign.validation import dss
+
+from evidencekit.bundle.export import export_bundle
+from evidencekit.bundle.manifest import display_fingerprint
+from evidencekit.bundle.verify import verify_bundle
+from evidencekit.bundle.verify_report import VerifyReport, format_report
+from evidencekit.vault.identity import short_fingerprint
+from tests.conftest import run_cli
+from tests.support import attack_tools as tools
+from tests.support import bundle_attacks as atk
+from tests.support.bundle_fake import build_demo_vault, make_identity, make_tsa
+
+GENUINE: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def genuine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    vault = build_demo_vault()
+    stamper, pem = make_tsa()
+    out = tmp_path_factory.mktemp("genuine") / "bundle.pdf"
+    result = export_bundle(vault, out, items=[1, 6], title="examiner", timestamper=stamper)
+    assert result.signature_timestamp and result.document_timestamp
+    GENUINE.update(path=out, data=out.read_bytes(), fp=result.fingerprint, stamper=stamper,
+                   roots=(pem + vault.tsa_pem).encode())
+    return GENUINE
+
+
+def verify(data: bytes, tmp_path: Path, name: str = "attacked.pdf", **kw: Any) -> VerifyReport:
+    path = tmp_path / name
+    path.write_bytes(data)
+    kw.setdefault("trust_roots_pem", GENUINE["roots"])
+    kw.setdefault("expect_fingerprint", GENUINE["fp"])
+    return verify_bundle(path, **kw)
+
+
+def assert_names(report: VerifyReport, name: str, key: str | None = None) -> None:
+    """Exit 3, and a failed check ``name`` (with message ``key``) says why, in English
+    and in Korean."""
+    text = format_report(report, "en")
+    assert report.exit_code == 3, text
+    failed = [c for c in report.failures if c.name == name]
+    assert failed, (name, [(c.name, c.key) for c in report.failures])
+    if key is not None:
+        assert key in [c.key for c in failed], [(c.name, c.key) for c in report.failures]
+    assert "VERIFICATION FAILED" in text and "everything holds" not in text
+    assert "bundle.verify.unexpected" not in [c.key for c in report.checks]
+    ko = format_report(report, "ko")
+    assert "verify_extra." not in ko and "verify_trust." not in ko  # every key translated
+
+
+def test_genuine_bundle_and_its_renewals_pass(genuine: dict[str, Any], tmp_path: Path) -> None:
+    """The new checks refuse nothing the program itself writes: the genuine bundle,
+    validation data, further document timestamps and a counter-signature."""
+    assert verify(genuine["data"], tmp_path).exit_code == 0
+    buf = io.BytesIO(genuine["data"])
+    sig = atk.read_cms(genuine["data"])
+    dss.DocumentSecurityStore.add_dss(buf, sig.dump(),
+                                      certs=[sig["content"]["certificates"][0].chosen])
+    data = atk.append_document_timestamp(buf.getvalue(), genuine["stamper"], "Renewal")
+    key, cert = make_identity("상담사 (Counsellor)")
+    data = atk.countersign(data, key, cert)
+    report = verify(data, tmp_path, "renewed.pdf")
+    assert report.exit_code == 0, format_report(report, "en")
+
+
+# -- bytes no update accounts for ------------------------------------------------------------
+
+
+def test_object_appended_outside_any_update(genuine: dict[str, Any], tmp_path: Path) -> None:
+    """A forged object after the last %%EOF, closed by a startxref to the old
+    cross-references: every signature still covers what it covered, nothing but the new
+    check sees the unsigned bytes."""
+    report = verify(tools.object_outside_any_update(genuine["data"]), tmp_path)
+    assert_names(report, "revisions.after", "verify_extra.layout_trailing")
+
+
+def test_object_hidden_in_a_validation_data_update(genuine: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    """A DSS update that carries an object its xref does not list, with a trusted document
+    timestamp over everything: the timestamp is valid, the hidden object is named."""
+    data = tools.object_hidden_in_validation_data_update(genuine["data"], genuine["stamper"])
+    report = verify(data, tmp_path)
+    assert [c.key for c in report.checks if c.name == "timestamp.document" and c.ok] == \
+        ["bundle.verify.doc_timestamp", "bundle.verify.doc_timestamp"]
+    assert_names(report, "revisions.after", "verify_extra.layout_unlisted")
+    detail = next(c for c in report.failures if c.key == "verify_extra.layout_unlisted")
+    assert detail.params["revision"] == 4
+
+
+def test_bytes_prepended(genuine: dict[str, Any], tmp_path: Path) -> None:
+    report = verify(b"%PDF-1.7\n% inserted\n" + genuine["data"], tmp_path)
+    assert report.exit_code == 3
+    assert {"pdf.readable", "signature.intact"} & {c.name for c in report.failures}
+
+
+def test_hybrid_cross_reference_stream_overrides_the_title(genuine: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    data = tools.hybrid_info_override(genuine["data"])
+    # a viewer reads the hybrid stream: the forged title is what it shows
+    import pikepdf
+
+    (tmp_path / "hybrid.pdf").write_bytes(data)
+    with pikepdf.open(tmp_path / "hybrid.pdf") as pdf:
+        assert str(pdf.docinfo["/Title"]) == "Forged by a hybrid xref"
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_trust.rev.info")
+
+
+# -- what an update may add ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["/AA", "/A"])
+def test_document_timestamp_field_with_javascript(genuine: dict[str, Any], tmp_path: Path,
+                                                  key: str) -> None:
+    """A genuine, trusted document timestamp whose invisible field runs JavaScript when
+    the page opens (/AA /PO) or when it is activated (/A)."""
+    data = tools.timestamp_field_with_action(genuine["data"], genuine["stamper"], key)
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_extra.field_action")
+    detail = next(c for c in report.failures if c.key == "verify_extra.field_action")
+    assert key in detail.params["detail"]
+
+
+def test_validation_data_with_javascript_and_a_page_reference(genuine: dict[str, Any],
+                                                              tmp_path: Path) -> None:
+    data = tools.dss_with_extras(genuine["data"], genuine["stamper"])
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_extra.dss")
+    detail = next(c for c in report.failures if c.key == "verify_extra.dss")
+    assert "/JS" in detail.params["detail"] and "/Pages" in detail.params["detail"]
+
+
+def test_page_content_added_in_an_update(genuine: dict[str, Any], tmp_path: Path) -> None:
+    report = verify(tools.page_content_update(genuine["data"], genuine["stamper"]), tmp_path)
+    assert_names(report, "revisions.after", "verify_trust.rev.page")
+
+
+def test_file_attachment_annotation_added(genuine: dict[str, Any], tmp_path: Path) -> None:
+    data = tools.attachment_annotation_update(genuine["data"], genuine["stamper"])
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_trust.rev.annotations")
+
+
+def test_new_embedded_file_added(genuine: dict[str, Any], tmp_path: Path) -> None:
+    report = verify(tools.embedded_file_update(genuine["data"], genuine["stamper"]), tmp_path)
+    assert_names(report, "revisions.after", "verify_trust.rev.object")
+    assert_names(report, "attachments.unlisted", "bundle.verify.files_unlisted")
+
+
+# -- timestamps and signers ------------------------------------------------------------------
+
+
+def test_signature_timestamp_token_over_other_data(genuine: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    data = tools.signature_timestamp_over_other_data(genuine["data"], genuine["stamper"])
+    report = verify(data, tmp_path)
+    assert_names(report, "signature.timestamp", "bundle.verify.sig_timestamp_bad")
+
+
+def test_document_timestamp_from_an_untrusted_authority(genuine: dict[str, Any],
+                                                        tmp_path: Path) -> None:
+    stranger, _pem = make_tsa()
+    data = atk.append_document_timestamp(genuine["data"], stranger, "Stranger")
+    report = verify(data, tmp_path)
+    assert_names(report, "timestamp.document", "bundle.verify.doc_timestamp_untrusted")
+
+
+def test_forgers_counter_signature_is_named_with_its_real_fingerprint(
+    genuine: dict[str, Any], tmp_path: Path
+) -> None:
+    """A forger adds a counter-signature under an official-sounding name. The holder's
+    signature (what the evidence is) stays confirmed; the counter-signature is listed as
+    unconfirmed with the forger's own fingerprint, never as confirmed."""
+    key, cert = make_identity("Seoul Metropolitan Police Agency (evidence officer)")
+    report = verify(atk.countersign(genuine["data"], key, cert), tmp_path)
+    counter = [s for s in report.signers if s.role == "countersigner"]
+    assert len(counter) == 1 and counter[0].status == "unconfirmed"
+    assert counter[0].fingerprint != genuine["fp"]
+    text = format_report(report, "en")
+    assert display_fingerprint(counter[0].fingerprint) in text
+    assert "nothing confirms who made it" in text
+    assert report.holder is not None and report.holder.status == "confirmed_fingerprint"
+
+
+@pytest.mark.parametrize("given", [
+    "prefix", "extra", "short_one_digit", "short_prefix", "sha1", "openssl_line",
+])
+def test_expected_fingerprint_that_only_partly_matches(genuine: dict[str, Any],
+                                                       tmp_path: Path, given: str) -> None:
+    """Nothing but the whole fingerprint (or the whole short form) confirms the signer."""
+    import hashlib
+
+    fp = genuine["fp"]
+    short = short_fingerprint(fp).replace(" ", "")
+    typed = {
+        "prefix": fp[:40],
+        "extra": fp + "00",
+        "short_one_digit": short[:-1] + str((int(short[-1]) + 1) % 10),
+        "short_prefix": short[:30],
+        "sha1": hashlib.sha1(bytes.fromhex(fp)).hexdigest(),
+        "openssl_line": "sha256 Fingerprint=" + display_fingerprint(fp)[:-3],
+    }[given]
+    report = verify(genuine["data"], tmp_path, expect_fingerprint=typed)
+    assert_names(report, "signature.fingerprint", "bundle.verify.fp_expected_bad")
+
+
+# -- the side folder -------------------------------------------------------------------------
+
+
+def test_side_folder_with_an_extra_or_renamed_file(tmp_path: Path) -> None:
+    vault = build_demo_vault(with_tokens=False)
+    out = tmp_path / "big.pdf"
+    result = export_bundle(vault, out, items=[1, 2, 5], max_embed_mb=0.1)
+    side = tmp_path / "big-files"
+    fp = result.fingerprint
+    assert verify_bundle(out, expect_fingerprint=fp).exit_code == 0
+    (side / ".DS_Store").write_bytes(b"finder")  # what an operating system leaves is fine
+    assert verify_bundle(out, expect_fingerprint=fp).exit_code == 0
+    (side / "003-planted.png").write_bytes(b"not part of the bundle")
+    report = verify_bundle(out, expect_fingerprint=fp)
+    assert_names(report, "side.files", "verify_extra.side_unlisted")
+    assert "003-planted.png" in format_report(report, "en")
+    (side / "003-planted.png").unlink()
+    original = side / "002-screenshot.png"
+    original.rename(side / "002-screenshot-2.png")
+    report = verify_bundle(out, expect_fingerprint=fp)
+    assert_names(report, "side.files", "verify_trust.side_files_missing")
+    assert "002-screenshot-2.png" in format_report(report, "en")
+
+
+# -- malformed input: never a traceback, never a pass -----------------------------------------
+
+
+def test_random_byte_flips_and_truncations_fail_cleanly(genuine: dict[str, Any],
+                                                        tmp_path: Path) -> None:
+    """Up to 200 single-byte changes at random offsets and a few truncations (bounded to
+    about a minute): each fails with exit 3, none stops verification with an unexpected
+    error."""
+    data = genuine["data"]
+    rng = random.Random(20241027)
+    deadline = time.monotonic() + 60
+    tried = 0
+    cases: list[tuple[str, bytes]] = []
+    for _ in range(200):
+        pos = rng.randrange(len(data))
+        raw = bytearray(data)
+        raw[pos] ^= 1 << rng.randrange(8)
+        cases.append((f"flip@{pos}", bytes(raw)))
+    for cut in (1, 100, len(data) // 3, len(data) // 2, len(data) - 600, len(data) - 1):
+        cases.insert(0, (f"cut@{cut}", data[:cut]))
+    for label, case in cases:
+        if time.monotonic() > deadline:
+            break
+        report = verify(case, tmp_path, "fuzz.pdf")
+        keys = [c.key for c in report.checks]
+        assert report.exit_code == 3, (label, format_report(report, "en"))
+        assert "bundle.verify.unexpected" not in keys, (label, keys)
+        tried += 1
+    assert tried >= 20
+
+
+def test_cli_on_the_new_attacks_prints_no_traceback(genuine: dict[str, Any],
+                                                    tmp_path: Path) -> None:
+    (tmp_path / "roots.pem").write_bytes(genuine["roots"])
+    for name, data in {
+        "outside.pdf": tools.object_outside_any_update(genuine["data"]),
+        "field.pdf": tools.timestamp_field_with_action(genuine["data"], genuine["stamper"],
+                                                       "/AA"),
+    }.items():
+        (tmp_path / name).write_bytes(data)
+        res = run_cli("verify", tmp_path / name, "--expect-fingerprint", genuine["fp"],
+                      "--tsa-ca", tmp_path / "roots.pem")
+        assert res.code == 3, (name, res.out)
+        assert "Traceback" not in res.out + res.err, name
