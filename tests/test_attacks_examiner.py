@@ -20,10 +20,12 @@ from typing import Any
 import pytest
 from pyhanko.sign.validation import dss
 
+from evidencekit.bundle import ltv
 from evidencekit.bundle.export import export_bundle
 from evidencekit.bundle.manifest import display_fingerprint
 from evidencekit.bundle.verify import verify_bundle
 from evidencekit.bundle.verify_report import VerifyReport, format_report
+from evidencekit.timestamps.trust import trust_roots
 from evidencekit.vault.identity import short_fingerprint
 from tests.conftest import run_cli
 from tests.support import attack_tools as tools
@@ -80,6 +82,13 @@ def test_genuine_bundle_and_its_renewals_pass(genuine: dict[str, Any], tmp_path:
     key, cert = make_identity("상담사 (Counsellor)")
     data = atk.countersign(data, key, cert)
     report = verify(data, tmp_path, "renewed.pdf")
+    assert report.exit_code == 0, format_report(report, "en")
+    # an archive timestamp added by the program's own renewal
+    renewed = tmp_path / "renew.pdf"
+    renewed.write_bytes(genuine["data"])
+    ltv.renew_bundle(renewed, genuine["stamper"],
+                     extra_certs=trust_roots(genuine["roots"], public=False))
+    report = verify(renewed.read_bytes(), tmp_path, "renewed2.pdf")
     assert report.exit_code == 0, format_report(report, "en")
 
 
@@ -222,6 +231,96 @@ def test_expected_fingerprint_that_only_partly_matches(genuine: dict[str, Any],
     }[given]
     report = verify(genuine["data"], tmp_path, expect_fingerprint=typed)
     assert_names(report, "signature.fingerprint", "bundle.verify.fp_expected_bad")
+
+
+# -- certificates from a certificate authority ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def centre() -> tuple[Any, Any, bytes]:
+    from cryptography.hazmat.primitives import serialization
+
+    key, root = atk.make_ca("Seoul Support Centre Root")
+    return key, root, root.public_bytes(serialization.Encoding.PEM)
+
+
+def test_centre_issued_signer_is_confirmed(centre: tuple[Any, Any, bytes],
+                                           tmp_path: Path) -> None:
+    root_key, root, root_pem = centre
+    key, cert = tools.issue_leaf(root_key, root, "Holder")
+    out = tools.ca_bundle(tmp_path / "ok.pdf", key, cert, (root,))
+    report = verify_bundle(out, signer_roots_pem=[root_pem])
+    assert report.exit_code == 0, format_report(report, "en")
+
+
+@pytest.mark.parametrize(("kind", "key"), [
+    ("web_server", "verify_extra.signer_extended_key_usage"),
+    ("no_signing", "verify_extra.signer_key_usage"),
+])
+def test_centre_certificate_not_for_signing_documents(centre: tuple[Any, Any, bytes],
+                                                      tmp_path: Path, kind: str,
+                                                      key: str) -> None:
+    """A certificate the trusted root issued for something else - the centre's web server,
+    or one whose key usage forbids signatures - signs no bundle (pyHanko alone confirmed
+    the web server's certificate: exit 0)."""
+    root_key, root, root_pem = centre
+    signer_key, cert = tools.issue_leaf(root_key, root, "www.centre.example",
+                                        web_server=kind == "web_server",
+                                        signing=kind != "no_signing")
+    out = tools.ca_bundle(tmp_path / f"{kind}.pdf", signer_key, cert, (root,))
+    report = verify_bundle(out, signer_roots_pem=[root_pem])
+    assert_names(report, "signature.intact", key)
+
+
+def test_expired_centre_certificate_is_not_confirmed_by_the_root(
+    centre: tuple[Any, Any, bytes], tmp_path: Path
+) -> None:
+    root_key, root, root_pem = centre
+    key, cert = tools.issue_leaf(root_key, root, "Holder", expired=True)
+    out = tools.ca_bundle(tmp_path / "expired.pdf", key, cert, (root,))
+    report = verify_bundle(out, signer_roots_pem=[root_pem])
+    assert report.exit_code == 10 and report.holder is not None
+    assert report.holder.status == "unconfirmed"
+
+
+def test_forger_root_with_the_centres_name(centre: tuple[Any, Any, bytes],
+                                           tmp_path: Path) -> None:
+    """A forger's own root named exactly like the centre's, carried in the CMS: the real
+    root does not confirm its certificates."""
+    _root_key, _root, root_pem = centre
+    fake_key, fake_root = atk.make_ca("Seoul Support Centre Root")
+    key, cert = tools.issue_leaf(fake_key, fake_root, "Holder")
+    out = tools.ca_bundle(tmp_path / "lookalike.pdf", key, cert, (fake_root,))
+    report = verify_bundle(out, signer_roots_pem=[root_pem])
+    assert report.exit_code == 10 and report.holder is not None
+    assert report.holder.status == "unconfirmed"
+
+
+def test_chain_with_an_unrelated_certificate(centre: tuple[Any, Any, bytes],
+                                             tmp_path: Path) -> None:
+    root_key, root, root_pem = centre
+    _other_key, other = atk.make_ca("Unrelated Root")
+    key, cert = tools.issue_leaf(root_key, root, "Holder")
+    out = tools.ca_bundle(tmp_path / "extra.pdf", key, cert, (root, other))
+    report = verify_bundle(out, signer_roots_pem=[root_pem])
+    assert_names(report, "signature.container", "verify_trust.cms.certificate_extra")
+
+
+def test_trusted_counter_signature_does_not_confirm_an_unknown_holder(
+    centre: tuple[Any, Any, bytes], tmp_path: Path
+) -> None:
+    """A counsellor the recipient trusts counter-signs a bundle whose holder nobody
+    confirmed: still exit 10 - only the holder's signature says who made the evidence."""
+    root_key, root, root_pem = centre
+    holder_key, holder = make_identity("Someone")
+    out = tools.ca_bundle(tmp_path / "self.pdf", holder_key, holder)
+    key, cert = tools.issue_leaf(root_key, root, "Counsellor")
+    data = atk.countersign(out.read_bytes(), key, cert, chain=[root])
+    (tmp_path / "counter.pdf").write_bytes(data)
+    report = verify_bundle(tmp_path / "counter.pdf", signer_roots_pem=[root_pem])
+    assert [(s.role, s.status) for s in report.signers] == [
+        ("holder", "unconfirmed"), ("countersigner", "confirmed_root")]
+    assert report.exit_code == 10
 
 
 # -- the side folder -------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
             facts = check_signatures(reader, report, ts_roots=roots, signer_roots=signer_roots,
                                      expect=expect, tail=tail)
             verify_extra.check_updates(fh, reader, report)
+            verify_extra.check_signer_certificates(reader, report)
             if facts.holder_cert is not None:
                 signer = x509.load_der_x509_certificate(facts.holder_cert.dump())
         except PARSE_ERRORS as exc:

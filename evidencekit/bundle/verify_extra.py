@@ -15,6 +15,13 @@ Each closes a way a forger got a tampered bundle through ``verify`` (see
   entries, and a zero-size rectangle;
 * **validation data** (``/DSS``) holds only certificates, OCSP responses, CRLs and their
   per-signature index (``/VRI``), nothing a viewer might act on;
+* **what a signer's certificate is for** - a certificate that says it is not for signing
+  documents (a CA certificate, key usage without digital signature or non-repudiation, or
+  extended key usages that leave out every document-signing one, e.g. a web server's
+  certificate) signs no bundle, even when it chains to a root the recipient trusts; the
+  same rule as ``identity import``
+  (:data:`evidencekit.vault.identity_import.DOCUMENT_SIGNING_EKUS`).
+  A trusted signature timestamp outside the certificate's validity fails too;
 * **the side folder** holds only the files the manifest lists (besides files operating
   systems leave, such as ``.DS_Store``).
 
@@ -31,16 +38,18 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from cryptography import x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.xref import XRefSectionType
 
 from evidencekit.bundle.manifest import LOCATION_SIDE
+from evidencekit.bundle.verify_cms import signer_certificate
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import VerifyReport, short_list
 
-__all__ = ["check_updates", "level_check", "check_side_folder", "layout_problems",
-           "field_problems", "dss_problems"]
+__all__ = ["check_updates", "check_signer_certificates", "level_check", "check_side_folder",
+           "layout_problems", "field_problems", "dss_problems", "certificate_purpose_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +244,63 @@ def check_updates(fh: BinaryIO, reader: PdfFileReader, report: VerifyReport) -> 
     for rev, what, detail in problems[:8]:
         report.add("revisions.after", False, "verify_extra." + what, revision=rev,
                    detail=detail)
+
+
+def certificate_purpose_problem(cert: x509.Certificate) -> str | None:
+    """Why ``cert`` may not sign a document (``"ca"``, ``"key_usage"``,
+    ``"extended_key_usage"``), or None."""
+    from evidencekit.vault.identity_import import DOCUMENT_SIGNING_EKUS
+
+    exts = cert.extensions
+    try:
+        if exts.get_extension_for_class(x509.BasicConstraints).value.ca and \
+                cert.issuer != cert.subject:
+            return "ca"
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        usage = exts.get_extension_for_class(x509.KeyUsage).value
+        if not (usage.digital_signature or usage.content_commitment):
+            return "key_usage"
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        if not set(exts.get_extension_for_class(x509.ExtendedKeyUsage).value) & \
+                DOCUMENT_SIGNING_EKUS:
+            return "extended_key_usage"
+    except x509.ExtensionNotFound:
+        pass
+    return None
+
+
+def check_signer_certificates(reader: PdfFileReader, report: VerifyReport) -> None:
+    """Every signature's certificate (the one inside its CMS) is one for signing documents,
+    valid when a trusted signature timestamp says the signature was made."""
+    from datetime import datetime
+
+    try:
+        sigs = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
+        stamps = {s.field: s.timestamp for s in report.signers}
+        for sig in sigs:
+            der = signer_certificate(sig.pkcs7_content)
+            if der is None:
+                continue  # the signature checks already failed it
+            cert = x509.load_der_x509_certificate(der)
+            name = str(sig.field_name)
+            why = certificate_purpose_problem(cert)
+            if why is not None:
+                report.add("signature.intact", False, "verify_extra.signer_" + why, field=name)
+            stamp = stamps.get(name)
+            if stamp is None:
+                continue
+            moment = datetime.fromisoformat(stamp)
+            if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
+                report.add("signature.intact", False, "verify_extra.signer_not_valid_then",
+                           field=name, time=stamp,
+                           start=cert.not_valid_before_utc.isoformat(),
+                           end=cert.not_valid_after_utc.isoformat())
+    except PARSE_ERRORS as exc:
+        log.info("signer certificates could not be examined (%s)", type(exc).__name__)
 
 
 def level_check(reader: PdfFileReader, report: VerifyReport,

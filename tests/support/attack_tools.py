@@ -14,8 +14,14 @@ import hashlib
 import io
 import struct
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from asn1crypto import cms
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
@@ -26,6 +32,7 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko.sign.validation import dss
 
 from tests.support import bundle_attacks as atk
+from tests.support.bundle_fake import FakeVault
 
 __all__ = [
     "update",
@@ -39,6 +46,8 @@ __all__ = [
     "embedded_file_update",
     "signature_timestamp_over_other_data",
     "JS",
+    "issue_leaf",
+    "ca_bundle",
 ]
 
 JS = "app.alert('This bundle was checked by the police.');"
@@ -215,3 +224,48 @@ def signature_timestamp_over_other_data(data: bytes, stamper: DummyTimeStamper) 
     info["content"]["signer_infos"][0]["unsigned_attrs"] = cms.CMSAttributes([
         cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})])
     return atk.write_cms(cut, cms.ContentInfo.load(info.dump(force=True)))
+
+
+def issue_leaf(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, cn: str, *,
+               signing: bool = True, web_server: bool = False, expired: bool = False
+               ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A certificate issued by ``ca_cert``: a document signer (default), one whose key
+    usage forbids signatures (``signing=False``), a web server's (``web_server``), or one
+    that expired two days ago."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    start, end = ((now - timedelta(days=30), now - timedelta(days=2)) if expired
+                  else (now - timedelta(days=1), now + timedelta(days=100)))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(ca_cert.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=signing, content_commitment=signing,
+                                     key_encipherment=not signing or web_server,
+                                     data_encipherment=False, key_agreement=False,
+                                     key_cert_sign=False, crl_sign=False, encipher_only=False,
+                                     decipher_only=False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                       critical=False)
+    )
+    if web_server:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    return key, builder.sign(ca_key, hashes.SHA256())
+
+
+def ca_bundle(out: Path, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+              chain: tuple[x509.Certificate, ...] = ()) -> Path:
+    """A bundle exported by the program from a vault whose identity is ``cert`` (issued
+    by a CA; the CMS carries ``chain``)."""
+    from evidencekit.bundle.export import export_bundle
+
+    vault = FakeVault()
+    vault._key, vault._cert = key, cert  # noqa: SLF001 - the test identity
+    vault.identity_chain = lambda: chain  # type: ignore[attr-defined]
+    vault.add("file", "file", "a.txt", [("a.txt", "text/plain", b"evidence")])
+    export_bundle(vault, out)
+    return out
