@@ -159,6 +159,12 @@ def test_validation_data_with_javascript_and_a_page_reference(genuine: dict[str,
     assert "/JS" in detail.params["detail"] and "/Pages" in detail.params["detail"]
 
 
+def test_holder_signature_presented_twice(genuine: dict[str, Any], tmp_path: Path) -> None:
+    data = tools.holder_signature_shown_twice(genuine["data"], genuine["stamper"])
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after")
+
+
 def test_page_content_added_in_an_update(genuine: dict[str, Any], tmp_path: Path) -> None:
     report = verify(tools.page_content_update(genuine["data"], genuine["stamper"]), tmp_path)
     assert_names(report, "revisions.after", "verify_trust.rev.page")

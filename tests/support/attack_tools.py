@@ -47,6 +47,7 @@ __all__ = [
     "signature_timestamp_over_other_data",
     "JS",
     "issue_leaf",
+    "holder_signature_shown_twice",
     "ca_bundle",
 ]
 
@@ -171,6 +172,30 @@ def hybrid_info_override(data: bytes) -> bytes:
              f"/Root {reader.root_ref.idnum} 0 R /Info {info} 0 R /ID [{ids}] /Prev {prev} "
              f"/XRefStm {stream_at} >>\nstartxref\n{xref_at}\n%%EOF\n").encode()
     return data + obj + stream + table
+
+
+def holder_signature_shown_twice(data: bytes, stamper: DummyTimeStamper) -> bytes:
+    """A second signature field whose value is the holder's own signature (two revisions
+    both claiming a valid signature), then a trusted document timestamp."""
+    def change(writer: IncrementalPdfFileWriter) -> None:
+        form = writer.root["/AcroForm"]
+        value = form["/Fields"][0].get_object().raw_get("/V")
+        page_ref = writer.root["/Pages"]["/Kids"][0]
+        ref = writer.add_object(generic.DictionaryObject({
+            pdf_name("/FT"): pdf_name("/Sig"), pdf_name("/T"): pdf_string("HolderAgain"),
+            pdf_name("/Type"): pdf_name("/Annot"), pdf_name("/Subtype"): pdf_name("/Widget"),
+            pdf_name("/F"): generic.NumberObject(132), pdf_name("/P"): page_ref,
+            pdf_name("/Rect"): generic.ArrayObject([generic.NumberObject(0)] * 4),
+            pdf_name("/V"): value}))
+        form["/Fields"].append(ref)
+        writer.update_container(form)
+        page = page_ref.get_object()
+        annots = page.get("/Annots", generic.ArrayObject())
+        annots.append(ref)
+        page[pdf_name("/Annots")] = annots
+        writer.update_container(page)
+
+    return update(data, change, stamper)
 
 
 def page_content_update(data: bytes, stamper: DummyTimeStamper) -> bytes:
