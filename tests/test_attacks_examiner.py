@@ -116,6 +116,33 @@ def test_object_hidden_in_a_validation_data_update(genuine: dict[str, Any],
     assert detail.params["revision"] == 4
 
 
+def test_layout_check_reads_cross_reference_streams(genuine: dict[str, Any]) -> None:
+    """A file whose every section is a cross-reference stream (object streams, as pikepdf
+    can write): the program's signature and a document timestamp pass the layout check; an
+    object slipped in before the last cross-reference stream is named."""
+    import pikepdf
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from evidencekit.bundle import signing
+    from evidencekit.bundle.verify_extra import layout_problems
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    buf = io.BytesIO(out.getvalue())
+    key, cert = make_identity("Streams")
+    signing.sign_in_place(buf, key, cert)
+    data = atk.append_document_timestamp(buf.getvalue(), genuine["stamper"])
+    assert layout_problems(data, PdfFileReader(io.BytesIO(data), strict=False), 1) == []
+    last = int(data[data.rindex(b"startxref"):].split()[1])
+    hidden = b"1 0 obj\n<< /Title (Forged) >>\nendobj\n"
+    bad = (data[:last] + hidden + data[last:data.rindex(b"startxref")] + b"startxref\n"
+           + str(last + len(hidden)).encode() + b"\n%%EOF\n")
+    problems = layout_problems(bad, PdfFileReader(io.BytesIO(bad), strict=False), 1)
+    assert [p[1] for p in problems] == ["layout_unlisted"]
+
+
 def test_bytes_prepended(genuine: dict[str, Any], tmp_path: Path) -> None:
     report = verify(b"%PDF-1.7\n% inserted\n" + genuine["data"], tmp_path)
     assert report.exit_code == 3

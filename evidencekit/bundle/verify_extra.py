@@ -119,6 +119,8 @@ def layout_problems(data: bytes | mmap.mmap, reader: PdfFileReader,
         if xref.hybrid is not None:  # a hybrid file's cross-reference stream lists more
             listed.update({offset: (idnum, gen) for idnum, (gen, offset)
                            in xref.hybrid.xref_data.standard_xrefs.items()})
+        if info.xref_section_type != XRefSectionType.STANDARD:
+            listed.pop(info.declared_startxref, None)  # the cross-reference stream itself
         for offset, (idnum, _gen) in listed.items():
             if not body_start <= offset < body_end:
                 problems.append((rev + 1, "layout_outside", str(idnum)))
