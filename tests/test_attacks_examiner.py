@@ -43,7 +43,9 @@ def genuine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = export_bundle(vault, out, items=[1, 6], title="examiner", timestamper=stamper)
     assert result.signature_timestamp and result.document_timestamp
     GENUINE.update(path=out, data=out.read_bytes(), fp=result.fingerprint, stamper=stamper,
-                   roots=(pem + vault.tsa_pem).encode())
+                   roots=(pem + vault.tsa_pem).encode(), tsa_pem=vault.tsa_pem,
+                   holder_name=vault.identity()[1].subject.rfc4514_string()
+                   .removeprefix("CN="))
     return GENUINE
 
 
@@ -207,6 +209,34 @@ def test_new_embedded_file_added(genuine: dict[str, Any], tmp_path: Path) -> Non
     report = verify(tools.embedded_file_update(genuine["data"], genuine["stamper"]), tmp_path)
     assert_names(report, "revisions.after", "verify_trust.rev.object")
     assert_names(report, "attachments.unlisted", "bundle.verify.files_unlisted")
+
+
+# -- the manual route ------------------------------------------------------------------------
+
+
+def test_manual_route_on_a_forgers_signature_listed_first(genuine: dict[str, Any],
+                                                          tmp_path: Path) -> None:
+    """The forger renames the holder's field, puts a field of the holder's name first and
+    signs the whole file under the holder's name: pdfsig's signature #1 now looks like a
+    genuine untimestamped bundle. Followed literally, the README route cuts the whole
+    file at step 2, and step 3 shows the forger's fingerprint; verify names the update."""
+    from tests.support.bundle_tools import need
+    from tests.test_bundle_manual_route import follow_route
+
+    for tool in ("pdfsig", "pdfdetach", "openssl", "sha256sum", "head"):
+        need(tool)
+    key, cert = make_identity(genuine["holder_name"])
+    data = tools.signature_field_swap(genuine["data"], key, cert)
+    folder = tmp_path / "route"
+    folder.mkdir()
+    (folder / "bundle.pdf").write_bytes(data)
+    (tmp_path / "tsa.pem").write_text(genuine["tsa_pem"])
+    seen = follow_route(folder / "bundle.pdf", tmp_path / "tsa.pem")
+    first = seen["pdfsig"].split("Signature #2")[0]
+    assert "Total document signed" in first and "Signature is Valid." in first
+    assert seen["signer_fp"] != display_fingerprint(genuine["fp"])  # step 3 catches it
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_trust.rev.form")
 
 
 # -- timestamps and signers ------------------------------------------------------------------

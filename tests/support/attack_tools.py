@@ -48,6 +48,7 @@ __all__ = [
     "JS",
     "issue_leaf",
     "holder_signature_shown_twice",
+    "signature_field_swap",
     "ca_bundle",
 ]
 
@@ -196,6 +197,35 @@ def holder_signature_shown_twice(data: bytes, stamper: DummyTimeStamper) -> byte
         writer.update_container(page)
 
     return update(data, change, stamper)
+
+
+def signature_field_swap(data: bytes, key: ec.EllipticCurvePrivateKey,
+                         cert: x509.Certificate) -> bytes:
+    """For the manual route: the holder's field renamed, a forger's signature field named
+    like the holder's put first in the form, and the forger's signature over the whole file
+    - ``pdfsig`` then lists the forger's as signature #1, "Total document signed"."""
+    from evidencekit.bundle.signing import to_asn1
+
+    asn1_key, asn1_cert = to_asn1(key, cert)
+    buf = io.BytesIO(data)
+    writer = IncrementalPdfFileWriter(buf)
+    holder = writer.root["/AcroForm"]["/Fields"][0].get_object()
+    name = str(holder["/T"])
+    holder[pdf_name("/T")] = pdf_string("Superseded")
+    writer.update_container(holder)
+    fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0))
+    form = writer.root["/AcroForm"]
+    listed = form["/Fields"]
+    last = listed.raw_get(len(listed) - 1)
+    del listed[len(listed) - 1]
+    listed.insert(0, last)
+    writer.update_container(form)
+    meta = signers.PdfSignatureMetadata(field_name=name, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    signers.PdfSigner(meta, signer=signers.SimpleSigner(
+        signing_cert=asn1_cert, signing_key=asn1_key, cert_registry=None)).sign_pdf(
+        writer, in_place=True)
+    return buf.getvalue()
 
 
 def page_content_update(data: bytes, stamper: DummyTimeStamper) -> bytes:
