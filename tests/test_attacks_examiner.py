@@ -296,6 +296,22 @@ def test_expected_fingerprint_that_only_partly_matches(genuine: dict[str, Any],
     assert_names(report, "signature.fingerprint", "bundle.verify.fp_expected_bad")
 
 
+def test_bundle_from_another_vault_with_the_same_holder_name(genuine: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    """Another vault, same holder name, same items: checked against the genuine holder's
+    fingerprint it fails; without one it is only ever unconfirmed, with its own print."""
+    other = build_demo_vault()
+    other._key, other._cert = make_identity(genuine["holder_name"])  # noqa: SLF001
+    out = tmp_path / "other.pdf"
+    result = export_bundle(other, out, items=[1, 6], title="examiner")
+    assert result.fingerprint != genuine["fp"]
+    report = verify(out.read_bytes(), tmp_path, trust_roots_pem=other.tsa_pem.encode())
+    assert_names(report, "signature.fingerprint", "bundle.verify.fp_expected_bad")
+    alone = verify(out.read_bytes(), tmp_path, "alone.pdf", expect_fingerprint=None,
+                   trust_roots_pem=other.tsa_pem.encode())
+    assert alone.exit_code == 10 and alone.fingerprint == result.fingerprint
+
+
 # -- certificates from a certificate authority ----------------------------------------------
 
 
