@@ -164,6 +164,27 @@ def test_hybrid_cross_reference_stream_overrides_the_title(genuine: dict[str, An
     assert_names(report, "revisions.after", "verify_trust.rev.info")
 
 
+@pytest.mark.parametrize(("which", "key", "value", "shown"), [
+    ("info", "/Title", "(FORGED TITLE)", "FORGED TITLE"),
+    ("page", "/MediaBox", "[0 0 200 200]", "200 x 200"),
+])
+def test_key_defined_twice_in_an_update(genuine: dict[str, Any], tmp_path: Path, which: str,
+                                        key: str, value: str, shown: str) -> None:
+    """The document information or page 2 written again with the original entries first
+    and a forged value second (a title; a crop), a trusted document timestamp on top.
+    pyHanko (lenient) keeps the first value - unchanged; poppler shows the second. Before
+    the duplicate-key check verify answered 0."""
+    from tests.support.bundle_tools import need, run
+
+    need("pdfinfo")
+    data = tools.duplicate_key_update(genuine["data"], which, key, value)
+    data = tools.update(data, lambda w: None, genuine["stamper"])
+    (tmp_path / "dup.pdf").write_bytes(data)
+    assert shown in run("pdfinfo", "-f", "2", "-l", "2", tmp_path / "dup.pdf").stdout
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_extra.duplicate_key")
+
+
 # -- what an update may add ------------------------------------------------------------------
 
 

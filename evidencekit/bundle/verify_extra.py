@@ -10,6 +10,9 @@ Each closes a way a forger got a tampered bundle through ``verify`` (see
   can be appended outside any update (no reader that trusts the file's last ``startxref``
   sees it, yet the file is no longer what was signed and timestamped, and a reader that
   rebuilds the cross-references finds it), or hidden between updates;
+* **no key defined twice** in a dictionary an update writes (or in its trailer): pyHanko
+  keeps the first definition, viewers the last, so the original value first and a forged
+  one second passes every comparison while the viewer shows the forgery;
 * **signature fields added after signing** carry only what an invisible signature field
   needs: no actions (``/A``, ``/AA`` - JavaScript run when the page opens), no other
   entries, and a zero-size rectangle;
@@ -31,6 +34,7 @@ Failures are reported under the existing check names (``revisions.after``,
 
 from __future__ import annotations
 
+import io
 import logging
 import mmap
 import re
@@ -40,6 +44,7 @@ from typing import Any, BinaryIO
 
 from cryptography import x509
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfStrictReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.xref import XRefSectionType
 
@@ -49,7 +54,8 @@ from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import VerifyReport, short_list
 
 __all__ = ["check_updates", "check_signer_certificates", "level_check", "check_side_folder",
-           "layout_problems", "field_problems", "dss_problems", "certificate_purpose_problem"]
+           "layout_problems", "field_problems", "dss_problems", "duplicate_key_problems",
+           "certificate_purpose_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,7 @@ _OBJ_HEADER = re.compile(rb"(?:^|[\r\n])[ \t\f\x00]*(\d{1,10})[ \t\r\n\f\x00]+(\
                          rb"[ \t\r\n\f\x00]+obj\b")
 _TAIL = re.compile(rb"\s*startxref\s+(\d+)\s*%%EOF(\r\n|\r|\n)?")
 _MAX_DSS = 100_000
+_DUPLICATE = "Multiple definitions"
 
 Problem = tuple[int, str, str]
 
@@ -136,6 +143,37 @@ def layout_problems(data: bytes | mmap.mmap, reader: PdfFileReader,
     else:
         if data[end:].strip(b" \t\r\n\x00\x0c"):
             problems.append((total, "layout_trailing", ""))
+    return problems
+
+
+def duplicate_key_problems(data: bytes | mmap.mmap, reader: PdfFileReader,
+                           signed_revision: int) -> list[Problem]:
+    """Dictionaries written after the signed revision that define a key twice.
+
+    pyHanko reading leniently keeps the first definition, poppler and qpdf the last: an
+    update that writes the catalog, a page or the document information again with the
+    original value first and a forged one second looks unchanged to the revision checks
+    while every viewer shows the forgery. A strict reading of each object the updates
+    write (and of their trailers) names it."""
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    stream.seek(0)
+    try:
+        strict = PdfFileReader(stream, strict=True)
+    except PdfStrictReadError as exc:
+        if _DUPLICATE in str(exc):
+            return [(reader.xrefs.total_revisions, "duplicate_key", "trailer")]
+        return []  # not a duplicate key: the lenient checks speak for the rest
+    problems: list[Problem] = []
+    for rev in range(signed_revision + 1, strict.xrefs.total_revisions):
+        resolver = strict.get_historical_resolver(rev)
+        for ref in sorted(strict.xrefs.explicit_refs_in_revision(rev), key=lambda r: r.idnum):
+            try:
+                resolver(ref)
+            except PdfStrictReadError as exc:
+                if _DUPLICATE in str(exc):
+                    problems.append((rev + 1, "duplicate_key", str(ref.idnum)))
+            except PARSE_ERRORS:
+                continue  # a damaged object: the lenient checks name it
     return problems
 
 
@@ -238,6 +276,7 @@ def check_updates(fh: BinaryIO, reader: PdfFileReader, report: VerifyReport) -> 
             return  # no signature: verify already fails
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
             problems = layout_problems(data, reader, signed)
+            problems += duplicate_key_problems(data, reader, signed)
         problems += field_problems(reader, signed)
         problems += dss_problems(reader)
     except PARSE_ERRORS as exc:

@@ -49,6 +49,7 @@ __all__ = [
     "issue_leaf",
     "holder_signature_shown_twice",
     "signature_field_swap",
+    "duplicate_key_update",
     "ca_bundle",
 ]
 
@@ -70,7 +71,7 @@ def update(data: bytes, change: Callable[[IncrementalPdfFileWriter], None],
     """An incremental update made by ``change``; with ``stamper`` a trusted document
     timestamp over it follows (so the last signature covers the whole file)."""
     buf = io.BytesIO(data)
-    writer = IncrementalPdfFileWriter(buf)
+    writer = IncrementalPdfFileWriter(buf, strict=False)
     change(writer)
     if stamper is not None:
         signers.PdfTimeStamper(stamper, field_name="ExaminerStamp").timestamp_pdf(
@@ -152,6 +153,32 @@ def _raw_string(value: object) -> bytes:
     if isinstance(raw, bytes):
         return raw
     return value if isinstance(value, bytes) else str(value).encode("latin-1")
+
+
+def duplicate_key_update(data: bytes, which: str, key: str, value: str) -> bytes:
+    """An update that writes object ``which`` (``"info"`` or ``"page"``: the second page)
+    again with every original entry first and ``key value`` defined a second time after
+    them (raw bytes, one object and one xref section)."""
+    reader = PdfFileReader(io.BytesIO(data))
+    if which == "info":
+        ref = reader.trailer_view.raw_get("/Info").reference
+    else:
+        ref = reader.root["/Pages"]["/Kids"].raw_get(1).reference
+    original = io.BytesIO()
+    reader.get_object(ref).write_to_stream(original, None)
+    written = original.getvalue().rstrip()
+    assert written.endswith(b">>")
+    body = (f"\n{ref.idnum} 0 obj\n".encode() + written[:-2]
+            + f" {key} {value} >>\nendobj\n".encode())
+    prev = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
+    ids = "".join(f"<{_raw_string(x).hex()}>" for x in reader.trailer_view["/ID"])
+    xref_at = len(data) + len(body)
+    table = (f"xref\n0 1\n0000000000 65535 f \n{ref.idnum} 1\n{len(data) + 1:010d} 00000 n \n"
+             f"trailer\n<< /Size {int(reader.trailer_view['/Size'])} "
+             f"/Root {reader.root_ref.idnum} 0 R "
+             f"/Info {reader.trailer_view.raw_get('/Info').reference.idnum} 0 R "
+             f"/ID [{ids}] /Prev {prev} >>\nstartxref\n{xref_at}\n%%EOF\n").encode()
+    return data + body + table
 
 
 def hybrid_info_override(data: bytes) -> bytes:
