@@ -185,6 +185,17 @@ def test_key_defined_twice_in_an_update(genuine: dict[str, Any], tmp_path: Path,
     assert_names(report, "revisions.after", "verify_extra.duplicate_key")
 
 
+def test_trailer_with_root_defined_twice(genuine: dict[str, Any], tmp_path: Path) -> None:
+    """An update whose trailer names the catalog twice (the original first)."""
+    data = tools.duplicate_key_update(genuine["data"], "info", "/Title", "(T)")
+    at = data.rindex(b"/Root ")
+    end = data.index(b" R", at) + 2
+    data = data[:end] + b" /Root 2 0 R" + data[end:]
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_extra.duplicate_key")
+    assert "trailer" in [c.params.get("detail") for c in report.failures]
+
+
 # -- what an update may add ------------------------------------------------------------------
 
 
