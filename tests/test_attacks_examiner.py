@@ -185,6 +185,19 @@ def test_key_defined_twice_in_an_update(genuine: dict[str, Any], tmp_path: Path,
     assert_names(report, "revisions.after", "verify_extra.duplicate_key")
 
 
+def test_cross_reference_offset_that_only_a_lenient_reader_forgives(genuine: dict[str, Any],
+                                                                    tmp_path: Path) -> None:
+    def rewrite_info(writer: Any) -> None:
+        writer.update_container(writer.trailer["/Info"].get_object())
+
+    data = tools.update(genuine["data"], rewrite_info)
+    assert verify(data, tmp_path, "rewritten.pdf").exit_code == 0  # written again, unchanged
+    report = verify(tools.shift_last_offset(data), tmp_path)
+    assert_names(report, "revisions.after")
+    assert {"verify_extra.layout_offset", "verify_extra.layout_outside"} & \
+        {c.key for c in report.failures}
+
+
 def test_trailer_with_root_defined_twice(genuine: dict[str, Any], tmp_path: Path) -> None:
     """An update whose trailer names the catalog twice (the original first)."""
     data = tools.duplicate_key_update(genuine["data"], "info", "/Title", "(T)")

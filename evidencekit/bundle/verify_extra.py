@@ -68,6 +68,7 @@ _VRI_KEYS = frozenset({"/Type", "/Cert", "/OCSP", "/CRL", "/TU", "/TS"})
 _OS_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _OBJ_HEADER = re.compile(rb"(?:^|[\r\n])[ \t\f\x00]*(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})"
                          rb"[ \t\r\n\f\x00]+obj\b")
+_HEADER_AT = re.compile(rb"(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b")
 _TAIL = re.compile(rb"\s*startxref\s+(\d+)\s*%%EOF(\r\n|\r|\n)?")
 _MAX_DSS = 100_000
 _DUPLICATE = "Multiple definitions"
@@ -128,9 +129,15 @@ def layout_problems(data: bytes | mmap.mmap, reader: PdfFileReader,
                            in xref.hybrid.xref_data.standard_xrefs.items()})
         if info.xref_section_type != XRefSectionType.STANDARD:
             listed.pop(info.declared_startxref, None)  # the cross-reference stream itself
-        for offset, (idnum, _gen) in listed.items():
+        for offset, (idnum, gen) in listed.items():
             if not body_start <= offset < body_end:
                 problems.append((rev + 1, "layout_outside", str(idnum)))
+                continue
+            header = _HEADER_AT.match(data, offset)
+            if header is None or (int(header.group(1)), int(header.group(2))) != (idnum, gen):
+                # an offset a lenient reader forgives makes a strict viewer rebuild the
+                # cross-references from whatever it finds in the file
+                problems.append((rev + 1, "layout_offset", str(idnum)))
         for found in _OBJ_HEADER.finditer(data, body_start, body_end):
             at = found.start(1)
             idnum, gen = int(found.group(1)), int(found.group(2))

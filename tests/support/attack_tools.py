@@ -50,6 +50,7 @@ __all__ = [
     "holder_signature_shown_twice",
     "signature_field_swap",
     "duplicate_key_update",
+    "shift_last_offset",
     "ca_bundle",
 ]
 
@@ -179,6 +180,20 @@ def duplicate_key_update(data: bytes, which: str, key: str, value: str) -> bytes
              f"/Info {reader.trailer_view.raw_get('/Info').reference.idnum} 0 R "
              f"/ID [{ids}] /Prev {prev} >>\nstartxref\n{xref_at}\n%%EOF\n").encode()
     return data + body + table
+
+
+def shift_last_offset(data: bytes, by: int = -1) -> bytes:
+    """The first in-use entry of the last (classic) xref section moved by ``by`` bytes: a
+    lenient reader still finds the object, a strict viewer rebuilds the cross-references
+    by scanning the file."""
+    import re
+
+    at = data.rindex(b"\nxref\n") + 1
+    section = data[at:]
+    entry = re.search(rb"\n(\d{10}) 00000 n", section)
+    assert entry is not None
+    moved = f"{int(entry.group(1)) + by:010d}".encode()
+    return data[:at] + section[: entry.start(1)] + moved + section[entry.end(1):]
 
 
 def hybrid_info_override(data: bytes) -> bytes:
