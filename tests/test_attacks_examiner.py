@@ -239,6 +239,14 @@ def test_holder_signature_presented_twice(genuine: dict[str, Any], tmp_path: Pat
     assert_names(report, "revisions.after")
 
 
+def test_annotation_list_pointed_at_the_attachment_list(genuine: dict[str, Any],
+                                                        tmp_path: Path) -> None:
+    """Only pyHanko's own difference analysis caught this before; now it is named."""
+    data = tools.annotation_list_hijack(genuine["data"], genuine["stamper"])
+    report = verify(data, tmp_path)
+    assert_names(report, "revisions.after", "verify_extra.array_reused")
+
+
 def test_page_content_added_in_an_update(genuine: dict[str, Any], tmp_path: Path) -> None:
     report = verify(tools.page_content_update(genuine["data"], genuine["stamper"]), tmp_path)
     assert_names(report, "revisions.after", "verify_trust.rev.page")

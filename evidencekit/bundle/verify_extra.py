@@ -55,7 +55,7 @@ from evidencekit.bundle.verify_report import VerifyReport, short_list
 
 __all__ = ["check_updates", "check_signer_certificates", "level_check", "check_side_folder",
            "layout_problems", "field_problems", "dss_problems", "duplicate_key_problems",
-           "certificate_purpose_problem"]
+           "certificate_purpose_problem", "reused_array_problems"]
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,60 @@ def field_problems(reader: PdfFileReader, signed_revision: int) -> list[Problem]
     return problems
 
 
+def _page_refs(root: Any) -> list[generic.Reference]:
+    """The page objects of a revision (leaves and nodes), at most ``_MAX_DSS``."""
+    found: list[generic.Reference] = []
+    seen: set[generic.Reference] = set()
+    stack = [root.raw_get("/Pages")] if "/Pages" in root else []
+    while stack and len(found) < _MAX_DSS:
+        value = stack.pop()
+        if not isinstance(value, generic.IndirectObject) or value.reference in seen:
+            continue
+        seen.add(value.reference)
+        found.append(value.reference)
+        node = value.get_object()
+        kids = node.get("/Kids") if isinstance(node, generic.DictionaryObject) else None
+        if isinstance(kids, generic.ArrayObject):
+            stack.extend(kids.raw_get(i) for i in range(len(kids)))
+    return found
+
+
+def _raw_ref(d: Any, key: str) -> generic.Reference | None:
+    if not isinstance(d, generic.DictionaryObject) or key not in d:
+        return None
+    value = d.raw_get(key)
+    return value.reference if isinstance(value, generic.IndirectObject) else None
+
+
+def reused_array_problems(reader: PdfFileReader, signed_revision: int) -> list[Problem]:
+    """A page's ``/Annots`` or the form's ``/Fields`` pointed, after signing, at an
+    existing object that held something else (e.g. the catalog's ``/AF`` list): the
+    changes to that object then pass as a growing annotation or field list."""
+    problems: list[Problem] = []
+    xrefs = reader.xrefs
+    for rev in range(signed_revision + 1, xrefs.total_revisions):
+        old, new = reader.get_historical_resolver(rev - 1), reader.get_historical_resolver(rev)
+
+        def reused(ref: generic.Reference | None, before: generic.Reference | None,
+                   rev: int = rev) -> bool:
+            if ref is None or ref == before:
+                return False
+            try:
+                return int(xrefs.get_introducing_revision(ref)) != rev
+            except KeyError:
+                return False
+
+        old_pages = set(_page_refs(old.root))
+        for page in _page_refs(new.root):
+            before = _raw_ref(old(page), "/Annots") if page in old_pages else None
+            if reused(_raw_ref(new(page), "/Annots"), before):
+                problems.append((rev + 1, "array_reused", f"{page.idnum} /Annots"))
+        old_form, new_form = old.root.get("/AcroForm"), new.root.get("/AcroForm")
+        if reused(_raw_ref(new_form, "/Fields"), _raw_ref(old_form, "/Fields")):
+            problems.append((rev + 1, "array_reused", "/AcroForm /Fields"))
+    return problems
+
+
 def _stream_array(value: Any) -> bool:
     if not isinstance(value, generic.ArrayObject) or len(value) > _MAX_DSS:
         return False
@@ -285,6 +339,7 @@ def check_updates(fh: BinaryIO, reader: PdfFileReader, report: VerifyReport) -> 
             problems = layout_problems(data, reader, signed)
             problems += duplicate_key_problems(data, reader, signed)
         problems += field_problems(reader, signed)
+        problems += reused_array_problems(reader, signed)
         problems += dss_problems(reader)
     except PARSE_ERRORS as exc:
         log.info("updates after signing could not be examined (%s)", type(exc).__name__)

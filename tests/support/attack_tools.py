@@ -51,6 +51,7 @@ __all__ = [
     "signature_field_swap",
     "duplicate_key_update",
     "shift_last_offset",
+    "annotation_list_hijack",
     "ca_bundle",
 ]
 
@@ -267,6 +268,26 @@ def signature_field_swap(data: bytes, key: ec.EllipticCurvePrivateKey,
     signers.PdfSigner(meta, signer=signers.SimpleSigner(
         signing_cert=asn1_cert, signing_key=asn1_key, cert_registry=None)).sign_pdf(
         writer, in_place=True)
+    return buf.getvalue()
+
+
+def annotation_list_hijack(data: bytes, stamper: DummyTimeStamper) -> bytes:
+    """Page 2's annotation list pointed at the catalog's ``/AF`` array (the PDF/A list of
+    attached originals), which is emptied and then holds only the new timestamp field: the
+    change to ``/AF`` hides as a growing annotation list."""
+    buf = io.BytesIO(data)
+    writer = IncrementalPdfFileWriter(buf)
+    af_ref = writer.root.raw_get("/AF")
+    af = af_ref.get_object()
+    while len(af):
+        del af[0]
+    writer.update_container(af)
+    page = writer.root["/Pages"]["/Kids"][1].get_object()
+    page[pdf_name("/Annots")] = af_ref
+    writer.update_container(page)
+    fields.append_signature_field(writer, fields.SigFieldSpec("ExaminerStamp", on_page=1))
+    signers.PdfTimeStamper(stamper, field_name="ExaminerStamp").timestamp_pdf(
+        writer, "sha256", in_place=True)
     return buf.getvalue()
 
 
