@@ -142,7 +142,8 @@ def test_layout_check_reads_cross_reference_streams(genuine: dict[str, Any]) -> 
     bad = (data[:last] + hidden + data[last:data.rindex(b"startxref")] + b"startxref\n"
            + str(last + len(hidden)).encode() + b"\n%%EOF\n")
     problems = layout_problems(bad, PdfFileReader(io.BytesIO(bad), strict=False), 1)
-    assert [p[1] for p in problems] == ["layout_unlisted"]
+    # the slipped-in object, and the cross-reference stream now off its listed offset
+    assert {p[1] for p in problems} == {"layout_unlisted", "layout_offset"}
 
 
 def test_bytes_prepended(genuine: dict[str, Any], tmp_path: Path) -> None:
@@ -290,6 +291,20 @@ def test_manual_route_on_a_forgers_signature_listed_first(genuine: dict[str, Any
     assert seen["signer_fp"] != display_fingerprint(genuine["fp"])  # step 3 catches it
     report = verify(data, tmp_path)
     assert_names(report, "revisions.after", "verify_trust.rev.form")
+
+
+def test_compression_bomb_is_not_opened(genuine: dict[str, Any], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An attachment that inflates a thousandfold. The limit (1 GiB or 20 times the file)
+    is lowered for the test so that it stays small: 64 MiB of zeros against 16 MiB."""
+    from evidencekit.bundle import verify_extra_content
+
+    monkeypatch.setattr(verify_extra_content, "_MIN_DECODED", 16 << 20)
+    data = tools.compression_bomb_update(genuine["data"], genuine["stamper"], 64)
+    assert len(data) - len(genuine["data"]) < 1 << 20
+    report = verify(data, tmp_path)
+    assert_names(report, "attachments.readable", "verify_extra.attachments_bomb")
+    assert verify(genuine["data"], tmp_path, "plain.pdf").exit_code == 0
 
 
 # -- timestamps and signers ------------------------------------------------------------------

@@ -111,6 +111,8 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
         verify_extra.level_check(reader, report, add_level_check)
         verify_files.check_cover(reader, report)
         step(2)
+        if not verify_extra.attachments_fit(reader, path, report):
+            return
         try:
             files = {f.name: f for f in embedded_files(reader)}
         except PARSE_ERRORS as exc:

@@ -18,18 +18,10 @@ Each closes a way a forger got a tampered bundle through ``verify`` (see
   entries, and a zero-size rectangle;
 * **validation data** (``/DSS``) holds only certificates, OCSP responses, CRLs and their
   per-signature index (``/VRI``), nothing a viewer might act on;
-* **what a signer's certificate is for** - a certificate that says it is not for signing
-  documents (a CA certificate, key usage without digital signature or non-repudiation, or
-  extended key usages that leave out every document-signing one, e.g. a web server's
-  certificate) signs no bundle, even when it chains to a root the recipient trusts; the
-  same rule as ``identity import``
-  (:data:`evidencekit.vault.identity_import.DOCUMENT_SIGNING_EKUS`).
-  A trusted signature timestamp outside the certificate's validity fails too;
-* **the side folder** holds only the files the manifest lists (besides files operating
-  systems leave, such as ``.DS_Store``).
-
-Failures are reported under the existing check names (``revisions.after``,
-``side.files``) with message keys ``verify_extra.*``.
+The checks on signer certificates, attachment sizes and the side folder are in
+:mod:`.verify_extra_content` (re-exported here for :mod:`.verify`). Failures are reported
+under the existing check names (``revisions.after``, ``side.files`` …) with message keys
+``verify_extra.*``.
 """
 
 from __future__ import annotations
@@ -38,24 +30,26 @@ import io
 import logging
 import mmap
 import re
-from collections.abc import Callable
-from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from cryptography import x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfStrictReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.xref import XRefSectionType
 
-from evidencekit.bundle.manifest import LOCATION_SIDE
-from evidencekit.bundle.verify_cms import signer_certificate
+from evidencekit.bundle.verify_extra_content import (
+    attachments_fit,
+    certificate_purpose_problem,
+    check_side_folder,
+    check_signer_certificates,
+    level_check,
+)
 from evidencekit.bundle.verify_files import PARSE_ERRORS
-from evidencekit.bundle.verify_report import VerifyReport, short_list
+from evidencekit.bundle.verify_report import VerifyReport
 
 __all__ = ["check_updates", "check_signer_certificates", "level_check", "check_side_folder",
            "layout_problems", "field_problems", "dss_problems", "duplicate_key_problems",
-           "certificate_purpose_problem", "reused_array_problems"]
+           "certificate_purpose_problem", "reused_array_problems", "attachments_fit"]
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +59,6 @@ _FIELD_KEYS = frozenset({
 })
 _DSS_KEYS = frozenset({"/Type", "/Certs", "/OCSPs", "/CRLs", "/VRI"})
 _VRI_KEYS = frozenset({"/Type", "/Cert", "/OCSP", "/CRL", "/TU", "/TS"})
-_OS_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _OBJ_HEADER = re.compile(rb"(?:^|[\r\n])[ \t\f\x00]*(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})"
                          rb"[ \t\r\n\f\x00]+obj\b")
 _HEADER_AT = re.compile(rb"(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b")
@@ -238,6 +231,15 @@ def field_problems(reader: PdfFileReader, signed_revision: int) -> list[Problem]
     return problems
 
 
+def _get(d: Any, key: str) -> Any:
+    """``d[key]`` resolved, or None (``DictionaryObject.get`` leaves references as they
+    are)."""
+    if not isinstance(d, generic.DictionaryObject) or key not in d:
+        return None
+    value = d.get(key)
+    return value.get_object() if isinstance(value, generic.IndirectObject) else value
+
+
 def _page_refs(root: Any) -> list[generic.Reference]:
     """The page objects of a revision (leaves and nodes), at most ``_MAX_DSS``."""
     found: list[generic.Reference] = []
@@ -250,7 +252,7 @@ def _page_refs(root: Any) -> list[generic.Reference]:
         seen.add(value.reference)
         found.append(value.reference)
         node = value.get_object()
-        kids = node.get("/Kids") if isinstance(node, generic.DictionaryObject) else None
+        kids = _get(node, "/Kids")
         if isinstance(kids, generic.ArrayObject):
             stack.extend(kids.raw_get(i) for i in range(len(kids)))
     return found
@@ -286,7 +288,7 @@ def reused_array_problems(reader: PdfFileReader, signed_revision: int) -> list[P
             before = _raw_ref(old(page), "/Annots") if page in old_pages else None
             if reused(_raw_ref(new(page), "/Annots"), before):
                 problems.append((rev + 1, "array_reused", f"{page.idnum} /Annots"))
-        old_form, new_form = old.root.get("/AcroForm"), new.root.get("/AcroForm")
+        old_form, new_form = _get(old.root, "/AcroForm"), _get(new.root, "/AcroForm")
         if reused(_raw_ref(new_form, "/Fields"), _raw_ref(old_form, "/Fields")):
             problems.append((rev + 1, "array_reused", "/AcroForm /Fields"))
     return problems
@@ -347,102 +349,3 @@ def check_updates(fh: BinaryIO, reader: PdfFileReader, report: VerifyReport) -> 
     for rev, what, detail in problems[:8]:
         report.add("revisions.after", False, "verify_extra." + what, revision=rev,
                    detail=detail)
-
-
-def certificate_purpose_problem(cert: x509.Certificate) -> str | None:
-    """Why ``cert`` may not sign a document (``"ca"``, ``"key_usage"``,
-    ``"extended_key_usage"``), or None."""
-    from evidencekit.vault.identity_import import DOCUMENT_SIGNING_EKUS
-
-    exts = cert.extensions
-    try:
-        if exts.get_extension_for_class(x509.BasicConstraints).value.ca and \
-                cert.issuer != cert.subject:
-            return "ca"
-    except x509.ExtensionNotFound:
-        pass
-    try:
-        usage = exts.get_extension_for_class(x509.KeyUsage).value
-        if not (usage.digital_signature or usage.content_commitment):
-            return "key_usage"
-    except x509.ExtensionNotFound:
-        pass
-    try:
-        if not set(exts.get_extension_for_class(x509.ExtendedKeyUsage).value) & \
-                DOCUMENT_SIGNING_EKUS:
-            return "extended_key_usage"
-    except x509.ExtensionNotFound:
-        pass
-    return None
-
-
-def check_signer_certificates(reader: PdfFileReader, report: VerifyReport) -> None:
-    """Every signature's certificate (the one inside its CMS) is one for signing documents,
-    valid when a trusted signature timestamp says the signature was made."""
-    from datetime import datetime
-
-    try:
-        sigs = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
-        stamps = {s.field: s.timestamp for s in report.signers}
-        for sig in sigs:
-            der = signer_certificate(sig.pkcs7_content)
-            if der is None:
-                continue  # the signature checks already failed it
-            cert = x509.load_der_x509_certificate(der)
-            name = str(sig.field_name)
-            why = certificate_purpose_problem(cert)
-            if why is not None:
-                report.add("signature.intact", False, "verify_extra.signer_" + why, field=name)
-            stamp = stamps.get(name)
-            if stamp is None:
-                continue
-            moment = datetime.fromisoformat(stamp)
-            if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
-                report.add("signature.intact", False, "verify_extra.signer_not_valid_then",
-                           field=name, time=stamp,
-                           start=cert.not_valid_before_utc.isoformat(),
-                           end=cert.not_valid_after_utc.isoformat())
-    except PARSE_ERRORS as exc:
-        log.info("signer certificates could not be examined (%s)", type(exc).__name__)
-
-
-def level_check(reader: PdfFileReader, report: VerifyReport,
-                add: Callable[[PdfFileReader, VerifyReport], object]) -> None:
-    """Run the PAdES level check ``add``; a damaged file it cannot read costs only that
-    line (the signature checks have already failed it), not the rest of the report."""
-    try:
-        add(reader, report)
-    except PARSE_ERRORS as exc:
-        log.info("the PAdES level cannot be determined (%s)", type(exc).__name__)
-
-
-def _is_os_file(name: str) -> bool:
-    return name.lower() in _OS_FILES or name.startswith("._")
-
-
-def check_side_folder(bundle: Path, manifest: dict[str, Any], report: VerifyReport) -> None:
-    """Files in the side folder that the signed manifest does not list fail: they are not
-    part of the bundle and nothing vouches for them, yet a reader may take them for
-    evidence."""
-    listed: set[str] = set()
-    folders: set[str] = {f"{bundle.stem}-files"}
-    for entry in manifest.get("files") or []:
-        if not isinstance(entry, dict) or entry.get("location") != LOCATION_SIDE:
-            continue
-        rel = PurePosixPath(str(entry.get("path") or ""))
-        if len(rel.parts) == 2:
-            folders.add(rel.parts[0])
-            listed.add(str(rel))
-    extra: list[str] = []
-    for folder in sorted(folders):
-        directory = bundle.parent / folder
-        if "/" in folder or folder in ("", ".", "..") or not directory.is_dir():
-            continue
-        try:
-            names = sorted(p.name for p in directory.iterdir())
-        except OSError:
-            continue
-        extra.extend(f"{folder}/{n}" for n in names
-                     if f"{folder}/{n}" not in listed and not _is_os_file(n))
-    if extra:
-        report.add("side.files", False, "verify_extra.side_unlisted", files=short_list(extra))

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import io
 import struct
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,7 @@ __all__ = [
     "duplicate_key_update",
     "shift_last_offset",
     "annotation_list_hijack",
+    "compression_bomb_update",
     "ca_bundle",
 ]
 
@@ -329,6 +331,22 @@ def embedded_file_update(data: bytes, stamper: DummyTimeStamper) -> bytes:
         embed_file(writer, FileSpec(
             file_spec_string="099-extra.jpg",
             embedded_data=EmbeddedFileObject.from_file_data(writer, b"forged evidence")))
+
+    return update(data, change, stamper)
+
+
+def compression_bomb_update(data: bytes, stamper: DummyTimeStamper, megabytes: int) -> bytes:
+    """An attachment of ``megabytes`` MiB of zero bytes, Flate-compressed (about a
+    thousandth of that in the file), added in an update - compressed chunk by chunk, so
+    the test never holds the inflated data."""
+    squeeze = zlib.compressobj(9)
+    chunk = bytes(1 << 20)
+    packed = b"".join(squeeze.compress(chunk) for _ in range(megabytes)) + squeeze.flush()
+
+    def change(writer: IncrementalPdfFileWriter) -> None:
+        stream = EmbeddedFileObject(writer, dict_data=generic.DictionaryObject({
+            pdf_name("/Filter"): pdf_name("/FlateDecode")}), encoded_data=packed)
+        embed_file(writer, FileSpec(file_spec_string="bomb.bin", embedded_data=stream))
 
     return update(data, change, stamper)
 
