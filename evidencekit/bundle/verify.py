@@ -28,7 +28,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from evidencekit.bundle import verify_custody, verify_files, verify_records
+from evidencekit.bundle import verify_custody, verify_extra, verify_files, verify_records
 from evidencekit.bundle.attachments import embedded_files
 from evidencekit.bundle.manifest import MANIFEST_NAME, parse_manifest
 from evidencekit.bundle.pades_level import add_level_check
@@ -100,18 +100,19 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
             tail = fh.read(_TAIL)
             facts = check_signatures(reader, report, ts_roots=roots, signer_roots=signer_roots,
                                      expect=expect, tail=tail)
+            verify_extra.check_updates(fh, reader, report)
+            verify_extra.check_signer_certificates(reader, report)
             if facts.holder_cert is not None:
                 signer = x509.load_der_x509_certificate(facts.holder_cert.dump())
         except PARSE_ERRORS as exc:
             log.info("signature could not be validated (%s)", type(exc).__name__)
             report.add("signature.intact", False, "bundle.verify.sig_unreadable",
                        error=type(exc).__name__)
-        try:
-            add_level_check(reader, report)
-        except PARSE_ERRORS as exc:  # a damaged file: the other checks still say what
-            log.info("PAdES level not determined (%s)", type(exc).__name__)
+        verify_extra.level_check(reader, report, add_level_check)
         verify_files.check_cover(reader, report)
         step(2)
+        if not verify_extra.attachments_fit(reader, path, report):
+            return
         try:
             files = {f.name: f for f in embedded_files(reader)}
         except PARSE_ERRORS as exc:
@@ -135,6 +136,7 @@ def _verify(path: Path, report: VerifyReport, extract_dir: Path | None,
                 verify_files.check_pages(reader, manifest, report)
                 step(4)
                 verify_files.check_files(path, manifest, files, report)
+                verify_extra.check_side_folder(path, manifest, report)
                 check_timestamp_policy(manifest, facts, report)
                 step(5)
                 records = None

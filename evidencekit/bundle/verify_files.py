@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -58,6 +59,7 @@ PARSE_ERRORS: tuple[type[BaseException], ...] = (
     OverflowError,
     UnicodeError,
     NotImplementedError,
+    zlib.error,  # a damaged compressed stream
 )
 _HEX = frozenset("0123456789abcdef")
 
