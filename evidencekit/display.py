@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import sys
+from pathlib import Path
 
 __all__ = ["display_missing", "x11_reachable"]
 
@@ -14,26 +15,52 @@ _DISPLAY = re.compile(r"^(?P<host>[^:]*):(?P<number>\d+)(?:\.\d+)?$")
 _CONNECT_TIMEOUT = 1.0
 
 
+_ACCEPTING = 0x00010000  # __SO_ACCEPTCON in /proc/net/unix: a listening socket
+
+
+def _listening_unix_paths() -> set[str] | None:
+    """Paths of listening Unix sockets (``@`` for abstract ones) from ``/proc/net/unix``,
+    or ``None`` where that table cannot be read."""
+    try:
+        lines = Path("/proc/net/unix").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    paths = set()
+    for line in lines.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 8:
+            try:
+                flags = int(fields[3], 16)
+            except ValueError:
+                continue
+            if flags & _ACCEPTING:
+                paths.add(fields[7])
+    return paths
+
+
 def x11_reachable(display: str) -> bool:
-    """Whether an X server accepts connections at ``display`` (``:0``, ``host:10.0``,
-    ``unix:1``). A stale value (an ``ssh -X`` session that ended, a stopped Xvfb) makes Qt
-    abort the whole process, so this opens and closes one connection first. It does not
-    speak the X protocol: a server that accepts the connection but refuses our
-    authorisation still counts as reachable."""
+    """Whether an X server listens at ``display`` (``:0``, ``host:10.0``, ``unix:1``).
+
+    A stale value (an ``ssh -X`` session that ended, a stopped Xvfb) makes Qt abort the
+    whole process, so callers ask first. A local display is looked up in the kernel's
+    table of listening sockets instead of being connected to: a connection that closes
+    without the X handshake would count as the server's last client leaving, and Xvfb
+    resets itself then, refusing the real client that comes right after. A TCP display
+    (``ssh -X`` forwarding) is connected to and closed. Neither speaks the X protocol, so
+    a server that would refuse our authorisation still counts as reachable.
+    """
     match = _DISPLAY.match(display.strip())
     if match is None:
         return False
     host, number = match.group("host"), int(match.group("number"))
     if host in ("", "unix"):
         path = f"/tmp/.X11-unix/X{number}"
-        for address in ("\0" + path, path):  # Linux abstract socket first, then the file
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(_CONNECT_TIMEOUT)
-                try:
-                    sock.connect(address)
-                    return True
-                except OSError:
-                    continue
+        listening = _listening_unix_paths()
+        if listening is not None:
+            if path in listening or "@" + path in listening:
+                return True
+        elif Path(path).exists():
+            return True
         if host == "unix":
             return False
         host = "localhost"

@@ -3,7 +3,9 @@ stopped Xvfb) gets the same clear message as a missing one, never Qt's abort (ex
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -41,11 +43,17 @@ def test_unreachable_displays(monkeypatch: pytest.MonkeyPatch) -> None:
     assert display_missing()
 
 
-@pytest.mark.requires_tools("Xvfb")
+@pytest.mark.requires_tools("Xvfb", "xdotool")
 @pytest.mark.xvfb
 def test_running_xvfb_is_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
     with xvfb(640, 480) as display:
-        assert x11_reachable(display)
+        for _ in range(5):
+            assert x11_reachable(display)
+            # The check must not disturb the server for the real client that follows.
+            client = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True,
+                                    text=True, env={**os.environ, "DISPLAY": display},
+                                    timeout=30)
+            assert client.returncode == 0 and client.stdout.startswith("640 480"), client.stderr
         monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
         monkeypatch.setenv("DISPLAY", display)
         assert not display_missing()

@@ -138,7 +138,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             os.environ["HOME"] = saved_home
     roots = [home, Path(tempfile.gettempdir())] + [Path("/dev/shm")] * Path("/dev/shm").is_dir()
     results["marker_files"] = [f for r in roots for f in _files_with(r, MARKER.encode(), since)]
-    results["leftover_homes"] = [str(p) for r in roots[1:] for p in r.glob("ek-render-*")]
+    # this process's own scratch homes (other test runs on the machine may be rendering)
+    results["leftover_homes"] = [str(p) for r in roots[1:]
+                                 for p in r.glob(f"ek-render-{os.getpid()}-*")]
     return results
 
 

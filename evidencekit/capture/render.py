@@ -162,10 +162,35 @@ def _child_command() -> list[str]:
     return [sys.executable, "-m", "evidencekit.capture.render_child"]
 
 
+SCRATCH_PREFIX = "ek-render-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_scratch(base: Path) -> None:
+    """Remove scratch homes whose EvidenceKit process is gone (killed while rendering: its
+    ``finally`` never ran, and the engine's profile there may hold page content)."""
+    for folder in base.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid_text = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _scratch_home() -> Path:
+    """A private folder for the child's profile, named with this process's id so that a
+    later run can tell a killed run's leftover from a live one."""
     shm = Path("/dev/shm")
-    where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix="ek-render-", dir=where))
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    sweep_stale_scratch(base)
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=str(base)))
 
 
 def _talk(proc: subprocess.Popen[bytes], message: bytes, limit: float

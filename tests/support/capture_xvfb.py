@@ -40,7 +40,8 @@ def have_xvfb() -> bool:
 
 @contextlib.contextmanager
 def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
-    """Start ``Xvfb -screen 0 WxHx24`` (black background) on a display number it chooses
+    """Start ``Xvfb -screen 0 WxHx24`` (black background, no reset when the last client
+    leaves: a desktop session always has one) on a display number it chooses
     itself (``-displayfd``: no race with other X servers starting at the same moment),
     yield ``":N"``, stop it."""
     last: Exception | None = None
@@ -48,7 +49,7 @@ def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
         read_fd, write_fd = os.pipe()
         proc = subprocess.Popen(
             ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24",
-             "-nolisten", "tcp", "-br", "-nocursor"],
+             "-nolisten", "tcp", "-br", "-nocursor", "-noreset"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_fd,),
         )
         os.close(write_fd)
