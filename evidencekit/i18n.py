@@ -16,13 +16,23 @@ from functools import cache
 
 from evidencekit.resources import resource_path
 
-__all__ = ["LANGUAGES", "tr", "current_language", "set_language", "catalogue", "both"]
+__all__ = ["LANGUAGES", "tr", "current_language", "set_language", "catalogue", "both",
+           "set_gui_surface"]
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "ko")
 _state = threading.local()
 _override: str | None = None
+_gui_surface = False
+
+
+def set_gui_surface(on: bool) -> None:
+    """In the desktop program, ``tr(key)`` on the main thread prefers ``gui.<key>`` when
+    the catalogue has it: the GUI's own (해요체, no command-line options) wording of a
+    message the CLI words formally. Worker threads (PDF export) are never affected."""
+    global _gui_surface
+    _gui_surface = on
 
 
 @cache
@@ -67,6 +77,8 @@ def current_language() -> str:
 def tr(key: str, lang: str | None = None, /, **params: object) -> str:
     """The message ``key`` in ``lang`` (default: the current language), formatted."""
     language = lang or current_language()
+    if _gui_surface and threading.current_thread() is threading.main_thread():
+        key = key if f"gui.{key}" not in catalogue("en") else f"gui.{key}"
     text = catalogue(language).get(key)
     if text is None:
         text = catalogue("en").get(key)

@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from evidencekit.gui.qt_translations import install_qt_translations
 from evidencekit.gui.safety import SafetyWatcher
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.settings_dialog import PassphraseDialog, SettingsDialog
@@ -29,7 +30,7 @@ from evidencekit.gui.unlock import UnlockWindow
 from evidencekit.gui.verify_view import VerifyWindow
 from evidencekit.gui.wizard import FirstRunWizard
 from evidencekit.gui.workers import JobHost
-from evidencekit.i18n import set_language, tr
+from evidencekit.i18n import current_language, set_gui_surface, set_language, tr
 from evidencekit.settings import Settings, default_vault_path
 from evidencekit.vault import Vault
 
@@ -76,6 +77,7 @@ class Controller(QObject):
         self.last_quick_exit_ms: float | None = None
         if settings.language:
             set_language(settings.language)
+        install_qt_translations(current_language())
         self.safety = SafetyWatcher(self)
         self.safety.quick_exit.connect(self.quick_exit)
         self.safety.idle.connect(self.auto_lock)
@@ -229,6 +231,7 @@ class Controller(QObject):
     def change_language(self, code: str | None, save: bool = True) -> None:
         """Switch language and rebuild the window on screen in it."""
         set_language(code)
+        install_qt_translations(current_language())
         if save:
             self.settings.set("language", code)
             self.settings.save()
@@ -334,6 +337,7 @@ def run_app(argv: Sequence[str]) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(
         [sys.argv[0] if sys.argv else "evidencekit", *argv])
     app.setApplicationName("EvidenceKit")
+    set_gui_surface(True)
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app)
     settings = Settings.load()
