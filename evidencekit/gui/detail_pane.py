@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import similar_panel
-from evidencekit.gui.item_list import kind_icon, kind_label, short_time
+from evidencekit.gui.item_list import kind_icon, kind_label, number_label, short_time
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.theme import icon, mono_family
 from evidencekit.gui.widgets import button, card, heading, muted, para, primary
 from evidencekit.i18n import catalogue, tr
 from evidencekit.model import Item, ItemKind
+from evidencekit.timefmt import display_source
 
 __all__ = ["DetailPane", "event_label", "timestamp_text"]
 
@@ -134,7 +135,7 @@ class DetailPane(QScrollArea):
         glyph = QLabel()
         glyph.setPixmap(icon(kind_icon(item)).pixmap(QSize(28, 28)))
         top.addWidget(glyph)
-        top.addWidget(muted(f"#{item.number} · {kind_label(item.kind)}"), 1)
+        top.addWidget(muted(f"{number_label(item.number)} · {kind_label(item.kind)}"), 1)
         layout.addLayout(top)
         self.title_edit = QLineEdit(item.title)
         self.title_edit.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
@@ -203,10 +204,10 @@ class DetailPane(QScrollArea):
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(muted(label), v)
 
-        row(tr("gui.detail.captured"), f"{short_time(item.captured_at)} ({item.timezone})")
+        row(tr("gui.detail.captured"), short_time(item.captured_at, item.timezone))
         row(tr("gui.detail.captured_utc"), utc_text(item.captured_at_utc))
         if item.source:
-            row(tr("gui.detail.source"), item.source)
+            row(tr("gui.detail.source"), display_source(item.kind, item.source))
         for key in _SHOWN_METADATA:
             value = item.metadata.get(key)
             if value not in (None, "", [], {}):
@@ -249,7 +250,7 @@ class DetailPane(QScrollArea):
             return
         for event in events:
             line = para(f"{short_time(event.at)}  ·  {event_label(event.kind)}  ·  "
-                        f"#{event.seq}")
+                        f"{tr('gui.detail.record', seq=event.seq)}")
             line.setToolTip(event.hash)
             layout.addWidget(line)
 
