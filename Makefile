@@ -11,6 +11,13 @@ TESTTMP := .pytest-tmp
 
 .PHONY: run test lint bench dist lock system-deps clean
 
+# `sudo make run` would leave a root-owned .venv and start the GUI as root.
+ifneq ($(SUDO_USER),)
+ifeq ($(shell id -u),0)
+$(error Please run make as yourself, not with sudo: scripts/install-system-deps.sh asks for sudo itself)
+endif
+endif
+
 $(STAMP): pyproject.toml $(LOCK) scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
