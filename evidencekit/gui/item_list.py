@@ -39,6 +39,7 @@ from evidencekit.gui.thumbnails import THUMB_SIZE
 from evidencekit.i18n import tr
 from evidencekit.model import Item, ItemKind
 from evidencekit.timefmt import gui_time
+from evidencekit.timefmt import short_time as compact_time
 
 __all__ = ["ItemModel", "ItemFilter", "ItemDelegate", "ItemGrid", "FilterBar", "ITEM_ROLE",
            "kind_label", "short_time", "number_label", "elide_lines"]
@@ -216,7 +217,7 @@ class ItemDelegate(QStyledItemDelegate):
         sfm = QFontMetrics(small)
         kind = tr("gui.item.pending") if item.state == "pending" else kind_label(item.kind)
         lines = (f"{number_label(item.number)} · {kind}",
-                 short_time(item.captured_at, item.timezone))
+                 compact_time(item.captured_at, item.timezone))
         for n, line in enumerate(lines):
             meta_rect = QRect(text_rect.x(), text_rect.bottom() + 7 + n * sfm.lineSpacing(),
                               text_rect.width(), sfm.lineSpacing())

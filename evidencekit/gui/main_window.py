@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFontMetrics,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -63,6 +70,19 @@ MORE_ACTIONS = (
     ("copies", "screenshot", "gui.action.copies", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
+
+
+def _two_lines(action: QAction, fm: QFontMetrics, width: int) -> None:
+    """A long button label under its icon on two lines ("Write what / happened"), so the
+    row of big buttons fits a 1280-pixel screen at 150 % text size; the action's own text
+    (menus, screen readers) stays on one line."""
+    text = action.text()
+    if fm.horizontalAdvance(text) <= width or " " not in text:
+        return
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    cut = min(spaces, key=lambda i: max(fm.horizontalAdvance(text[:i]),
+                                        fm.horizontalAdvance(text[i + 1:])))
+    action.setIconText(f"{text[:cut]}\n{text[cut + 1:]}")
 
 
 class MainWindow(QMainWindow):
@@ -144,6 +164,7 @@ class MainWindow(QMainWindow):
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             b.setIconSize(QSize(34, 34))
             b.setMinimumSize(QSize(108, 84))
+            _two_lines(action, b.fontMetrics(), 96)
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             row.addWidget(b)
         row.addStretch(1)
@@ -171,6 +192,7 @@ class MainWindow(QMainWindow):
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             b.setIconSize(QSize(34, 34))
             b.setMinimumSize(QSize(92, 84))
+            _two_lines(action, b.fontMetrics(), 80)
             row.addWidget(b)
         self.actions_by_name["quick_exit"].setToolTip(tr("gui.tip.quick_exit"))
         return row

@@ -7,9 +7,10 @@ longer on screen than English, is never clipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -29,6 +30,7 @@ from evidencekit.i18n import tr
 __all__ = [
     "heading",
     "para",
+    "WrapLabel",
     "muted",
     "primary",
     "button",
@@ -51,8 +53,55 @@ def signer_name(subject: str) -> str:
     return subject
 
 
+def breakable(text: str, long_word: int = 24) -> str:
+    """``text`` with U+200B after the separators of its long words (see WrapLabel)."""
+    if len(text) <= long_word:
+        return text
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        if len(word) > long_word and "\u200b" not in word:
+            words[i] = re.sub(r"([/\\,&?])(?=.)", "\\1\u200b", word)
+    return " ".join(words)
+
+
+class WrapLabel(QLabel):
+    """A word-wrapped plain-text label whose size hint is the height its text really needs
+    at its preferred width. Qt's own hint for a wrapping label guesses a width and a height
+    that do not go together, so a label placed with an alignment (centred) was cut."""
+
+    #: Words longer than this (a folder path, a URL, a distinguished name) get invisible
+    #: break opportunities (U+200B) after "/", "\\", "," and "&", so they wrap instead of
+    #: pushing the window wider or being cut. Fingerprints are left whole.
+    LONG_WORD = 24
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(breakable(text, self.LONG_WORD))
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        if not self.wordWrap() or self.textFormat() != Qt.TextFormat.PlainText \
+                or not self.text():
+            return hint
+        fm = self.fontMetrics()
+        margins = self.contentsMargins()
+        extra = margins.left() + margins.right() + 2 * self.margin() + 2
+        one_line = max(fm.horizontalAdvance(line) for line in self.text().split("\n")) + extra
+        width = max(hint.width(), min(one_line, fm.averageCharWidth() * 64))
+        return QSize(width, max(hint.height(), self.heightForWidth(width)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        if self.wordWrap() and self.textFormat() == Qt.TextFormat.PlainText and self.text():
+            return QSize(hint.width(), max(hint.height(), self.fontMetrics().height()))
+        return hint
+
+
 def heading(text: str, size: int = 18) -> QLabel:
-    label = QLabel(text)
+    label = WrapLabel(text)
     label.setObjectName("Heading")
     label.setFont(heading_font(size))
     label.setWordWrap(True)
@@ -61,7 +110,7 @@ def heading(text: str, size: int = 18) -> QLabel:
 
 
 def para(text: str, rich: bool = False) -> QLabel:
-    label = QLabel(text)
+    label = WrapLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
