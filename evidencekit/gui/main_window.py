@@ -42,7 +42,7 @@ from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession, waiting_for_timestamp
 from evidencekit.gui.theme import icon
-from evidencekit.gui.widgets import JobPanel
+from evidencekit.gui.widgets import ElidedLabel, JobPanel
 from evidencekit.gui.workers import Job, JobFunction
 from evidencekit.i18n import catalogue, tr
 from evidencekit.settings import Settings
@@ -218,6 +218,15 @@ class MainWindow(QMainWindow):
         row.addWidget(self.ts_button)
         row.addStretch(1)
         bar.addWidget(box, 1)
+        self.status_box = box
+        self.notice = ElidedLabel()
+        self.notice.setObjectName("Notice")
+        self.notice.setContentsMargins(12, 4, 8, 4)
+        self.notice.hide()
+        bar.addWidget(self.notice, 1)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self._end_notice)
         bar.addPermanentWidget(holder)
 
     # -- items -----------------------------------------------------------------------
@@ -233,8 +242,11 @@ class MainWindow(QMainWindow):
         items = self.session.items()
         self.filter_bar.set_tags(items)
         waiting = len(waiting_for_timestamp(items))
-        self.ts_label.setText(tr("gui.status.waiting", count=waiting) if waiting else
-                              tr("gui.status.all_stamped"))
+        if not items:
+            self.ts_label.setText(tr("gui.status.no_items"))
+        else:
+            self.ts_label.setText(tr("gui.status.waiting", count=waiting) if waiting else
+                                  tr("gui.status.all_stamped"))
         self.ts_button.setVisible(waiting > 0)
         self._update_count()
 
@@ -311,7 +323,17 @@ class MainWindow(QMainWindow):
             self.job_panel.label.setText(tr("gui.job.cancelling"))
 
     def notify(self, text: str, msecs: int = 8000) -> None:
-        self.statusBar().showMessage(text, msecs)
+        """A short notice in the status bar's own line (elided, full text as tooltip),
+        instead of QStatusBar's temporary message, which was drawn over the bar."""
+        self.notice.setToolTip(text)
+        self.notice.setText(text)
+        self.notice.show()
+        self.status_box.hide()
+        self._notice_timer.start(msecs)
+
+    def _end_notice(self) -> None:
+        self.notice.hide()
+        self.status_box.show()
 
     # -- actions ---------------------------------------------------------------------
 

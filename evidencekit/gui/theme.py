@@ -136,6 +136,9 @@ def _style_sheet() -> str:
     QComboBox::down-arrow {{ image: url("{chevron}"); width: 14px; height: 14px; }}
     QComboBox QAbstractItemView {{ background: {c['card']}; border: 1px solid {c['border']};
         selection-background-color: {c['accent_soft']}; selection-color: {c['text']}; }}
+    QLineEdit:disabled, QPlainTextEdit:disabled, QTextEdit:disabled, QComboBox:disabled,
+    QSpinBox:disabled, QDateTimeEdit:disabled {{
+        background: {c['window']}; color: #9a9c9e; border: 1px dashed {c['border']}; }}
     QDateTimeEdit::drop-down {{ border: none; width: 26px; }}
     QDateTimeEdit::down-arrow {{ image: url("{chevron}"); width: 14px; height: 14px; }}
     QSpinBox::up-button, QSpinBox::down-button {{ width: 0; border: none; }}

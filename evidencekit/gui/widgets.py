@@ -31,6 +31,7 @@ __all__ = [
     "heading",
     "para",
     "WrapLabel",
+    "ElidedLabel",
     "muted",
     "primary",
     "button",
@@ -98,6 +99,32 @@ class WrapLabel(QLabel):
         if self.wordWrap() and self.textFormat() == Qt.TextFormat.PlainText and self.text():
             return QSize(hint.width(), max(hint.height(), self.fontMetrics().height()))
         return hint
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when it is wider than its room (never cut silently)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(10, self.contentsRect().width())
+        super().setText(self.fontMetrics().elidedText(
+            self._full.replace("\n", " "), Qt.TextElideMode.ElideRight, room))
 
 
 def heading(text: str, size: int = 18) -> QLabel:
