@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -35,12 +35,20 @@ from evidencekit.i18n import catalogue, tr
 from evidencekit.model import Item, ItemKind
 from evidencekit.timefmt import display_source
 
-__all__ = ["DetailPane", "event_label", "timestamp_text"]
+__all__ = ["DetailPane", "event_label", "timestamp_text", "import_warnings"]
 
 log = logging.getLogger(__name__)
 
 _SHOWN_METADATA = ("url", "final_url", "status", "server_ip", "fetched_at", "page_title",
                    "original_name", "original_path", "media_type", "when", "where", "who")
+
+
+def import_warnings(item: Item) -> list[str]:
+    """The item's import warnings in the GUI's words (catalogue keys in its metadata)."""
+    keys = item.metadata.get("warnings") or []
+    if not isinstance(keys, list):
+        return []
+    return [tr(str(k)) for k in keys if isinstance(k, str) and k in catalogue("en")]
 
 
 def event_label(kind: str) -> str:
@@ -96,12 +104,17 @@ class DetailPane(QScrollArea):
     # -- building --------------------------------------------------------------------
 
     def show_item(self, item: Item | None) -> None:
+        # Showing the same item again (a note or tag added, the title changed) keeps the
+        # reader where they were instead of jumping to the top.
+        same = item is not None and self.item is not None and item.number == self.item.number
+        keep = self.verticalScrollBar().value() if same else 0
         self.item = item
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 4, 12, 12)
         layout.setSpacing(14)
         self.preview = None
+        self.warning_box: QWidget | None = None
         self.reveal_button = None
         if item is None:
             layout.addStretch(1)
@@ -114,6 +127,7 @@ class DetailPane(QScrollArea):
             self._picture_section(layout, item)
             if item.state == "pending":
                 self._pending(layout, item)
+            self._warnings(layout, item)
             self._details(layout, item)
             similar_panel.add_copies_section(layout, self.session, item,
                                              self.open_item_requested.emit)
@@ -129,6 +143,13 @@ class DetailPane(QScrollArea):
                 layout.addLayout(row)
             layout.addStretch(1)
         self.setWidget(body)
+        self._restore_scroll(keep)
+
+    def _restore_scroll(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(value)
+        # The new body is laid out on the next turn of the event loop; set it again then.
+        QTimer.singleShot(0, lambda: bar.setValue(value))
 
     def _header(self, layout: QVBoxLayout, item: Item) -> None:
         top = QHBoxLayout()
@@ -172,6 +193,20 @@ class DetailPane(QScrollArea):
         inner.addLayout(row)
         layout.addWidget(frame)
         self._update_picture()
+
+    def _warnings(self, layout: QVBoxLayout, item: Item) -> None:
+        """What the import noticed (a GPS position, a wrong extension, an empty or damaged
+        file), said plainly next to the item."""
+        texts = import_warnings(item)
+        if not texts:
+            return
+        frame, inner = card("WarnBanner")
+        title = heading(tr("gui.warn.title"), 12)
+        inner.addWidget(title)
+        for text in texts:
+            inner.addWidget(para(f"• {text}"))
+        self.warning_box = frame
+        layout.addWidget(frame)
 
     def _pending(self, layout: QVBoxLayout, item: Item) -> None:
         frame, inner = card("WarnBanner")

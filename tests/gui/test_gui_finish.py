@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QLabel
+
 from evidencekit.gui.incident_dialog import IncidentDialog
 from evidencekit.i18n import set_language, tr
 from evidencekit.vault import Vault
@@ -50,3 +52,64 @@ def test_incident_date_field(qtbot, controller, tmp_path: Path) -> None:  # type
     assert enabled_look.isValid()
     text = dialog.when.text()
     assert text.split()[-1].isalpha() or "UTC" in text or "+" in text, text
+
+
+def test_import_warnings_in_gui(qtbot, main_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from evidencekit.gui import item_flows
+    from evidencekit.gui.messages import last_message
+    from tests.support.capture_files import camera_exif, jpeg_bytes, pdf_bytes
+
+    set_language("ko")
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    (folder / "서울.jpg").write_bytes(jpeg_bytes(exif=camera_exif()))
+    (folder / "사진.jpg").write_bytes(pdf_bytes())
+    (folder / "빈 파일.bin").write_bytes(b"")
+    (folder / "보통.txt").write_text("평범한 메모\n", encoding="utf-8")
+    before = len(main_window.session.items())
+    item_flows.import_paths(main_window, sorted(folder.iterdir()))
+    qtbot.waitUntil(lambda: len(main_window.session.items()) == before + 4, timeout=20000)
+    qtbot.waitUntil(lambda: (last_message() or ("", ""))[1].count("•") >= 3, timeout=5000)
+    title, text = last_message()  # type: ignore[misc]
+    # The batch summary names each file with what was noticed.
+    assert "그중 3개는 확인해 둘 점이 있어요" in text
+    assert "서울.jpg" in text and "찍은 장소(GPS 위치)" in text
+    assert "사진.jpg" in text and "확장자" in text
+    assert "빈 파일.bin" in text and "빈 파일(0바이트)" in text
+    assert "보통.txt" not in text
+    # Next to the item: the GPS warning says plainly where the picture was taken.
+    gps = next(i for i in main_window.session.items() if i.title == "서울.jpg")
+    main_window.select_item(gps.number)
+    pane = main_window.detail
+    qtbot.waitUntil(lambda: getattr(pane, "warning_box", None) is not None)
+    box = pane.warning_box
+    assert box is not None
+    shown = " ".join(label.text() for label in box.findChildren(QLabel))
+    assert "이 사진에는 찍은 장소(GPS 위치)가 들어 있어요" in shown
+    assert "습니다" not in shown
+    plain = next(i for i in main_window.session.items() if i.title == "보통.txt")
+    main_window.select_item(plain.number)
+    assert pane.warning_box is None
+
+
+def test_note_and_tags_keep_scroll_position(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
+    main_window.resize(1000, 600)
+    main_window.select_item(1)
+    pane = main_window.detail
+    qtbot.waitUntil(lambda: pane.verticalScrollBar().maximum() > 100, timeout=5000)
+    bar = pane.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    where = bar.value()
+    assert where > 100
+    pane.note_edit.setPlainText("스크롤 위치를 지키는지 보는 메모")
+    pane._add_note()
+    qtbot.wait(50)
+    assert abs(pane.verticalScrollBar().value() - where) < 60
+    pane.tags_edit.setText("텔레그램, 새 태그")
+    pane._save_tags()
+    qtbot.wait(50)
+    assert abs(pane.verticalScrollBar().value() - where) < 80
+    # Another item starts at the top.
+    main_window.select_item(2)
+    qtbot.wait(50)
+    assert pane.verticalScrollBar().value() == 0
