@@ -365,5 +365,16 @@ class FilterBar(QWidget):
     def _emit(self, *_args: object) -> None:
         self.changed.emit(self.query())
 
+    def reset(self) -> None:
+        """Show everything again (a new item must never be hidden by an old search)."""
+        for combo in (self.kind, self.tag, self.date):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._emit()
+
     def set_count(self, shown: int, total: int) -> None:
         self.count.setText(tr("gui.filter.count", shown=shown, total=total))

@@ -274,8 +274,19 @@ class MainWindow(QMainWindow):
             self.detail.setFocus()
 
     def select_item(self, number: int) -> None:
+        """Select item ``number`` and show it (after a capture or import): a search or
+        filter that hides it is cleared first."""
         self._current_number = number
         self.grid.select_number(number)
+        current = self.grid.current_item()
+        if (current is None or current.number != number) and \
+                self.grid.source.row_of(number) >= 0:
+            self.filter_bar.reset()
+            self.grid.select_number(number)
+            current = self.grid.current_item()
+        if current is not None and current.number == number and (
+                self.detail.item is None or self.detail.item.number != number):
+            self.detail.show_item(current)
 
     # -- jobs ------------------------------------------------------------------------
 

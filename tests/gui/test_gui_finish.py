@@ -113,3 +113,20 @@ def test_note_and_tags_keep_scroll_position(qtbot, main_window) -> None:  # type
     main_window.select_item(2)
     qtbot.wait(50)
     assert pane.verticalScrollBar().value() == 0
+
+
+def test_new_item_selected_even_when_filtered(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
+    from evidencekit.gui import item_flows
+    from evidencekit.model import NewItem, PartInput
+
+    main_window.filter_bar.search.setText("이런 제목은 없어요")
+    qtbot.waitUntil(lambda: main_window.grid.proxy.rowCount() == 0)
+    new = NewItem(kind="incident", title="새로 쓴 기록", source="",
+                  parts=[PartInput(name="incident.txt", media_type="text/plain",
+                                   data="지금 쓴 내용".encode())])
+    item_flows.save_new_item(main_window, new, "gui.incident.saved")
+    qtbot.waitUntil(lambda: main_window.detail.item is not None
+                    and main_window.detail.item.title == "새로 쓴 기록", timeout=10000)
+    current = main_window.grid.current_item()
+    assert current is not None and current.title == "새로 쓴 기록"
+    assert main_window.filter_bar.search.text() == ""
