@@ -28,6 +28,7 @@ from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import similar_panel
 from evidencekit.gui.item_list import kind_icon, kind_label, number_label, short_time
 from evidencekit.gui.messages import show_error
+from evidencekit.gui.previews import PreviewBox, make_preview
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.theme import icon, mono_family
 from evidencekit.gui.widgets import button, card, heading, muted, para, primary
@@ -115,6 +116,7 @@ class DetailPane(QScrollArea):
         layout.setSpacing(14)
         self.preview = None
         self.warning_box: QWidget | None = None
+        self.other_preview: PreviewBox | None = None
         self.reveal_button = None
         if item is None:
             layout.addStretch(1)
@@ -179,6 +181,11 @@ class DetailPane(QScrollArea):
             layout.addWidget(text)
             return
         if not self.session.has_picture(item):
+            if item.kind != ItemKind.LINK:
+                self.other_preview = make_preview(self.session.vault, item,
+                                                  item.number in self.session.revealed)
+                if self.other_preview is not None:
+                    layout.addWidget(self.other_preview)
             return
         frame, inner = card()
         self.preview = QLabel()

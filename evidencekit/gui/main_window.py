@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
             b.setIconSize(QSize(34, 34))
             b.setMinimumSize(QSize(108, 84))
             _two_lines(action, b.fontMetrics(), 96)
+            if "\n" in action.iconText():
+                b.setMinimumHeight(max(84, 34 + 2 * b.fontMetrics().lineSpacing() + 24))
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             row.addWidget(b)
         row.addStretch(1)
@@ -193,6 +195,8 @@ class MainWindow(QMainWindow):
             b.setIconSize(QSize(34, 34))
             b.setMinimumSize(QSize(92, 84))
             _two_lines(action, b.fontMetrics(), 80)
+            if "\n" in action.iconText():
+                b.setMinimumHeight(max(84, 34 + 2 * b.fontMetrics().lineSpacing() + 24))
             row.addWidget(b)
         self.actions_by_name["quick_exit"].setToolTip(tr("gui.tip.quick_exit"))
         return row
