@@ -21,11 +21,12 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from evidencekit.gui.accessibility import AccessibleNamer, add_zoom_shortcuts
 from evidencekit.gui.qt_translations import install_qt_translations
 from evidencekit.gui.safety import SafetyWatcher
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.settings_dialog import PassphraseDialog, SettingsDialog
-from evidencekit.gui.theme import apply_theme, icon
+from evidencekit.gui.theme import apply_theme, icon, set_display
 from evidencekit.gui.unlock import UnlockWindow
 from evidencekit.gui.verify_view import VerifyWindow
 from evidencekit.gui.wizard import FirstRunWizard
@@ -78,6 +79,15 @@ class Controller(QObject):
         if settings.language:
             set_language(settings.language)
         install_qt_translations(current_language())
+        self._contrast = bool(settings.get("high_contrast"))
+        set_display(float(settings.get("text_scale") or 1.0), self._contrast)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app)
+            if not hasattr(app, "_evidencekit_namer"):
+                namer = AccessibleNamer(app)
+                app.installEventFilter(namer)
+                app._evidencekit_namer = namer  # type: ignore[attr-defined]
         self.safety = SafetyWatcher(self)
         self.safety.quick_exit.connect(self.quick_exit)
         self.safety.idle.connect(self.auto_lock)
@@ -97,6 +107,7 @@ class Controller(QObject):
         widget.setWindowTitle(self.window_title())
         widget.setWindowIcon(self.window_icon())
         widget.installEventFilter(self)
+        add_zoom_shortcuts(widget, self.zoom)
         self.safety.watch(widget)
         widget.show()
         widget.raise_()
@@ -219,8 +230,28 @@ class Controller(QObject):
     def _apply_idle(self) -> None:
         self.safety.set_idle_timeout(self.settings.auto_lock_minutes * 60_000)
 
+    def zoom(self, step: int) -> None:
+        """Ctrl + / Ctrl − / Ctrl 0: text larger, smaller, normal; the window is rebuilt."""
+        scale = float(self.settings.get("text_scale") or 1.0)
+        scale = 1.0 if step == 0 else round(min(2.0, max(0.8, scale * (1.15 ** step))), 2)
+        self.settings.set("text_scale", scale)
+        self.settings.save()
+        self._restyle()
+
+    def _restyle(self) -> None:
+        set_display(float(self.settings.get("text_scale") or 1.0),
+                    bool(self.settings.get("high_contrast")))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app)
+        self.change_language(self.settings.language, save=False)
+
     def apply_settings(self, old_language: object = None) -> None:
         self._apply_idle()
+        if bool(self.settings.get("high_contrast")) != self._contrast:
+            self._contrast = bool(self.settings.get("high_contrast"))
+            self._restyle()
+            return
         if self.settings.language != old_language:
             self.change_language(self.settings.language, save=False)
             return

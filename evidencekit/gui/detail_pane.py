@@ -161,6 +161,7 @@ class DetailPane(QScrollArea):
         top.addWidget(muted(f"{number_label(item.number)} · {kind_label(item.kind)}"), 1)
         layout.addLayout(top)
         self.title_edit = QLineEdit(item.title)
+        self.title_edit.setAccessibleName(tr("gui.incident.item_title"))
         self.title_edit.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
         self.title_edit.setMinimumHeight(40)
         self.title_edit.setEnabled(item.state != "deleted")

@@ -161,6 +161,7 @@ class ExportDialog(QDialog):
 
         self.cancel_button = button(tr("gui.common.cancel"), self._cancel)
         self.export_button = primary(tr("gui.export.start"), self.start)
+        self.export_button.setDefault(True)  # Enter starts it: the path works by keyboard
         outer.addLayout(button_row(self.cancel_button, self.export_button))
 
     # -- choices ---------------------------------------------------------------------

@@ -254,6 +254,7 @@ class ItemGrid(QListView):
 
     def __init__(self, session: VaultSession) -> None:
         super().__init__()
+        self.setAccessibleName(tr("gui.a11y.items"))
         self.session = session
         self.source = ItemModel(session)
         self.proxy = ItemFilter()

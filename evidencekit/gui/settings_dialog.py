@@ -87,6 +87,12 @@ class SettingsDialog(QDialog):
         neutral_row.addWidget(self.neutral_text)
         neutral_row.addWidget(muted(tr("gui.settings.neutral_text")))
         form.addRow(tr("gui.settings.window"), neutral_row)
+        self.high_contrast = QCheckBox(tr("gui.settings.high_contrast"))
+        self.high_contrast.setChecked(bool(settings.get("high_contrast")))
+        display_row = QVBoxLayout()
+        display_row.addWidget(self.high_contrast)
+        display_row.addWidget(muted(tr("gui.settings.text_size_text")))
+        form.addRow(tr("gui.settings.display"), display_row)
         self.tsa = QPlainTextEdit("\n".join(self._current_tsas()))
         self.tsa.setFixedHeight(96)
         tsa_box = QVBoxLayout()
@@ -118,6 +124,7 @@ class SettingsDialog(QDialog):
         self.settings.set("auto_lock_minutes", int(self.auto_lock.currentData()))
         self.settings.set("neutral_title", self.neutral.isChecked())
         self.settings.set("neutral_title_text", self.neutral_text.text().strip())
+        self.settings.set("high_contrast", self.high_contrast.isChecked())
         if urls != self._current_tsas():
             self.settings.set("tsa_urls", urls or None)
             if self.session is not None and self.session.is_open:

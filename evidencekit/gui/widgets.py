@@ -216,6 +216,7 @@ class PassphraseField(QWidget):
         self.edit = QLineEdit()
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setPlaceholderText(placeholder)
+        self.edit.setAccessibleName(placeholder or tr("gui.unlock.passphrase"))
         self.edit.setMinimumHeight(38)
         self.toggle = QToolButton()
         self.toggle.setObjectName("Small")

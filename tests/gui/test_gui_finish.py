@@ -103,16 +103,13 @@ def test_note_and_tags_keep_scroll_position(qtbot, main_window) -> None:  # type
     assert where > 100
     pane.note_edit.setPlainText("스크롤 위치를 지키는지 보는 메모")
     pane._add_note()
-    qtbot.wait(50)
-    assert abs(pane.verticalScrollBar().value() - where) < 60
+    qtbot.waitUntil(lambda: abs(pane.verticalScrollBar().value() - where) < 60)
     pane.tags_edit.setText("텔레그램, 새 태그")
     pane._save_tags()
-    qtbot.wait(50)
-    assert abs(pane.verticalScrollBar().value() - where) < 80
+    qtbot.waitUntil(lambda: abs(pane.verticalScrollBar().value() - where) < 80)
     # Another item starts at the top.
     main_window.select_item(2)
-    qtbot.wait(50)
-    assert pane.verticalScrollBar().value() == 0
+    qtbot.waitUntil(lambda: pane.verticalScrollBar().value() == 0)
 
 
 def test_new_item_selected_even_when_filtered(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
