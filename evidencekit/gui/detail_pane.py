@@ -32,7 +32,7 @@ from evidencekit.gui.previews import PreviewBox, make_preview
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.theme import icon, mono_family
 from evidencekit.gui.widgets import button, card, heading, muted, para, primary
-from evidencekit.i18n import catalogue, tr
+from evidencekit.i18n import catalogue, current_language, tr
 from evidencekit.model import Item, ItemKind
 from evidencekit.timefmt import display_source
 
@@ -42,6 +42,28 @@ log = logging.getLogger(__name__)
 
 _SHOWN_METADATA = ("url", "final_url", "status", "server_ip", "fetched_at", "page_title",
                    "original_name", "original_path", "media_type", "when", "where", "who")
+
+
+def metadata_text(item: Item) -> str:
+    """Everything recorded about the item, labelled in the reader's language (the same
+    groups and labels as the PDF bundle), never raw JSON keys."""
+    from evidencekit.bundle.metadata_view import metadata_groups
+    from evidencekit.bundle.styles import Labels
+
+    try:
+        groups = metadata_groups(item, Labels(current_language()))
+    except (KeyError, TypeError, ValueError) as exc:
+        log.info("metadata view failed: %s", type(exc).__name__)
+        return json.dumps(item.metadata, ensure_ascii=False, indent=2)
+    out: list[str] = []
+    for group in groups:
+        out.append(f"[{group.title}]")
+        for row in group.rows:
+            text = "\n    ".join((f"{ln.prefix} " if ln.prefix else "") + ln.text
+                                  for ln in row.lines)
+            out.append(f"  {row.label}: {text}")
+        out.append("")
+    return "\n".join(out).strip() or "—"
 
 
 def import_warnings(item: Item) -> list[str]:
@@ -258,7 +280,7 @@ class DetailPane(QScrollArea):
         if item.deletion:
             row(tr("gui.detail.deleted"), str(item.deletion.get("reason", "")))
         layout.addLayout(form)
-        all_meta = QPlainTextEdit(json.dumps(item.metadata, ensure_ascii=False, indent=2))
+        all_meta = QPlainTextEdit(metadata_text(item))
         all_meta.setReadOnly(True)
         all_meta.setFont(QFont(mono_family(), 9))
         all_meta.setMaximumHeight(180)

@@ -127,3 +127,13 @@ def test_new_item_selected_even_when_filtered(qtbot, main_window) -> None:  # ty
     current = main_window.grid.current_item()
     assert current is not None and current.title == "새로 쓴 기록"
     assert main_window.filter_bar.search.text() == ""
+
+
+def test_all_recorded_information_is_labelled(main_window) -> None:  # type: ignore[no-untyped-def]
+    from evidencekit.gui.detail_pane import metadata_text
+
+    set_language("ko")
+    for item in main_window.session.items():
+        text = metadata_text(item)
+        assert "{" not in text and '"' not in text.split(":")[0], text
+        assert "capture_method" not in text and "window_system" not in text, text
