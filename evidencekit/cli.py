@@ -26,6 +26,7 @@ from evidencekit.commands import timestamps as timestamp_cmds
 from evidencekit.commands import vault as vault_cmds
 from evidencekit.errors import EvidenceKitError
 from evidencekit.i18n import set_language, tr
+from evidencekit.reasons import localized_message  # noqa: F401 - installs the reason hook
 
 __all__ = ["main", "build_parser"]
 

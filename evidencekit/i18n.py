@@ -11,13 +11,13 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 
 from evidencekit.resources import resource_path
 
 __all__ = ["LANGUAGES", "tr", "current_language", "set_language", "catalogue", "both",
-           "set_gui_surface"]
+           "set_gui_surface", "set_reason_hook"]
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,16 @@ LANGUAGES = ("en", "ko")
 _state = threading.local()
 _override: str | None = None
 _gui_surface = False
+
+
+#: Turns a library's raw reason (a ``reason`` or ``error`` parameter) into words of the
+#: language; set by :mod:`evidencekit.reasons` when it is imported.
+_reason_hook: Callable[[str, str], str] | None = None
+
+
+def set_reason_hook(hook: Callable[[str, str], str] | None) -> None:
+    global _reason_hook
+    _reason_hook = hook
 
 
 def set_gui_surface(on: bool) -> None:
@@ -86,6 +96,10 @@ def tr(key: str, lang: str | None = None, /, **params: object) -> str:
         log.warning("missing message key %s", key)
         text = key
     if params:
+        if _reason_hook is not None and language != "en":
+            params = {k: (_reason_hook(v, language)
+                          if k in ("reason", "error") and isinstance(v, str) and v else v)
+                      for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):

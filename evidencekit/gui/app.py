@@ -32,6 +32,7 @@ from evidencekit.gui.verify_view import VerifyWindow
 from evidencekit.gui.wizard import FirstRunWizard
 from evidencekit.gui.workers import JobHost
 from evidencekit.i18n import current_language, set_gui_surface, set_language, tr
+from evidencekit.reasons import friendly_reason  # noqa: F401 - installs the reason hook
 from evidencekit.settings import Settings, default_vault_path
 from evidencekit.vault import Vault
 
