@@ -98,7 +98,8 @@ def tr(key: str, lang: str | None = None, /, **params: object) -> str:
     if params:
         if _reason_hook is not None and language != "en":
             params = {k: (_reason_hook(v, language)
-                          if k in ("reason", "error") and isinstance(v, str) and v else v)
+                          if k in ("reason", "error", "signer") and isinstance(v, str) and v
+                          else v)
                       for k, v in params.items()}
         try:
             return text.format(**params)

@@ -68,7 +68,13 @@ def localized_message(exc: EvidenceKitError, lang: str | None = None) -> str:
     return tr(exc.key, lang, **exc.params)
 
 
+_CN = re.compile(r"(?:^|,)\s*CN=((?:[^,\\]|\\.)+)")
+
+
 def _hook(reason: str, lang: str) -> str:
+    # A certificate's distinguished name (2.5.4.5=…,O=…,CN=name) is said by its name.
+    if "=" in reason and (cn := _CN.search(reason)):
+        return cn.group(1).replace("\\,", ",").strip()
     friendly = friendly_reason(reason, lang)
     if friendly != reason:
         log.info("reason: %s", reason)

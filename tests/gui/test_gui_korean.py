@@ -44,3 +44,20 @@ def test_gui_error_wording(qtbot) -> None:  # type: ignore[no-untyped-def]
     assert "WRONG_VERSION_NUMBER" in box.detailedText()
     box.close()
     set_language(None)
+
+
+def test_verify_lines_in_gui_words(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The verify screen never shows a command-line option or a raw distinguished name."""
+    from evidencekit.bundle.verify_report import Check
+
+    set_language("ko")
+    try:
+        compare = Check("signature.fingerprint", None, "bundle.verify.fp_compare",
+                        {"fingerprint": "AB:CD"})
+        assert "--" not in compare.detail and "비교해 보세요" in compare.detail
+        signed = Check("signature.intact", True, "bundle.verify.sig_ok",
+                       {"signer": "2.5.4.5=a13,O=EvidenceKit vault,CN=김지은 (가명)",
+                        "time": "2026-12-02"})
+        assert "2.5.4.5" not in signed.detail and "김지은 (가명)" in signed.detail
+    finally:
+        set_language(None)
