@@ -139,7 +139,9 @@ def _style_sheet() -> str:
     QPushButton {{ background: {c['card']}; border: 1px solid {c['border']};
                    border-radius: 8px; padding: 8px 18px; min-height: 22px; }}
     QPushButton:hover {{ border-color: {c['accent']}; }}
-    QPushButton:focus {{ border: 2px solid {c['accent']}; }}
+    QPushButton:focus {{ border: 2px dotted {c['accent']}; }}
+    QPushButton:checked {{ background: {c['accent']}; color: white;
+                           border: 2px solid {c['accent_dark']}; font-weight: bold; }}
     QPushButton:disabled {{ color: #9a9c9e; background: #f0eeea; }}
     QPushButton#Primary {{ background: {c['accent']}; color: white; border: none;
                            font-weight: bold; }}

@@ -137,3 +137,19 @@ def test_all_recorded_information_is_labelled(main_window) -> None:  # type: ign
         text = metadata_text(item)
         assert "{" not in text and '"' not in text.split(":")[0], text
         assert "capture_method" not in text and "window_system" not in text, text
+
+
+def test_english_wizard_shows_english_chosen(qtbot, controller) -> None:  # type: ignore[no-untyped-def]
+    set_language("en")
+    wizard = controller.show_wizard()
+    qtbot.waitExposed(wizard)
+    ko, en = wizard.lang_buttons["ko"], wizard.lang_buttons["en"]
+    assert en.isChecked() and not ko.isChecked()
+    ko.setFocus()  # focus alone must not look like the chosen language
+    qtbot.wait(20)
+    mid_en = en.grab().toImage()
+    mid_ko = ko.grab().toImage()
+    y = mid_en.height() // 2
+    # The chosen button is filled with the accent colour; the other stays light.
+    assert mid_en.pixelColor(6, y).lightness() < 150
+    assert mid_ko.pixelColor(6, y).lightness() > 200
