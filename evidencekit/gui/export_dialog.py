@@ -36,6 +36,7 @@ from evidencekit.gui.widgets import (
     button,
     button_row,
     card,
+    fit_rows,
     heading,
     muted,
     para,
@@ -99,6 +100,7 @@ class ExportDialog(QDialog):
             entry.setCheckState(Qt.CheckState.Checked if not chosen or item.number in chosen
                                 else Qt.CheckState.Unchecked)
             self.items.addItem(entry)
+        fit_rows(self.items, 6)  # whole rows only: never a last row cut in half
         pick = QHBoxLayout()
         pick.addWidget(para(tr("gui.export.items")), 1)
         pick.addWidget(button(tr("gui.export.all"), lambda: self._check_all(True)))

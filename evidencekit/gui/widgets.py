@@ -12,10 +12,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -32,6 +34,7 @@ __all__ = [
     "para",
     "WrapLabel",
     "ElidedLabel",
+    "fit_rows",
     "muted",
     "primary",
     "button",
@@ -125,6 +128,18 @@ class ElidedLabel(QLabel):
         room = max(10, self.contentsRect().width())
         super().setText(self.fontMetrics().elidedText(
             self._full.replace("\n", " "), Qt.TextElideMode.ElideRight, room))
+
+
+def fit_rows(view: QAbstractItemView, rows: int) -> None:
+    """Make a list exactly ``rows`` rows tall (or as many as it has, at least 3), so the
+    last visible row is never cut in half; it scrolls by whole rows."""
+    count = view.model().rowCount() if view.model() is not None else 0
+    shown = max(3, min(rows, count or 3))
+    row = view.sizeHintForRow(0) if count else view.fontMetrics().lineSpacing() + 12
+    spacing = view.spacing() if isinstance(view, QListView) else 0
+    frame = 2 * view.frameWidth()
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+    view.setFixedHeight(shown * (row + 2 * spacing) + frame + 2)
 
 
 def heading(text: str, size: int = 18) -> QLabel:

@@ -153,3 +153,18 @@ def test_english_wizard_shows_english_chosen(qtbot, controller) -> None:  # type
     # The chosen button is filled with the accent colour; the other stays light.
     assert mid_en.pixelColor(6, y).lightness() < 150
     assert mid_ko.pixelColor(6, y).lightness() > 200
+
+
+def test_export_list_shows_whole_rows(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
+    from evidencekit.gui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(main_window, None, [])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    view = dialog.items
+    inner = view.viewport().height()
+    row = view.sizeHintForRow(0)
+    shown = min(view.count(), 6)
+    # The viewport holds a whole number of rows (within a pixel or two of rounding).
+    assert abs(inner - shown * row) <= 3, (inner, row, shown)
