@@ -37,6 +37,14 @@ def set_reason_hook(hook: Callable[[str, str], str] | None) -> None:
     _reason_hook = hook
 
 
+def _spaced_fingerprint(value: str) -> str:
+    """In the GUI, a colon-hex SHA-256 fingerprint in groups of eight bytes, so it wraps
+    on a narrow screen instead of widening it (the same bytes, easier to compare)."""
+    if len(value) == 95 and value.count(":") == 31:
+        return " ".join(value[i:i + 23] for i in range(0, 95, 24))
+    return value
+
+
 def set_gui_surface(on: bool) -> None:
     """In the desktop program, ``tr(key)`` on the main thread prefers ``gui.<key>`` when
     the catalogue has it: the GUI's own (해요체, no command-line options) wording of a
@@ -96,6 +104,9 @@ def tr(key: str, lang: str | None = None, /, **params: object) -> str:
         log.warning("missing message key %s", key)
         text = key
     if params:
+        if _gui_surface and threading.current_thread() is threading.main_thread():
+            params = {k: (_spaced_fingerprint(v) if isinstance(v, str) else v)
+                      for k, v in params.items()}
         if _reason_hook is not None and language != "en":
             params = {k: (_reason_hook(v, language)
                           if k in ("reason", "error", "signer") and isinstance(v, str) and v

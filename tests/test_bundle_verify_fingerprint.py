@@ -74,7 +74,7 @@ def test_without_expected_fingerprint_a_note_says_compare(bundle: tuple[Path, st
     assert display_fingerprint(fingerprint) in check.detail_text("en")
     lines = format_report(report, "en").splitlines()
     assert "Compare the fingerprint" in lines[2] and "--expect-fingerprint" in lines[2]
-    assert "제출자" in format_report(report, "ko").splitlines()[2]
+    assert "보관함 소유자" in format_report(report, "ko").splitlines()[2]
     cover = next(c for c in report.checks if c.name == "signature.cover")
     assert cover.ok is True
 

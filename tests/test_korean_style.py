@@ -56,6 +56,10 @@ PLAIN = re.compile(r"[가-힣](?:는다|한다|된다|있다|없다|였다|했�
 
 
 def _gui_key(key: str) -> bool:
+    """Keys in the GUI's own voice. ``gui.bundle.*`` are the GUI's wording of verification
+    results, which KOREAN.md keeps formal (합니다체) like the PDF."""
+    if key.startswith("gui.bundle."):
+        return False
     return key.startswith("gui.") or ".gui." in key
 
 

@@ -54,7 +54,7 @@ def test_verify_lines_in_gui_words(qtbot) -> None:  # type: ignore[no-untyped-de
     try:
         compare = Check("signature.fingerprint", None, "bundle.verify.fp_compare",
                         {"fingerprint": "AB:CD"})
-        assert "--" not in compare.detail and "비교해 보세요" in compare.detail
+        assert "--" not in compare.detail and "대조하십시오" in compare.detail
         signed = Check("signature.intact", True, "bundle.verify.sig_ok",
                        {"signer": "2.5.4.5=a13,O=EvidenceKit vault,CN=김지은 (가명)",
                         "time": "2026-12-02"})
