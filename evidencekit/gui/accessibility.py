@@ -2,9 +2,9 @@
 placeholder or tooltip) for screen readers, and the text size keys (Ctrl + / Ctrl − /
 Ctrl 0) of every window.
 
-:class:`AccessibleNamer` watches widgets being shown (one filter on the application) and
-names the controls that have no name yet; :func:`unnamed_controls` lists what is still
-unnamed, for the tests.
+:func:`name_controls` names the controls of a window or panel that have no name yet (called
+when one is shown or rebuilt; an application-wide event filter crashed QtWebEngine's page
+renderer); :func:`unnamed_controls` lists what is still unnamed, for the tests.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from evidencekit.i18n import tr
 
-__all__ = ["AccessibleNamer", "accessible_name_for", "unnamed_controls", "CONTROLS",
+__all__ = ["name_controls", "accessible_name_for", "unnamed_controls", "CONTROLS",
            "add_zoom_shortcuts", "spoken_name"]
 
 log = logging.getLogger(__name__)
@@ -109,25 +109,36 @@ def spoken_name(widget: QWidget) -> str:
     return iface.text(QAccessible.Text.Name) if iface is not None else ""
 
 
+def _foreign(widget: QWidget) -> bool:
+    """Qt WebEngine's own widgets (the page renderer): never touched."""
+    for w in (widget, widget.window()):
+        name = w.metaObject().className()
+        if "WebEngine" in name or "RenderWidgetHost" in name:
+            return True
+    return False
+
+
 def _name(widget: QWidget) -> None:
     # A button's name follows its text by itself (and stays right when the text changes):
     # only controls that would otherwise be silent get a fixed name.
-    if isinstance(widget, CONTROLS) and not spoken_name(widget).strip():
+    if not isinstance(widget, CONTROLS) or widget.accessibleName():
+        return
+    if isinstance(widget, QAbstractButton) and widget.text().strip():
+        return
+    if not _foreign(widget):
         name = accessible_name_for(widget)
         if name:
             widget.setAccessibleName(name)
 
 
-class AccessibleNamer(QObject):
-    """Names each control when it is first shown (install on the QApplication)."""
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Show and isinstance(obj, QWidget):
-            _name(obj)
-            if obj.isWindow():
-                for child in obj.findChildren(QWidget):
-                    _name(child)
-        return False
+def name_controls(root: QWidget) -> None:
+    """Name every control of ``root`` that would otherwise be silent (call it when a
+    window or a rebuilt panel is shown; hidden pages are named too)."""
+    if _foreign(root):
+        return
+    _name(root)
+    for child in root.findChildren(QWidget):
+        _name(child)
 
 
 def unnamed_controls(window: QWidget) -> list[str]:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
-from evidencekit.gui.accessibility import AccessibleNamer, add_zoom_shortcuts
+from evidencekit.gui.accessibility import add_zoom_shortcuts, name_controls
 from evidencekit.gui.qt_translations import install_qt_translations
 from evidencekit.gui.safety import SafetyWatcher
 from evidencekit.gui.session import VaultSession
@@ -85,10 +85,6 @@ class Controller(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app)
-            if not hasattr(app, "_evidencekit_namer"):
-                namer = AccessibleNamer(app)
-                app.installEventFilter(namer)
-                app._evidencekit_namer = namer  # type: ignore[attr-defined]
         self.safety = SafetyWatcher(self)
         self.safety.quick_exit.connect(self.quick_exit)
         self.safety.idle.connect(self.auto_lock)
@@ -111,6 +107,7 @@ class Controller(QObject):
         add_zoom_shortcuts(widget, self.zoom)
         self.safety.watch(widget)
         widget.show()
+        name_controls(widget)
         widget.raise_()
         widget.activateWindow()
 
@@ -224,6 +221,7 @@ class Controller(QObject):
         dialog = SettingsDialog(self.settings, self.session, self.main)
         dialog.applied.connect(self.apply_settings)
         dialog.open()
+        name_controls(dialog)
         return dialog
 
     # -- settings --------------------------------------------------------------------

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import similar_panel
+from evidencekit.gui.accessibility import name_controls
 from evidencekit.gui.item_list import kind_icon, kind_label, number_label, short_time
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.previews import PreviewBox, make_preview
@@ -167,6 +168,7 @@ class DetailPane(QScrollArea):
                 layout.addLayout(row)
             layout.addStretch(1)
         self.setWidget(body)
+        name_controls(body)
         self._restore_scroll(keep)
 
     def _restore_scroll(self, value: int) -> None:

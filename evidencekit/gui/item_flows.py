@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidencekit.gui import file_dialogs
+from evidencekit.gui.accessibility import name_controls
 from evidencekit.gui.detail_pane import import_warnings
 from evidencekit.gui.export_dialog import ExportDialog
 from evidencekit.gui.incident_dialog import IncidentDialog
@@ -132,6 +133,7 @@ def export(window: MainWindow) -> ExportDialog:
     selected = [i.number for i in window.grid.selected_items()]
     dialog = ExportDialog(window, selected if len(selected) > 1 else None, tsa_urls(window))
     dialog.open()
+    name_controls(dialog)
     return dialog
 
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from evidencekit.gui.accessibility import unnamed_controls
+from evidencekit.gui.accessibility import name_controls, unnamed_controls
 from evidencekit.gui.export_dialog import ExportDialog
 from evidencekit.gui.theme import COLORS, set_display
 
@@ -38,7 +38,10 @@ def test_every_control_has_an_accessible_name(qtbot, controller, main_window,  #
     main_window.select_item(1)
     QApplication.processEvents()
     assert not unnamed_controls(main_window), unnamed_controls(main_window)
-    dialog = _shown(qtbot, ExportDialog(main_window, None, []))
+    from evidencekit.gui import item_flows
+
+    dialog = item_flows.export(main_window)
+    qtbot.waitExposed(dialog)
     assert not unnamed_controls(dialog), unnamed_controls(dialog)
     dialog.close()
     settings = controller.open_settings()
@@ -47,7 +50,8 @@ def test_every_control_has_an_accessible_name(qtbot, controller, main_window,  #
     settings.reject()
     from evidencekit.gui.verify_view import VerifyWindow
 
-    verify = _shown(qtbot, VerifyWindow())
+    verify = controller.open_verify()
+    assert isinstance(verify, VerifyWindow)
     assert not unnamed_controls(verify), unnamed_controls(verify)
     verify.close()
 
@@ -130,8 +134,8 @@ def test_checker_finds_a_silent_control(qtbot, controller) -> None:  # type: ign
     layout.addWidget(edit)
     bare = QLineEdit()
     layout.addWidget(bare)
-    window.show()  # the namer (installed by the controller) names what it can
-    QApplication.processEvents()
+    window.show()
+    name_controls(window)
     assert edit.accessibleName() == "주소"
     # An icon with no text and no tooltip, a field with no label: reported.
     assert len(unnamed_controls(window)) == 2
