@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from evidencekit import __version__
+from evidencekit.cli_i18n import VERSION_HELP_KEY, early_language, fill_help, localised_argparse
 from evidencekit.commands import bundle as bundle_cmds
 from evidencekit.commands import capture as capture_cmds
 from evidencekit.commands import chat as chat_cmds
@@ -26,6 +27,7 @@ from evidencekit.commands import vault as vault_cmds
 from evidencekit.commands import webcapture as webcapture_cmds
 from evidencekit.errors import EvidenceKitError
 from evidencekit.i18n import set_language, tr
+from evidencekit.reasons import localized_message  # noqa: F401 - installs the reason hook
 
 __all__ = ["main", "build_parser"]
 
@@ -37,10 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="evidencekit",
         description=tr("cli.description"),
     )
-    parser.add_argument("--version", action="version", version=f"EvidenceKit {__version__}")
+    parser.add_argument("--version", action="version", version=f"EvidenceKit {__version__}",
+                        help=tr(VERSION_HELP_KEY))
     parser.add_argument("--debug", action="store_true", help=tr("cli.help.debug"))
     parser.add_argument("--lang", choices=["ko", "en"], help=tr("cli.help.lang"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=tr("cli.help.commands"))
     vault_cmds.register(sub)
     capture_cmds.register(sub)
     chat_cmds.register(sub)
@@ -53,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     webcapture_cmds.register(sub)
     gui = sub.add_parser("gui", help=tr("cli.help.gui"))
     gui.set_defaults(func=_run_gui)
+    fill_help(parser)
     return parser
 
 
@@ -79,14 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return render_child()
     # The help texts are made when the parser is built: choose the language first.
-    pre = argparse.ArgumentParser(add_help=False)
-    # No choices here: ``export --lang both`` (the bundle's language) must reach its own
-    # parser; only ko/en set the language of the messages.
-    pre.add_argument("--lang")
-    early, _rest = pre.parse_known_args(args_list)
-    set_language(early.lang if early.lang in ("ko", "en") else None)
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+    set_language(early_language(args_list))
+    with localised_argparse():
+        parser = build_parser()
+        args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -11,18 +11,46 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 
 from evidencekit.resources import resource_path
 
-__all__ = ["LANGUAGES", "tr", "current_language", "set_language", "catalogue", "both"]
+__all__ = ["LANGUAGES", "tr", "current_language", "set_language", "catalogue", "both",
+           "set_gui_surface", "set_reason_hook"]
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "ko")
 _state = threading.local()
 _override: str | None = None
+_gui_surface = False
+
+
+#: Turns a library's raw reason (a ``reason`` or ``error`` parameter) into words of the
+#: language; set by :mod:`evidencekit.reasons` when it is imported.
+_reason_hook: Callable[[str, str], str] | None = None
+
+
+def set_reason_hook(hook: Callable[[str, str], str] | None) -> None:
+    global _reason_hook
+    _reason_hook = hook
+
+
+def _spaced_fingerprint(value: str) -> str:
+    """In the GUI, a colon-hex SHA-256 fingerprint in groups of eight bytes, so it wraps
+    on a narrow screen instead of widening it (the same bytes, easier to compare)."""
+    if len(value) == 95 and value.count(":") == 31:
+        return " ".join(value[i:i + 23] for i in range(0, 95, 24))
+    return value
+
+
+def set_gui_surface(on: bool) -> None:
+    """In the desktop program, ``tr(key)`` on the main thread prefers ``gui.<key>`` when
+    the catalogue has it: the GUI's own (해요체, no command-line options) wording of a
+    message the CLI words formally. Worker threads (PDF export) are never affected."""
+    global _gui_surface
+    _gui_surface = on
 
 
 @cache
@@ -67,6 +95,8 @@ def current_language() -> str:
 def tr(key: str, lang: str | None = None, /, **params: object) -> str:
     """The message ``key`` in ``lang`` (default: the current language), formatted."""
     language = lang or current_language()
+    if _gui_surface and threading.current_thread() is threading.main_thread():
+        key = key if f"gui.{key}" not in catalogue("en") else f"gui.{key}"
     text = catalogue(language).get(key)
     if text is None:
         text = catalogue("en").get(key)
@@ -74,6 +104,14 @@ def tr(key: str, lang: str | None = None, /, **params: object) -> str:
         log.warning("missing message key %s", key)
         text = key
     if params:
+        if _gui_surface and threading.current_thread() is threading.main_thread():
+            params = {k: (_spaced_fingerprint(v) if isinstance(v, str) else v)
+                      for k, v in params.items()}
+        if _reason_hook is not None and language != "en":
+            params = {k: (_reason_hook(v, language)
+                          if k in ("reason", "error", "signer") and isinstance(v, str) and v
+                          else v)
+                      for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):

@@ -63,6 +63,8 @@ DEFAULTS: dict[str, Any] = {
     "vault_path": None,
     "trusted_roots": [],
     "remember_vault": True,
+    "text_scale": 1.0,  # Ctrl + / Ctrl - in the desktop program
+    "high_contrast": False,
 }
 MAX_TRUSTED_ROOTS = 50
 MAX_ROOT_PEM = 64 * 1024
@@ -91,6 +93,11 @@ def _valid(key: str, value: Any) -> bool:
         return isinstance(value, bool)
     if key == "neutral_title_text":
         return isinstance(value, str) and len(value) <= 80
+    if key == "text_scale":
+        return isinstance(value, int | float) and not isinstance(value, bool) and \
+            0.7 <= value <= 2.5
+    if key == "high_contrast":
+        return isinstance(value, bool)
     if key == "vault_path":
         return value is None or (isinstance(value, str) and bool(value.strip()))
     if key == "trusted_roots":

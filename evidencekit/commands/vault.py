@@ -19,9 +19,10 @@ from evidencekit.commands.common import (
     table,
 )
 from evidencekit.errors import EvidenceKitError, InputError
-from evidencekit.i18n import tr
+from evidencekit.i18n import catalogue, tr
 from evidencekit.model import Item
 from evidencekit.textsafe import terminal_safe
+from evidencekit.timefmt import display_source, formal_time, short_time
 from evidencekit.vault import Vault
 from evidencekit.vault.identity import format_fingerprint
 
@@ -209,7 +210,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if i.state != "active":
             kind += f" ({tr('state.' + i.state)})"
         title = terminal_safe((i.title or i.source).replace("\n", " "))
-        rows.append([str(i.number), kind, i.captured_at[:16].replace("T", " "), _size(i.size),
+        rows.append([str(i.number), kind, short_time(i.captured_at, i.timezone), _size(i.size),
                      (i.sha256 or "-")[:16], title[:60] + ("…" if len(title) > 60 else "")])
     sys.stdout.write(table(header, rows, right={0, 3}))
     return 0
@@ -221,27 +222,28 @@ def _show_text(item: Item) -> str:
         f"id: {item.id}",
         f"{tr('cli.col.kind')}: {tr('kind.' + item.kind)} ({tr('state.' + item.state)})",
         f"{tr('cli.col.title')}: {item.title}",
-        f"{tr('cli.col.source')}: {item.source}",
-        f"{tr('cli.col.captured')}: {item.captured_at} ({item.timezone}) / UTC "
-        f"{item.captured_at_utc}",
+        f"{tr('cli.col.source')}: {display_source(item.kind, item.source)}",
+        f"{tr('cli.col.captured')}: {formal_time(item.captured_at, item.timezone)}",
         f"SHA-256: {item.sha256 or '-'}",
         f"{tr('cli.col.size')}: {item.size}",
     ]
     for key, value in sorted(item.metadata.items()):
         if isinstance(value, str | int | float | bool) and value != "":
-            lines.append(f"  {key}: {value}")
+            label = f"bundle.meta.{key}"
+            lines.append(f"  {tr(label) if label in catalogue('en') else key}: {value}")
     for n, p in enumerate(item.parts, 1):
         ts = ""
         if p.timestamp:
-            ts = f"  [{tr('cli.timestamp')}: {p.timestamp.get('time')} {p.timestamp.get('tsa')}]"
+            when = formal_time(p.timestamp.get("time"))
+            ts = f"  [{tr('cli.timestamp')}: {when} {p.timestamp.get('tsa')}]"
         lines.append(f"  {tr('cli.part')} {n}: {p.name} ({p.media_type}, {p.size} B) "
                      f"{p.sha256}{ts}")
     for note in item.notes:
-        lines.append(f"  {tr('cli.note')} [{note.at}]: {note.text}")
+        lines.append(f"  {tr('cli.note')} [{formal_time(note.at)}]: {note.text}")
     if item.tags:
         lines.append(f"  {tr('cli.tags')}: {', '.join(item.tags)}")
     if item.deletion:
-        lines.append(f"  {tr('cli.deleted')}: {item.deletion.get('at')} — "
+        lines.append(f"  {tr('cli.deleted')}: {formal_time(item.deletion.get('at'))} — "
                      f"{item.deletion.get('reason')}")
     # every field may hold what an attacker chose (a file name, a page title)
     return "\n".join(terminal_safe(line) for line in lines) + "\n"
@@ -308,9 +310,10 @@ def cmd_log(args: argparse.Namespace) -> int:
         print_json({"events": [e.public() for e in events], "head": head})
         return 0
     for e in events:
-        target = f" #{e.body.get('item_number')}" if e.body.get("item_number") else ""
-        sys.stdout.write(f"{e.seq:>5}  {e.at[:19]}  {tr('event.' + e.kind)}{target}  "
-                         f"{e.hash[:16]}…\n")
+        number = e.body.get("item_number")
+        target = f" {tr('cli.log.item', number=number)}" if number else ""
+        sys.stdout.write(f"{tr('cli.log.record', seq=e.seq):>8}  {formal_time(e.at)}  "
+                         f"{tr('event.' + e.kind)}{target}  {e.hash[:16]}…\n")
     return 0
 
 

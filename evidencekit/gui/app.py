@@ -22,15 +22,18 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from evidencekit.gui import relaunch
+from evidencekit.gui.accessibility import add_zoom_shortcuts, name_controls
+from evidencekit.gui.qt_translations import install_qt_translations
 from evidencekit.gui.safety import SafetyWatcher
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.settings_dialog import PassphraseDialog, SettingsDialog
-from evidencekit.gui.theme import apply_theme, icon
+from evidencekit.gui.theme import apply_theme, icon, set_display
 from evidencekit.gui.unlock import UnlockWindow
 from evidencekit.gui.verify_view import VerifyWindow
 from evidencekit.gui.wizard import FirstRunWizard
 from evidencekit.gui.workers import JobHost
-from evidencekit.i18n import set_language, tr
+from evidencekit.i18n import current_language, set_gui_surface, set_language, tr
+from evidencekit.reasons import friendly_reason  # noqa: F401 - installs the reason hook
 from evidencekit.settings import Settings, default_vault_path
 from evidencekit.vault import Vault
 
@@ -77,6 +80,12 @@ class Controller(QObject):
         self.last_quick_exit_ms: float | None = None
         if settings.language:
             set_language(settings.language)
+        install_qt_translations(current_language())
+        self._contrast = bool(settings.get("high_contrast"))
+        set_display(float(settings.get("text_scale") or 1.0), self._contrast)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app)
         self.safety = SafetyWatcher(self)
         self.safety.quick_exit.connect(self.quick_exit)
         self.safety.idle.connect(self.auto_lock)
@@ -96,8 +105,10 @@ class Controller(QObject):
         widget.setWindowTitle(self.window_title())
         widget.setWindowIcon(self.window_icon())
         widget.installEventFilter(self)
+        add_zoom_shortcuts(widget, self.zoom)
         self.safety.watch(widget)
         widget.show()
+        name_controls(widget)
         widget.raise_()
         widget.activateWindow()
 
@@ -215,6 +226,7 @@ class Controller(QObject):
         dialog = SettingsDialog(self.settings, self.session, self.main)
         dialog.applied.connect(self.apply_settings)
         dialog.open()
+        name_controls(dialog)
         return dialog
 
     # -- settings --------------------------------------------------------------------
@@ -222,8 +234,28 @@ class Controller(QObject):
     def _apply_idle(self) -> None:
         self.safety.set_idle_timeout(self.settings.auto_lock_minutes * 60_000)
 
+    def zoom(self, step: int) -> None:
+        """Ctrl + / Ctrl − / Ctrl 0: text larger, smaller, normal; the window is rebuilt."""
+        scale = float(self.settings.get("text_scale") or 1.0)
+        scale = 1.0 if step == 0 else round(min(2.0, max(0.8, scale * (1.15 ** step))), 2)
+        self.settings.set("text_scale", scale)
+        self.settings.save()
+        self._restyle()
+
+    def _restyle(self) -> None:
+        set_display(float(self.settings.get("text_scale") or 1.0),
+                    bool(self.settings.get("high_contrast")))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app)
+        self.change_language(self.settings.language, save=False)
+
     def apply_settings(self, old_language: object = None) -> None:
         self._apply_idle()
+        if bool(self.settings.get("high_contrast")) != self._contrast:
+            self._contrast = bool(self.settings.get("high_contrast"))
+            self._restyle()
+            return
         if self.settings.language != old_language:
             self.change_language(self.settings.language, save=False)
             return
@@ -234,6 +266,7 @@ class Controller(QObject):
     def change_language(self, code: str | None, save: bool = True) -> None:
         """Switch language and rebuild the window on screen in it."""
         set_language(code)
+        install_qt_translations(current_language())
         if save:
             self.settings.set("language", code)
             self.settings.save()
@@ -341,6 +374,7 @@ def run_app(argv: Sequence[str]) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(
         [sys.argv[0] if sys.argv else "evidencekit", *argv])
     app.setApplicationName("EvidenceKit")
+    set_gui_surface(True)
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app)
     settings = Settings.load()

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -26,21 +26,54 @@ from PySide6.QtWidgets import (
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import similar_panel, text_panel
-from evidencekit.gui.item_list import kind_icon, kind_label, short_time
+from evidencekit.gui.accessibility import name_controls
+from evidencekit.gui.item_list import kind_icon, kind_label, number_label, short_time
 from evidencekit.gui.link_capture_widgets import page_state_banner, resource_strip
 from evidencekit.gui.messages import show_error
+from evidencekit.gui.previews import PreviewBox, make_preview
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.theme import icon, mono_family
 from evidencekit.gui.widgets import button, card, heading, muted, para, primary
-from evidencekit.i18n import catalogue, tr
+from evidencekit.i18n import catalogue, current_language, tr
 from evidencekit.model import Item, ItemKind
+from evidencekit.timefmt import display_source
 
-__all__ = ["DetailPane", "event_label", "timestamp_text"]
+__all__ = ["DetailPane", "event_label", "timestamp_text", "import_warnings"]
 
 log = logging.getLogger(__name__)
 
 _SHOWN_METADATA = ("url", "final_url", "status", "server_ip", "fetched_at", "page_title",
                    "original_name", "original_path", "media_type", "when", "where", "who")
+
+
+def metadata_text(item: Item) -> str:
+    """Everything recorded about the item, labelled in the reader's language (the same
+    groups and labels as the PDF bundle), never raw JSON keys."""
+    from evidencekit.bundle.metadata_view import metadata_groups
+    from evidencekit.bundle.styles import Labels
+
+    try:
+        groups = metadata_groups(item, Labels(current_language()))
+    except (KeyError, TypeError, ValueError) as exc:
+        log.info("metadata view failed: %s", type(exc).__name__)
+        return json.dumps(item.metadata, ensure_ascii=False, indent=2)
+    out: list[str] = []
+    for group in groups:
+        out.append(f"[{group.title}]")
+        for row in group.rows:
+            text = "\n    ".join((f"{ln.prefix} " if ln.prefix else "") + ln.text
+                                  for ln in row.lines)
+            out.append(f"  {row.label}: {text}")
+        out.append("")
+    return "\n".join(out).strip() or "—"
+
+
+def import_warnings(item: Item) -> list[str]:
+    """The item's import warnings in the GUI's words (catalogue keys in its metadata)."""
+    keys = item.metadata.get("warnings") or []
+    if not isinstance(keys, list):
+        return []
+    return [tr(str(k)) for k in keys if isinstance(k, str) and k in catalogue("en")]
 
 
 def event_label(kind: str) -> str:
@@ -97,12 +130,18 @@ class DetailPane(QScrollArea):
     # -- building --------------------------------------------------------------------
 
     def show_item(self, item: Item | None) -> None:
+        # Showing the same item again (a note or tag added, the title changed) keeps the
+        # reader where they were instead of jumping to the top.
+        same = item is not None and self.item is not None and item.number == self.item.number
+        keep = self.verticalScrollBar().value() if same else 0
         self.item = item
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 4, 12, 12)
         layout.setSpacing(14)
         self.preview = None
+        self.warning_box: QWidget | None = None
+        self.other_preview: PreviewBox | None = None
         self.reveal_button = None
         if item is None:
             layout.addStretch(1)
@@ -119,6 +158,7 @@ class DetailPane(QScrollArea):
                 layout.addWidget(strip)
             if item.state == "pending":
                 self._pending(layout, item)
+            self._warnings(layout, item)
             self._details(layout, item)
             similar_panel.add_copies_section(layout, self.session, item,
                                              self.open_item_requested.emit)
@@ -135,15 +175,24 @@ class DetailPane(QScrollArea):
                 layout.addLayout(row)
             layout.addStretch(1)
         self.setWidget(body)
+        name_controls(body)
+        self._restore_scroll(keep)
+
+    def _restore_scroll(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(value)
+        # The new body is laid out on the next turn of the event loop; set it again then.
+        QTimer.singleShot(0, lambda: bar.setValue(value))
 
     def _header(self, layout: QVBoxLayout, item: Item) -> None:
         top = QHBoxLayout()
         glyph = QLabel()
         glyph.setPixmap(icon(kind_icon(item)).pixmap(QSize(28, 28)))
         top.addWidget(glyph)
-        top.addWidget(muted(f"#{item.number} · {kind_label(item.kind)}"), 1)
+        top.addWidget(muted(f"{number_label(item.number)} · {kind_label(item.kind)}"), 1)
         layout.addLayout(top)
         self.title_edit = QLineEdit(item.title)
+        self.title_edit.setAccessibleName(tr("gui.incident.item_title"))
         self.title_edit.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
         self.title_edit.setMinimumHeight(40)
         self.title_edit.setEnabled(item.state != "deleted")
@@ -164,6 +213,11 @@ class DetailPane(QScrollArea):
             layout.addWidget(text)
             return
         if not self.session.has_picture(item):
+            if item.kind != ItemKind.LINK:
+                self.other_preview = make_preview(self.session.vault, item,
+                                                  item.number in self.session.revealed)
+                if self.other_preview is not None:
+                    layout.addWidget(self.other_preview)
             return
         frame, inner = card()
         self.preview = QLabel()
@@ -178,6 +232,20 @@ class DetailPane(QScrollArea):
         inner.addLayout(row)
         layout.addWidget(frame)
         self._update_picture()
+
+    def _warnings(self, layout: QVBoxLayout, item: Item) -> None:
+        """What the import noticed (a GPS position, a wrong extension, an empty or damaged
+        file), said plainly next to the item."""
+        texts = import_warnings(item)
+        if not texts:
+            return
+        frame, inner = card("WarnBanner")
+        title = heading(tr("gui.warn.title"), 12)
+        inner.addWidget(title)
+        for text in texts:
+            inner.addWidget(para(f"• {text}"))
+        self.warning_box = frame
+        layout.addWidget(frame)
 
     def _pending(self, layout: QVBoxLayout, item: Item) -> None:
         frame, inner = card("WarnBanner")
@@ -210,10 +278,10 @@ class DetailPane(QScrollArea):
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(muted(label), v)
 
-        row(tr("gui.detail.captured"), f"{short_time(item.captured_at)} ({item.timezone})")
+        row(tr("gui.detail.captured"), short_time(item.captured_at, item.timezone))
         row(tr("gui.detail.captured_utc"), utc_text(item.captured_at_utc))
         if item.source:
-            row(tr("gui.detail.source"), item.source)
+            row(tr("gui.detail.source"), display_source(item.kind, item.source))
         for key in _SHOWN_METADATA:
             value = item.metadata.get(key)
             if value not in (None, "", [], {}):
@@ -221,7 +289,7 @@ class DetailPane(QScrollArea):
         if item.deletion:
             row(tr("gui.detail.deleted"), str(item.deletion.get("reason", "")))
         layout.addLayout(form)
-        all_meta = QPlainTextEdit(json.dumps(item.metadata, ensure_ascii=False, indent=2))
+        all_meta = QPlainTextEdit(metadata_text(item))
         all_meta.setReadOnly(True)
         all_meta.setFont(QFont(mono_family(), 9))
         all_meta.setMaximumHeight(180)
@@ -256,7 +324,7 @@ class DetailPane(QScrollArea):
             return
         for event in events:
             line = para(f"{short_time(event.at)}  ·  {event_label(event.kind)}  ·  "
-                        f"#{event.seq}")
+                        f"{tr('gui.detail.record', seq=event.seq)}")
             line.setToolTip(event.hash)
             layout.addWidget(line)
 

@@ -41,6 +41,7 @@ from evidencekit.gui.widgets import (
     button,
     button_row,
     card,
+    fit_rows,
     heading,
     muted,
     para,
@@ -112,6 +113,7 @@ class ExportDialog(QDialog):
             entry.setCheckState(Qt.CheckState.Checked if not chosen or item.number in chosen
                                 else Qt.CheckState.Unchecked)
             self.items.addItem(entry)
+        fit_rows(self.items, 6)  # whole rows only: never a last row cut in half
         pick = QHBoxLayout()
         pick.addWidget(para(tr("gui.export.items")), 1)
         pick.addWidget(button(tr("gui.export.all"), lambda: self._check_all(True)))
@@ -204,6 +206,7 @@ class ExportDialog(QDialog):
 
         self.cancel_button = button(tr("gui.common.cancel"), self._cancel)
         self.export_button = primary(tr("gui.export.start"), self.start)
+        self.export_button.setDefault(True)  # Enter starts it: the path works by keyboard
         outer.addLayout(button_row(self.cancel_button, self.export_button))
 
     # -- choices ---------------------------------------------------------------------

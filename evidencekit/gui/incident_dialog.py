@@ -50,7 +50,7 @@ class IncidentDialog(QDialog):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.know_when = QCheckBox(tr("gui.incident.know_when"))
         self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm t")  # with its zone (KST)
         self.when.setCalendarPopup(True)
         self.when.setEnabled(False)
         self.know_when.toggled.connect(self.when.setEnabled)

@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidencekit.gui import file_dialogs
+from evidencekit.gui.accessibility import name_controls
+from evidencekit.gui.detail_pane import import_warnings
 from evidencekit.gui.export_dialog import ExportDialog
 from evidencekit.gui.incident_dialog import IncidentDialog
+from evidencekit.gui.item_list import number_label
 from evidencekit.gui.link_dialog import LinkDialog
 from evidencekit.gui.messages import show_error, show_info
 from evidencekit.gui.vault_jobs import (
@@ -69,13 +72,22 @@ def import_paths(window: MainWindow, paths: Sequence[Path]) -> None:
         if summary.cancelled:
             text = tr("gui.import.cancelled", count=len(summary.added))
         window.notify(text)
-        if summary.failed:
+        warned = [(item, import_warnings(item)) for item in summary.added]
+        warned = [(item, texts) for item, texts in warned if texts]
+        if summary.failed or warned:
             lines = [f"• {name}: {err.message()}" for name, err in summary.failed[:12]]
             if len(summary.failed) > 12:
                 lines.append(tr("gui.import.more_failed", count=len(summary.failed) - 12))
-            show_info(window, tr("gui.action.import_files"),
-                      tr("gui.import.some_failed", count=len(summary.failed),
-                         added=len(summary.added)), "\n".join(lines))
+            for item, texts in warned[:12]:
+                name = item.title or number_label(item.number)
+                lines += [f"• {number_label(item.number)} {name}: {t}" for t in texts]
+            if len(warned) > 12:
+                lines.append(tr("gui.import.more_failed", count=len(warned) - 12))
+            head = (tr("gui.import.some_failed", count=len(summary.failed),
+                       added=len(summary.added)) if summary.failed else text)
+            if warned:
+                head += "\n" + tr("gui.import.warned", count=len(warned))
+            show_info(window, tr("gui.action.import_files"), head, "\n".join(lines))
 
     window.run_job(tr("gui.job.importing", count=len(chosen)),
                    lambda p, c: import_paths_job(vault, chosen, p, c), done)
@@ -121,6 +133,7 @@ def export(window: MainWindow) -> ExportDialog:
     selected = [i.number for i in window.grid.selected_items()]
     dialog = ExportDialog(window, selected if len(selected) > 1 else None, tsa_urls(window))
     dialog.open()
+    name_controls(dialog)
     return dialog
 
 

@@ -6,7 +6,6 @@ and the filter bar above it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -39,9 +38,11 @@ from evidencekit.gui.theme import COLORS, icon
 from evidencekit.gui.thumbnails import THUMB_SIZE
 from evidencekit.i18n import tr
 from evidencekit.model import Item, ItemKind
+from evidencekit.timefmt import gui_time
+from evidencekit.timefmt import short_time as compact_time
 
 __all__ = ["ItemModel", "ItemFilter", "ItemDelegate", "ItemGrid", "FilterBar", "ITEM_ROLE",
-           "kind_label", "short_time"]
+           "kind_label", "short_time", "number_label", "elide_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,49 @@ def kind_icon(item: Item) -> str:
             "incident": "incident", "chat": "chat"}.get(item.kind, "file")
 
 
-def short_time(iso_text: str) -> str:
-    try:
-        return datetime.fromisoformat(iso_text).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso_text
+def short_time(iso_text: str, zone: str | None = None) -> str:
+    """``2024년 8월 27일 오후 3:15 KST``: local time, always with its zone."""
+    return gui_time(iso_text, zone) if iso_text else ""
+
+
+def elide_lines(text: str, fm: QFontMetrics, width: int, max_lines: int) -> list[str]:
+    """``text`` wrapped into at most ``max_lines`` lines of ``width`` pixels, the last one
+    ending in "…" when something is left out (never cut off without a sign)."""
+    words = text.replace("\n", " ").split(" ")
+    lines: list[str] = []
+    current = ""
+    for index, word in enumerate(words):
+        candidate = f"{current} {word}" if current else word
+        if fm.horizontalAdvance(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            current = ""
+        if len(lines) == max_lines - 1:
+            rest = " ".join(words[index:])
+            lines.append(fm.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+            return lines
+        # A word wider than the line (Korean without spaces, a URL): break it by width.
+        while fm.horizontalAdvance(word) > width and len(lines) < max_lines - 1:
+            cut = len(word)
+            while cut > 1 and fm.horizontalAdvance(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        if len(lines) == max_lines - 1 and fm.horizontalAdvance(word) > width:
+            rest = " ".join([word, *words[index + 1:]])
+            lines.append(fm.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+            return lines
+        current = word
+    if current:
+        lines.append(current)
+    return lines[:max_lines]
+
+
+def number_label(number: int) -> str:
+    """``자료 #4``: an item's number, never a bare ``#4`` (that could be a record)."""
+    return tr("gui.item.number", number=number)
 
 
 class ItemModel(QAbstractListModel):
@@ -102,7 +141,7 @@ class ItemModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return item.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"#{item.number} · {kind_label(item.kind)}\n{item.title}"
+            return f"{number_label(item.number)} · {kind_label(item.kind)}\n{item.title}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{kind_label(item.kind)} {item.number}: {item.title}"
         return None
@@ -164,18 +203,21 @@ class ItemDelegate(QStyledItemDelegate):
         fm = QFontMetrics(font)
         text_rect = QRect(rect.x() + 10, pic_rect.bottom() + 8, rect.width() - 20,
                           fm.lineSpacing() * 2)
-        title = fm.elidedText(item.title or f"#{item.number}", Qt.TextElideMode.ElideRight,
-                              int(text_rect.width() * 1.85))
         painter.setPen(QColor(COLORS["text"]))
-        painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap) |
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), title)
+        title_lines = elide_lines(item.title or number_label(item.number), fm,
+                                  text_rect.width(), 2)
+        for n, line in enumerate(title_lines):
+            painter.drawText(QRect(text_rect.x(), text_rect.y() + n * fm.lineSpacing(),
+                                   text_rect.width(), fm.lineSpacing()),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), line)
         small = QFont(option.font)
         small.setPointSize(max(8, small.pointSize() - 2))
         painter.setFont(small)
         painter.setPen(QColor(COLORS["muted"]))
         sfm = QFontMetrics(small)
         kind = tr("gui.item.pending") if item.state == "pending" else kind_label(item.kind)
-        lines = (f"#{item.number} · {kind}", short_time(item.captured_at))
+        lines = (f"{number_label(item.number)} · {kind}",
+                 compact_time(item.captured_at, item.timezone))
         for n, line in enumerate(lines):
             meta_rect = QRect(text_rect.x(), text_rect.bottom() + 7 + n * sfm.lineSpacing(),
                               text_rect.width(), sfm.lineSpacing())
@@ -212,6 +254,7 @@ class ItemGrid(QListView):
 
     def __init__(self, session: VaultSession) -> None:
         super().__init__()
+        self.setAccessibleName(tr("gui.a11y.items"))
         self.session = session
         self.source = ItemModel(session)
         self.proxy = ItemFilter()
@@ -327,6 +370,17 @@ class FilterBar(QWidget):
 
     def _emit(self, *_args: object) -> None:
         self.changed.emit(self.query())
+
+    def reset(self) -> None:
+        """Show everything again (a new item must never be hidden by an old search)."""
+        for combo in (self.kind, self.tag, self.date):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._emit()
 
     def set_count(self, shown: int, total: int) -> None:
         self.count.setText(tr("gui.filter.count", shown=shown, total=total))

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFontMetrics,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -36,7 +43,7 @@ from evidencekit.gui.item_list import FilterBar, ItemGrid
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.session import VaultSession, waiting_for_timestamp
 from evidencekit.gui.theme import icon
-from evidencekit.gui.widgets import JobPanel
+from evidencekit.gui.widgets import ElidedLabel, JobPanel
 from evidencekit.gui.workers import Job, JobFunction
 from evidencekit.i18n import catalogue, tr
 from evidencekit.settings import Settings
@@ -68,6 +75,19 @@ MORE_ACTIONS = (
     ("recheck_all", "link", "gui.action.recheck_all", ""),
     ("settings", "settings", "gui.action.settings", "Ctrl+,"),
 )
+
+
+def _two_lines(action: QAction, fm: QFontMetrics, width: int) -> None:
+    """A long button label under its icon on two lines ("Write what / happened"), so the
+    row of big buttons fits a 1280-pixel screen at 150 % text size; the action's own text
+    (menus, screen readers) stays on one line."""
+    text = action.text()
+    if fm.horizontalAdvance(text) <= width or " " not in text:
+        return
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    cut = min(spaces, key=lambda i: max(fm.horizontalAdvance(text[:i]),
+                                        fm.horizontalAdvance(text[i + 1:])))
+    action.setIconText(f"{text[:cut]}\n{text[cut + 1:]}")
 
 
 class MainWindow(QMainWindow):
@@ -151,6 +171,9 @@ class MainWindow(QMainWindow):
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             b.setIconSize(QSize(34, 34))
             b.setMinimumSize(QSize(108, 84))
+            _two_lines(action, b.fontMetrics(), 96)
+            if "\n" in action.iconText():
+                b.setMinimumHeight(max(84, 34 + 2 * b.fontMetrics().lineSpacing() + 24))
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             row.addWidget(b)
         row.addStretch(1)
@@ -178,6 +201,9 @@ class MainWindow(QMainWindow):
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             b.setIconSize(QSize(34, 34))
             b.setMinimumSize(QSize(92, 84))
+            _two_lines(action, b.fontMetrics(), 80)
+            if "\n" in action.iconText():
+                b.setMinimumHeight(max(84, 34 + 2 * b.fontMetrics().lineSpacing() + 24))
             row.addWidget(b)
         self.actions_by_name["quick_exit"].setToolTip(tr("gui.tip.quick_exit"))
         return row
@@ -203,6 +229,15 @@ class MainWindow(QMainWindow):
         row.addWidget(self.ts_button)
         row.addStretch(1)
         bar.addWidget(box, 1)
+        self.status_box = box
+        self.notice = ElidedLabel()
+        self.notice.setObjectName("Notice")
+        self.notice.setContentsMargins(12, 4, 8, 4)
+        self.notice.hide()
+        bar.addWidget(self.notice, 1)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self._end_notice)
         bar.addPermanentWidget(holder)
 
     # -- items -----------------------------------------------------------------------
@@ -219,8 +254,11 @@ class MainWindow(QMainWindow):
         items = self.session.items()
         self.filter_bar.set_tags(items)
         waiting = len(waiting_for_timestamp(items))
-        self.ts_label.setText(tr("gui.status.waiting", count=waiting) if waiting else
-                              tr("gui.status.all_stamped"))
+        if not items:
+            self.ts_label.setText(tr("gui.status.no_items"))
+        else:
+            self.ts_label.setText(tr("gui.status.waiting", count=waiting) if waiting else
+                                  tr("gui.status.all_stamped"))
         self.ts_button.setVisible(waiting > 0)
         if self.grid.proxy.query.numbers is not None:  # the copies filter: groups changed
             self._filter(self.filter_bar.query())
@@ -250,8 +288,19 @@ class MainWindow(QMainWindow):
             self.detail.setFocus()
 
     def select_item(self, number: int) -> None:
+        """Select item ``number`` and show it (after a capture or import): a search or
+        filter that hides it is cleared first."""
         self._current_number = number
         self.grid.select_number(number)
+        current = self.grid.current_item()
+        if (current is None or current.number != number) and \
+                self.grid.source.row_of(number) >= 0:
+            self.filter_bar.reset()
+            self.grid.select_number(number)
+            current = self.grid.current_item()
+        if current is not None and current.number == number and (
+                self.detail.item is None or self.detail.item.number != number):
+            self.detail.show_item(current)
 
     # -- jobs ------------------------------------------------------------------------
 
@@ -299,7 +348,17 @@ class MainWindow(QMainWindow):
             self.job_panel.label.setText(tr("gui.job.cancelling"))
 
     def notify(self, text: str, msecs: int = 8000) -> None:
-        self.statusBar().showMessage(text, msecs)
+        """A short notice in the status bar's own line (elided, full text as tooltip),
+        instead of QStatusBar's temporary message, which was drawn over the bar."""
+        self.notice.setToolTip(text)
+        self.notice.setText(text)
+        self.notice.show()
+        self.status_box.hide()
+        self._notice_timer.start(msecs)
+
+    def _end_notice(self) -> None:
+        self.notice.hide()
+        self.status_box.show()
 
     # -- actions ---------------------------------------------------------------------
 

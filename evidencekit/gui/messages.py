@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from evidencekit.errors import EvidenceKitError
-from evidencekit.i18n import tr
+from evidencekit.i18n import catalogue, tr
 
-__all__ = ["show_error", "show_info", "ask", "last_message", "error_text"]
+__all__ = ["show_error", "show_info", "ask", "last_message", "error_text", "error_detail"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,20 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, EvidenceKitError):
         return exc.message()
     return tr("error.unexpected", kind=type(exc).__name__)
+
+
+def error_detail(exc: BaseException) -> str:
+    """The raw detail behind "자세히": the formal English message with its library reason
+    (OpenSSL text, HTTP errors), which the GUI's own wording leaves out."""
+    if isinstance(exc, EvidenceKitError):
+        if not exc.params:
+            return ""
+        raw = catalogue("en").get(exc.key, exc.key)
+        try:
+            return raw.format(**exc.params)
+        except (KeyError, IndexError, ValueError):
+            return raw
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
@@ -54,6 +68,9 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str | None = N
     """Show ``exc`` to the user (its catalogue message) without blocking."""
     text = error_text(exc)
     box = _box(parent, QMessageBox.Icon.Warning, title or tr("gui.error.title"), text)
+    detail = error_detail(exc)
+    if detail and detail != text:
+        box.setDetailedText(detail)
     box.open()
     return box
 

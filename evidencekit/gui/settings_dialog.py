@@ -90,6 +90,12 @@ class SettingsDialog(QDialog):
         self.forget_vault = QCheckBox(tr("hardening.gui.forget_vault"))
         self.forget_vault.setChecked(not settings.remember_vault)
         form.addRow(tr("hardening.gui.privacy"), self.forget_vault)
+        self.high_contrast = QCheckBox(tr("gui.settings.high_contrast"))
+        self.high_contrast.setChecked(bool(settings.get("high_contrast")))
+        display_row = QVBoxLayout()
+        display_row.addWidget(self.high_contrast)
+        display_row.addWidget(muted(tr("gui.settings.text_size_text")))
+        form.addRow(tr("gui.settings.display"), display_row)
         self.tsa = QPlainTextEdit("\n".join(self._current_tsas()))
         self.tsa.setFixedHeight(96)
         tsa_box = QVBoxLayout()
@@ -124,6 +130,7 @@ class SettingsDialog(QDialog):
         self.settings.set("neutral_title", self.neutral.isChecked())
         self.settings.set("neutral_title_text", self.neutral_text.text().strip())
         self.settings.set("remember_vault", not self.forget_vault.isChecked())
+        self.settings.set("high_contrast", self.high_contrast.isChecked())
         if urls != self._current_tsas():
             self.settings.set("tsa_urls", urls or None)
             if self.session is not None and self.session.is_open:

@@ -22,6 +22,9 @@ __all__ = [
     "icon",
     "font_family",
     "heading_font",
+    "set_display",
+    "text_scale",
+    "HIGH_CONTRAST",
 ]
 
 log = logging.getLogger(__name__)
@@ -79,9 +82,36 @@ def mono_family() -> str:
     return "monospace"
 
 
+#: Text size factor (Ctrl + / Ctrl −) and high contrast, set by :func:`set_display`.
+_DISPLAY = {"scale": 1.0, "high_contrast": False}
+_NORMAL_COLORS: dict[str, str] = {}
+#: Black on white, dark borders, a deep accent: readable for low vision and in sunlight.
+HIGH_CONTRAST = {
+    "window": "#ffffff", "card": "#ffffff", "text": "#000000", "muted": "#1f1f1f",
+    "border": "#000000", "accent": "#00457a", "accent_dark": "#002f54",
+    "accent_soft": "#cfe3ff", "ok": "#005a1f", "ok_soft": "#dff5e4", "warn": "#5a3d00",
+    "warn_soft": "#fff1c9", "error": "#8f0000", "error_soft": "#ffe0dc",
+}
+
+
+def set_display(scale: float = 1.0, high_contrast: bool = False) -> None:
+    """Text size factor and contrast for the next :func:`apply_theme` and new windows."""
+    if not _NORMAL_COLORS:
+        _NORMAL_COLORS.update(COLORS)
+    _DISPLAY["scale"] = max(0.7, min(2.5, float(scale)))
+    _DISPLAY["high_contrast"] = bool(high_contrast)
+    COLORS.update(_NORMAL_COLORS)
+    if high_contrast:
+        COLORS.update({k: v for k, v in HIGH_CONTRAST.items() if k in COLORS})
+
+
+def text_scale() -> float:
+    return float(_DISPLAY["scale"])
+
+
 def heading_font(point_size: int = 18, bold: bool = True) -> QFont:
     font = QFont(font_family())
-    font.setPointSize(point_size)
+    font.setPointSizeF(point_size * text_scale())
     font.setBold(bold)
     return font
 
@@ -109,7 +139,9 @@ def _style_sheet() -> str:
     QPushButton {{ background: {c['card']}; border: 1px solid {c['border']};
                    border-radius: 8px; padding: 8px 18px; min-height: 22px; }}
     QPushButton:hover {{ border-color: {c['accent']}; }}
-    QPushButton:focus {{ border: 2px solid {c['accent']}; }}
+    QPushButton:focus {{ border: 2px dotted {c['accent']}; }}
+    QPushButton:checked {{ background: {c['accent']}; color: white;
+                           border: 2px solid {c['accent_dark']}; font-weight: bold; }}
     QPushButton:disabled {{ color: #9a9c9e; background: #f0eeea; }}
     QPushButton#Primary {{ background: {c['accent']}; color: white; border: none;
                            font-weight: bold; }}
@@ -136,6 +168,9 @@ def _style_sheet() -> str:
     QComboBox::down-arrow {{ image: url("{chevron}"); width: 14px; height: 14px; }}
     QComboBox QAbstractItemView {{ background: {c['card']}; border: 1px solid {c['border']};
         selection-background-color: {c['accent_soft']}; selection-color: {c['text']}; }}
+    QLineEdit:disabled, QPlainTextEdit:disabled, QTextEdit:disabled, QComboBox:disabled,
+    QSpinBox:disabled, QDateTimeEdit:disabled {{
+        background: {c['window']}; color: #9a9c9e; border: 1px dashed {c['border']}; }}
     QDateTimeEdit::drop-down {{ border: none; width: 26px; }}
     QDateTimeEdit::down-arrow {{ image: url("{chevron}"); width: 14px; height: 14px; }}
     QSpinBox::up-button, QSpinBox::down-button {{ width: 0; border: none; }}
@@ -172,7 +207,7 @@ def apply_theme(app: QApplication) -> None:
     family = load_fonts()
     app.setStyle("Fusion")
     font = QFont(family)
-    font.setPointSize(11)
+    font.setPointSizeF(11 * text_scale())
     app.setFont(font)
     app.setStyleSheet(_style_sheet())
 

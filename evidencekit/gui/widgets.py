@@ -7,14 +7,17 @@ longer on screen than English, is never clipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -29,6 +32,9 @@ from evidencekit.i18n import tr
 __all__ = [
     "heading",
     "para",
+    "WrapLabel",
+    "ElidedLabel",
+    "fit_rows",
     "muted",
     "primary",
     "button",
@@ -51,8 +57,93 @@ def signer_name(subject: str) -> str:
     return subject
 
 
+def breakable(text: str, long_word: int = 24) -> str:
+    """``text`` with U+200B after the separators of its long words (see WrapLabel)."""
+    if len(text) <= long_word:
+        return text
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        if len(word) > long_word and "\u200b" not in word:
+            words[i] = re.sub(r"([/\\,&?])(?=.)", "\\1\u200b", word)
+    return " ".join(words)
+
+
+class WrapLabel(QLabel):
+    """A word-wrapped plain-text label whose size hint is the height its text really needs
+    at its preferred width. Qt's own hint for a wrapping label guesses a width and a height
+    that do not go together, so a label placed with an alignment (centred) was cut."""
+
+    #: Words longer than this (a folder path, a URL, a distinguished name) get invisible
+    #: break opportunities (U+200B) after "/", "\\", "," and "&", so they wrap instead of
+    #: pushing the window wider or being cut. Fingerprints are left whole.
+    LONG_WORD = 24
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(breakable(text, self.LONG_WORD))
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        if not self.wordWrap() or self.textFormat() != Qt.TextFormat.PlainText \
+                or not self.text():
+            return hint
+        fm = self.fontMetrics()
+        margins = self.contentsMargins()
+        extra = margins.left() + margins.right() + 2 * self.margin() + 2
+        one_line = max(fm.horizontalAdvance(line) for line in self.text().split("\n")) + extra
+        width = max(hint.width(), min(one_line, fm.averageCharWidth() * 64))
+        return QSize(width, max(hint.height(), self.heightForWidth(width)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        if self.wordWrap() and self.textFormat() == Qt.TextFormat.PlainText and self.text():
+            return QSize(hint.width(), max(hint.height(), self.fontMetrics().height()))
+        return hint
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when it is wider than its room (never cut silently)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(10, self.contentsRect().width())
+        super().setText(self.fontMetrics().elidedText(
+            self._full.replace("\n", " "), Qt.TextElideMode.ElideRight, room))
+
+
+def fit_rows(view: QAbstractItemView, rows: int) -> None:
+    """Make a list exactly ``rows`` rows tall (or as many as it has, at least 3), so the
+    last visible row is never cut in half; it scrolls by whole rows."""
+    count = view.model().rowCount() if view.model() is not None else 0
+    shown = max(3, min(rows, count or 3))
+    row = view.sizeHintForRow(0) if count else view.fontMetrics().lineSpacing() + 12
+    spacing = view.spacing() if isinstance(view, QListView) else 0
+    frame = 2 * view.frameWidth()
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+    view.setFixedHeight(shown * (row + 2 * spacing) + frame + 2)
+
+
 def heading(text: str, size: int = 18) -> QLabel:
-    label = QLabel(text)
+    label = WrapLabel(text)
     label.setObjectName("Heading")
     label.setFont(heading_font(size))
     label.setWordWrap(True)
@@ -61,7 +152,7 @@ def heading(text: str, size: int = 18) -> QLabel:
 
 
 def para(text: str, rich: bool = False) -> QLabel:
-    label = QLabel(text)
+    label = WrapLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -140,6 +231,7 @@ class PassphraseField(QWidget):
         self.edit = QLineEdit()
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setPlaceholderText(placeholder)
+        self.edit.setAccessibleName(placeholder or tr("gui.unlock.passphrase"))
         self.edit.setMinimumHeight(38)
         self.toggle = QToolButton()
         self.toggle.setObjectName("Small")

@@ -24,12 +24,14 @@ def qapp_args() -> list[str]:
 @pytest.fixture(autouse=True)
 def _themed(qapp: QApplication) -> Iterator[None]:
     from evidencekit.gui.theme import apply_theme
-    from evidencekit.i18n import set_language
+    from evidencekit.i18n import set_gui_surface, set_language
 
     apply_theme(qapp)
     qapp.setQuitOnLastWindowClosed(False)
     set_language(None)
+    set_gui_surface(True)  # as run_app does: the GUI's own wording of messages
     yield
+    set_gui_surface(False)
     set_language(None)
 
 

@@ -36,7 +36,7 @@ def test_wrong_passphrase_in_korean(qtbot, controller, demo_vault: Path) -> None
     window.passphrase.setText("틀린 암호입니다")
     window.unlock()
     qtbot.waitUntil(lambda: window.message.isVisible(), timeout=10000)
-    assert "암호가 틀렸습니다" in window.message.text()
+    assert "암호가 맞지 않아요" in window.message.text()
     assert "한/영" in window.message.text()
 
 
