@@ -249,3 +249,15 @@ def test_extracted_hashes_unchanged_by_verify(bundle: Path, tmp_path: Path) -> N
     verify_bundle(bundle, extract_dir=tmp_path / "ex")
     assert hashlib.sha256(bundle.read_bytes()).hexdigest() == before
     assert all(re.fullmatch(r"[A-Za-z0-9._-]+", p.name) for p in (tmp_path / "ex").iterdir())
+
+
+def test_flipped_byte_never_gets_a_tick_for_coverage(bundle: Path, tmp_path: Path) -> None:
+    """A changed byte inside the signed range: the signature fails, and no other line says
+    "nothing was changed after signing" beside it (a defence lawyer would quote the two)."""
+    ranges = signed_ranges(bundle)
+    offset = ranges[0][0] + ranges[0][1] // 2
+    bad = flip(bundle, offset, tmp_path / "flip-inside.pdf")
+    report = verify_bundle(bad)
+    assert report.exit_code == 3
+    coverage = [c for c in report.checks if c.name in ("signature.coverage", "revisions.after")]
+    assert all(c.ok is not True for c in coverage), coverage

@@ -310,6 +310,11 @@ def _coverage(reader: PdfFileReader, holder: EmbeddedPdfSignature, status: Any,
         report.add("revisions.after", False, "verify_trust.trailing_data")
         return
     if coverage == SignatureCoverageLevel.ENTIRE_FILE and holder.signed_revision == total - 1:
+        if not (getattr(status, "intact", False) and getattr(status, "valid", False)):
+            # Nothing was appended, but the signed bytes themselves changed: never a tick
+            # beside the failed signature (a reader would quote the two as contradicting).
+            report.add("signature.coverage", None, "verify_trust.coverage_changed_inside")
+            return
         report.add("signature.coverage", True, "bundle.verify.coverage_ok")
         report.add("revisions.after", True, "verify_trust.revisions_none")
         return
