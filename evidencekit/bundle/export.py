@@ -265,7 +265,7 @@ def export_bundle(
             side_dir=run.side_dir_name if run.side_files else None, blur=blur,
             originals=originals, zone=tz, declaration=decl, bundle_id=bundle_id,
             holder=_holder_name(cert), build=build_id(), deletions=deletions,
-            hide_location=hide_location,
+            hide_location=hide_location, self_signed=cert.issuer == cert.subject,
         )
         layout_pdf, pages = build_layout(layout_in, progress)
         cert_pem = certificate_pem(cert).encode("ascii")

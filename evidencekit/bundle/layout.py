@@ -92,6 +92,8 @@ class LayoutInput:
     build: str = ""
     deletions: list[Deletion] = field(default_factory=list)
     hide_location: bool = False
+    #: The signer certificate is the vault's own (no authority, so no revocation data).
+    self_signed: bool = True
 
 
 def _kv(rows: list[tuple[str, Flowable]], st: Styles, label_w: float = 52 * mm) -> Table:
@@ -133,6 +135,9 @@ def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
         (labels("bundle.cover.signer"), p(inp.holder or inp.signer_subject, st.cell_wrap)),
         (labels("bundle.cover.fingerprint"), p(inp.fingerprint, st.mono)),
         (labels("identity.cover.short"), p(short_fingerprint(inp.fingerprint), st.mono)),
+        (labels("pades.cover.revocation"),
+         p(labels("pades.cover.revocation_self_signed" if inp.self_signed
+                  else "pades.cover.revocation_ca"))),
         (labels("bundle.cover.file_name"), p(inp.bundle_name, st.mono)),
         (labels("bundle.cover.blurred"), p(yes_no[inp.blur])),
         (labels("bundle.cover.originals"), p(yes_no[inp.originals])),
