@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from evidencekit.bundle.export_options import KOREA, has_location
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.gui import file_dialogs
-from evidencekit.gui.item_list import kind_label
+from evidencekit.gui.item_list import kind_label, number_label
 from evidencekit.gui.theme import mono_family
 from evidencekit.gui.widgets import (
     button,
@@ -106,14 +106,15 @@ class ExportDialog(QDialog):
                 continue
             if has_location(item):
                 self.located.add(item.number)
-            entry = QListWidgetItem(f"#{item.number}  ·  {kind_label(item.kind)}  ·  "
-                                    f"{item.title}")
+            entry = QListWidgetItem(f"{number_label(item.number)}  ·  {kind_label(item.kind)}"
+                                    f"  ·  {item.title}")
             entry.setData(Qt.ItemDataRole.UserRole, item.number)
             entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             entry.setCheckState(Qt.CheckState.Checked if not chosen or item.number in chosen
                                 else Qt.CheckState.Unchecked)
             self.items.addItem(entry)
         fit_rows(self.items, 6)  # whole rows only: never a last row cut in half
+        self.items.setAccessibleName(tr("gui.export.items"))
         pick = QHBoxLayout()
         pick.addWidget(para(tr("gui.export.items")), 1)
         pick.addWidget(button(tr("gui.export.all"), lambda: self._check_all(True)))
@@ -132,6 +133,7 @@ class ExportDialog(QDialog):
             self.lang.addItem(tr(f"gui.export.lang_{code}"), code)
         self.lang.setCurrentIndex(0)
         self.out = QLineEdit(str(default_bundle_path()))
+        self.out.setAccessibleName(tr("gui.export.save_to"))
         out_row = QHBoxLayout()
         out_row.addWidget(self.out, 1)
         out_row.addWidget(button(tr("gui.export.browse"), self._browse))
