@@ -38,6 +38,7 @@ def page_state_rows(view: Any, m: Any) -> None:
     flag = st.get("flag")
     params = {k: st.get(k) if st.data.get(k) is not None else ""
               for k in ("status", "reason", "evidence")}
+    params["phrase"] = params.pop("reason")  # the HTTP reason phrase, shown as sent
     st.drop("final_url")
     key = state_message_key(str(flag))
     if key is None:

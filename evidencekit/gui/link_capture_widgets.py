@@ -44,7 +44,9 @@ def page_state_text(item: Item) -> str | None:
     key = state_message_key(str(state.get("flag")), gui=True)
     if key is None:
         return None
-    return tr(key, status=state.get("status") or "", reason=state.get("reason") or "",
+    # "phrase", not "reason": an HTTP reason phrase ("Gone") is shown as the server sent it,
+    # not translated like a library's error reason
+    return tr(key, status=state.get("status") or "", phrase=state.get("reason") or "",
               evidence=state.get("evidence") or "")
 
 
