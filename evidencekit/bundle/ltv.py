@@ -59,6 +59,7 @@ __all__ = [
     "renew_bundle",
     "timestamper_roots",
     "cert_name",
+    "has_revinfo",
     "ARCHIVE_FIELD_PREFIX",
 ]
 
@@ -235,15 +236,17 @@ def _material(reader: PdfFileReader, extra: Sequence[asn1_x509.Certificate]) -> 
     return mat
 
 
-def _has_revinfo(cert: asn1_x509.Certificate, ocsps: Iterable[ocsp.OCSPResponse],
-                 crls: Iterable[crl.CertificateList]) -> bool:
+def has_revinfo(cert: asn1_x509.Certificate, ocsps: Iterable[ocsp.OCSPResponse],
+                crls: Iterable[crl.CertificateList]) -> bool:
+    """Whether an OCSP response names ``cert`` or a CRL of its issuer is among those given
+    (also used by :mod:`~.pades_level` on what a bundle's DSS holds: never raises)."""
     for resp in ocsps:
         try:
             basic = resp["response_bytes"]["response"].parsed
             for single in basic["tbs_response_data"]["responses"]:
                 if single["cert_id"]["serial_number"].native == cert.serial_number:
                     return True
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError):
             continue
     return any(c.issuer == cert.issuer for c in crls)
 
@@ -275,7 +278,7 @@ async def _fetch_revinfo(mat: _Material, online: bool
             if _is_self_issued(cert):
                 continue
             wants = bool(cert.ocsp_urls) or bool(cert.crl_distribution_points)
-            if wants and not _has_revinfo(cert, vc.ocsps, vc.crls):
+            if wants and not has_revinfo(cert, vc.ocsps, vc.crls):
                 name = cert_name(cert)
                 if name not in missing:
                     missing.append(name)

@@ -30,7 +30,7 @@ from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attr
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import ValidationInfoReadingError
 
-from evidencekit.bundle.ltv import cert_name
+from evidencekit.bundle.ltv import cert_name, has_revinfo
 
 __all__ = ["PadesLevel", "pades_level", "add_level_check", "LEVELS"]
 
@@ -136,19 +136,6 @@ def _issuer_in(cert: asn1_x509.Certificate, pool: list[asn1_x509.Certificate]
     return None
 
 
-def _has_revinfo(cert: asn1_x509.Certificate, ocsps: list[ocsp.OCSPResponse],
-                 crls: list[crl.CertificateList]) -> bool:
-    for resp in ocsps:
-        try:
-            basic = resp["response_bytes"]["response"].parsed
-            for single in basic["tbs_response_data"]["responses"]:
-                if single["cert_id"]["serial_number"].native == cert.serial_number:
-                    return True
-        except _READ_ERRORS:
-            continue
-    return any(c.issuer == cert.issuer for c in crls)
-
-
 def pades_level(reader: PdfFileReader) -> PadesLevel:
     """The PAdES baseline level of the first ``/Sig`` signature in ``reader``.
 
@@ -233,7 +220,7 @@ def pades_level(reader: PdfFileReader) -> PadesLevel:
     wants = [c for c in chain if not c.self_issued
              and (c.ocsp_urls or c.crl_distribution_points)]
     missing_rev = tuple(cert_name(c) for c in wants
-                        if not _has_revinfo(c, ocsps, crls))
+                        if not has_revinfo(c, ocsps, crls))
     if missing_rev:
         revocation = "missing"
     elif sig.signer_cert.self_issued and not wants:
