@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QPoint, QRect, Qt
@@ -32,24 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.support.gui_shots import _pump, _wait  # one event-loop helper pair
+
 #: Pixels of slack: anti-aliasing and rounding, never a visible cut.
 SLACK = 3
-
-
-def _pump(seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.01)
-
-
-def _wait(cond: Callable[[], bool], timeout: float = 90.0) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise TimeoutError("condition not met")
-        QApplication.processEvents()
-        time.sleep(0.01)
 
 
 def _name(w: QWidget) -> str:
