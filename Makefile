@@ -47,6 +47,7 @@ bench: $(STAMP)
 
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean --distpath dist --workpath build build_spec/evidencekit.spec
+	bash scripts/pack-dist.sh dist
 
 # A fresh venv from the ranges in pyproject.toml, frozen. Run `make test` after it: a lock
 # is committed only from a passing run.

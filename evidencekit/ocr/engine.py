@@ -8,7 +8,8 @@ grey, no file, no encoder), and the text comes back as a Python string. Nothing 
 written anywhere and nothing is sent anywhere.
 
 The language data (``kor.traineddata``, ``eng.traineddata``) comes from the system
-(Debian ``tesseract-ocr-kor``, ``tesseract-ocr-eng``) or ``TESSDATA_PREFIX``.
+(Debian ``tesseract-ocr-kor``, ``tesseract-ocr-eng``) or ``TESSDATA_PREFIX``; the
+stand-alone build carries its own copy under ``resources/tessdata`` and prefers it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import sys
 import threading
 import warnings
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from typing import Any
 from PIL import Image
 
 from evidencekit.errors import CaptureError
+from evidencekit.resources import resource_path
 
 __all__ = ["OcrResult", "LANGS", "tessdata_dir", "available", "read_image", "read_bytes",
            "engine_version"]
@@ -60,7 +63,14 @@ class OcrResult:
 def tessdata_dir() -> Path | None:
     """The folder holding ``kor.traineddata`` and ``eng.traineddata``, if any."""
     env = os.environ.get("TESSDATA_PREFIX")
-    options = ([env, os.path.join(env, "tessdata")] if env else []) + list(_CANDIDATES)
+    options = [env, os.path.join(env, "tessdata")] if env else []
+    # The stand-alone build carries the Korean and English data it was tested with; from
+    # source the system's packages (tesseract-ocr-kor, -eng) are used.
+    bundled = str(resource_path("tessdata"))
+    if getattr(sys, "frozen", False):
+        options += [bundled, *_CANDIDATES]
+    else:
+        options += [*_CANDIDATES, bundled]
     for folder in options:
         p = Path(folder)
         if (p / "kor.traineddata").is_file() and (p / "eng.traineddata").is_file():
