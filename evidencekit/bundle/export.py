@@ -63,15 +63,6 @@ __all__ = ["ExportResult", "export_bundle", "parse_item_ranges"]
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-#: Originals embedded in the PDF in all, at most (the exporter holds them in memory until
-#: the PDF is written); the rest go to the side folder, like a single part larger than
-#: ``max_embed_mb``. Never below ``max_embed_mb``, so one part that may be embedded is.
-EMBED_BUDGET = 256 * MB
-#: Parts up to this size are read back for a page image even when not embedded.
-PREVIEW_READ_LIMIT = 64 * MB
-TEXT_PREVIEW_LIMIT = 256 * 1024
-LINK_SUMMARY_LIMIT = 4 * 1024 * 1024
-MAX_PICTURES_PER_ITEM = 4
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 _MAX_RANGE = 1_000_000
 

@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import os
-import re
 import secrets
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -55,8 +54,6 @@ PREVIEW_READ_LIMIT = 64 * MB
 TEXT_PREVIEW_LIMIT = 256 * 1024
 LINK_SUMMARY_LIMIT = 4 * 1024 * 1024
 MAX_PICTURES_PER_ITEM = 4
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
-_MAX_RANGE = 1_000_000
 
 
 class _Bounded(io.BytesIO):
