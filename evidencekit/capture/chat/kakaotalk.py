@@ -157,6 +157,15 @@ def _split_sender(rest: str) -> tuple[str, str] | None:
     return None
 
 
+def _start_line(em: _Emitter, no: int, when: datetime | None, time_text: str, rest: str,
+                split: tuple[str, str] | None) -> None:
+    """A new message, or a system line when no sender could be split off."""
+    if split is None:
+        em.start(no, when, time_text, "", rest, system=True)
+    else:
+        em.start(no, when, time_text, split[0], split[1])
+
+
 def _android_ko(ctx: ParseContext, em: _Emitter, no: int, line: str) -> bool:
     m = ANDROID_KO.match(line)
     if m is None:
@@ -164,11 +173,7 @@ def _android_ko(ctx: ParseContext, em: _Emitter, no: int, line: str) -> bool:
     y, mo, d, ampm, h, mi, rest = m.groups()
     when = _when(ctx, int(y), int(mo), int(d), _hour(ampm, int(h)), int(mi))
     time_text = line[: m.start(7) - 2]
-    split = _split_sender(rest)
-    if split is None:
-        em.start(no, when, time_text, "", rest, system=True)
-    else:
-        em.start(no, when, time_text, split[0], split[1])
+    _start_line(em, no, when, time_text, rest, _split_sender(rest))
     return True
 
 
@@ -186,11 +191,7 @@ def _android_en(ctx: ParseContext, em: _Emitter, no: int, line: str) -> bool:
     mo = _MONTHS.get(month.lower(), 0)
     when = _when(ctx, int(y), mo, int(d), _hour(ampm, int(h)), int(mi)) if mo else None
     time_text = line[:start].rstrip(", ")
-    split = _split_sender(rest)
-    if split is None:
-        em.start(no, when, time_text, "", rest, system=True)
-    else:
-        em.start(no, when, time_text, split[0], split[1])
+    _start_line(em, no, when, time_text, rest, _split_sender(rest))
     return True
 
 
@@ -201,11 +202,7 @@ def _ios(ctx: ParseContext, em: _Emitter, no: int, line: str) -> bool:
     y, mo, d, ampm, h, mi, sep, rest = m.groups()
     when = _when(ctx, int(y), int(mo), int(d), _hour(ampm, int(h)), int(mi))
     time_text = line[: m.start(6) + 2]
-    split = _split_sender(rest) if sep == "," else None
-    if split is None:
-        em.start(no, when, time_text, "", rest, system=True)
-    else:
-        em.start(no, when, time_text, split[0], split[1])
+    _start_line(em, no, when, time_text, rest, _split_sender(rest) if sep == "," else None)
     return True
 
 
