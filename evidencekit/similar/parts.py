@@ -3,7 +3,9 @@
 Pictures (``image/*``) get six PDQ hashes: the whole picture; its centre without 2.5 %
 at each edge (``"crop": 0.95``), so that copies with evenly trimmed edges match; and the
 picture without 5 % of its width or height on one side (``"crop": 0.95, "side": "left"``,
-``"right"``, ``"top"``, ``"bottom"``), so that copies cut on one side match. Videos
+``"right"``, ``"top"``, ``"bottom"``; stored without ``variants``: they are only looked
+up, by the dihedral variants of other items' whole pictures), so that copies cut on one
+side match. Videos
 (``video/*``) get one per second of playing time (see :mod:`evidencekit.similar.video`).
 The hashes are kept in the item's encrypted metadata under :data:`META_KEY`::
 

@@ -229,7 +229,8 @@ def hash_image_file(fh: IO[bytes], *, dihedral: bool = True, inner: bool = False
                     sides: bool = False) -> list[PdqHash]:
     """Decode a picture from an open binary file (memory or disk; nothing is written)
     and hash it: ``[hash]``, then the hash of the inner crop with ``inner``, then the
-    hashes of the four one-sided crops (:data:`SIDES` order) with ``sides``.
+    hashes of the four one-sided crops (:data:`SIDES` order, without dihedral variants:
+    copies are found by looking up a whole picture's variants among them) with ``sides``.
     Raises ``ValueError`` for anything that is not a decodable picture, including
     decompression bombs (never decoded)."""
     try:
@@ -240,10 +241,13 @@ def hash_image_file(fh: IO[bytes], *, dihedral: bool = True, inner: bool = False
                 img.load()
                 luma = _luma_of(img)
                 w, h = img.size
-        boxes = ([_inner_box(w, h)] if inner else []) + (
-            [_side_box(w, h, side) for side in SIDES] if sides else [])
-        return [hash_luma(luma, dihedral=dihedral)] + [
-            hash_luma(_cut(luma, box), dihedral=dihedral) for box in boxes]
+        out = [hash_luma(luma, dihedral=dihedral)]
+        if inner:
+            out.append(hash_luma(_cut(luma, _inner_box(w, h)), dihedral=dihedral))
+        if sides:  # only ever looked up as they are: no dihedral variants
+            out.extend(hash_luma(_cut(luma, _side_box(w, h, side)), dihedral=False)
+                       for side in SIDES)
+        return out
     except (OSError, SyntaxError, EOFError, ValueError, TypeError, MemoryError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValueError(f"not a decodable picture: {type(exc).__name__}") from exc
