@@ -133,6 +133,9 @@ def test_multi_index_with_crop_hashes_finds_what_full_comparison_finds() -> None
         whole[150 + k, int(rng.integers(0, 8))] = _flip_bits(crops[k, k % 5], k, rng)
     for k in range(41, 50):  # two crops alike: no match through them
         crops[100 + k, 1] = _flip_bits(crops[k, 2], 3, rng)
+    for k in range(200, 240):  # many crops alike: buckets holding many hashes, and a
+        crops[k, 3] = _flip_bits(crops[60, 3], k % 4, rng)  # whole picture near them
+    whole[250, 2] = _flip_bits(crops[60, 3], 25, rng)
     entries = [HashEntry(i, "p", tuple(bytes(whole[i, v]).hex() for v in range(8)), 100)
                for i in range(n)]
     sides = (None, "left", "right", "top", "bottom")
@@ -157,6 +160,7 @@ def test_multi_index_with_crop_hashes_finds_what_full_comparison_finds() -> None
     assert all((k, 150 + k) in got and got[(k, 150 + k)].cropped for k in range(32))
     assert not any((k, 150 + k) in got for k in range(32, 41))
     assert not any((k, 100 + k) in got for k in range(41, 50))
+    assert sum(1 for a, b in got if 250 in (a, b)) >= 20
 
 
 def test_low_quality_hashes_take_no_part() -> None:

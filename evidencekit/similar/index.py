@@ -124,37 +124,48 @@ class HashIndex:
         starts = np.zeros(65537, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
         d0, d1 = self._d[order, 0], self._d[order, 1]  # the table in bucket order
-        fewer = (65535 - np.minimum(counts, 65535)).astype(np.uint16)
         probes = (q_segs[:, s].reshape(-1, 1) ^ _PROBES[None, :]).reshape(-1)
-        # The probes, those whose bucket holds the most hashes first (a counting sort
-        # too); round r then compares the probes whose bucket holds more than r hashes
-        # (a prefix) with the r-th hash in it, so no list of candidate pairs is built
-        # (most buckets hold one hash or none). The first two words decide nearly every
-        # candidate (a random pair differs in about 64 of their 128 bits); the few left
-        # are compared in full.
-        by = np.argsort(fewer[probes], kind="stable")
-        cnt = counts[probes[by]]
-        rounds = int(cnt[0]) if cnt.size else 0
-        more_than = np.searchsorted(-cnt, -np.arange(rounds), side="left")
-        hq = by[:int(more_than[0])] // _PROBES.size if rounds else by[:0]
-        first = starts[probes[by[:hq.size]]]  # the place of the bucket's first hash
+        cnt_all = counts[probes]
+        hit = np.flatnonzero(cnt_all)  # the probes that found a bucket holding hashes
+        hq = hit // _PROBES.size  # their query rows
+        first = starts[probes[hit]]  # the place of their bucket's first hash
+        cnt = cnt_all[hit]
+        # Round r compares every probe whose bucket holds more than r hashes with the
+        # r-th hash in it (most buckets hold one hash or none), so no list of candidate
+        # pairs is built: round 0 takes every probe that found something, the later ones
+        # a prefix of those whose bucket holds more, sorted most first (counting sort).
+        # The first two words decide nearly every candidate (a random pair differs in
+        # about 64 of their 128 bits); the few left are compared in full.
         found_q: list[I64] = []
         found_d: list[I64] = []
-        for r in range(rounds):
-            m = int(more_than[r])
-            qr, pos = hq[:m], first[:m] + r
-            dist = np.bitwise_count(self._q0[qr] ^ d0[pos])
-            dist += np.bitwise_count(self._q1[qr] ^ d1[pos])
-            near = np.flatnonzero(dist <= self.max_distance)
-            if near.size:
-                qrow, drow = qr[near], order[pos[near]]
-                full = np.bitwise_count(self._q[qrow] ^ self._d[drow]).sum(axis=1)
-                ok = full <= self.max_distance
-                found_q.append(qrow[ok].astype(np.int64))
-                found_d.append(drow[ok])
+        self._compare(hq, first, d0, d1, order, found_q, found_d)
+        more = np.flatnonzero(cnt > 1)
+        if more.size:
+            many = cnt[more]
+            by = more[np.argsort((65535 - many).astype(np.uint16) if many.max() <= 65535
+                                 else -many, kind="stable")]
+            cnt, hq, first = cnt[by], hq[by], first[by]
+            ahead = np.searchsorted(-cnt, -np.arange(1, int(cnt[0])), side="left")
+            for r, m in enumerate(ahead, start=1):
+                self._compare(hq[:m], first[:m] + r, d0, d1, order, found_q, found_d)
         if not found_q:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(found_q), np.concatenate(found_d)
+
+    def _compare(self, qr: I64, pos: I64, d0: U64, d1: U64, order: I64,
+                 found_q: list[I64], found_d: list[I64]) -> None:
+        """Compare query rows ``qr`` with the hashes at ``pos`` of the bucket-ordered
+        table (first words ``d0``, ``d1``; ``order`` maps back to table rows) and keep
+        the pairs within the distance."""
+        dist = np.bitwise_count(self._q0[qr] ^ d0[pos])
+        dist += np.bitwise_count(self._q1[qr] ^ d1[pos])
+        near = np.flatnonzero(dist <= self.max_distance)
+        if near.size:
+            qrow, drow = qr[near], order[pos[near]]
+            full = np.bitwise_count(self._q[qrow] ^ self._d[drow]).sum(axis=1)
+            ok = full <= self.max_distance
+            found_q.append(qrow[ok])
+            found_d.append(drow[ok])
 
     def _candidates(self) -> tuple[I64, I64]:
         """(query row, table row) of every pair within the distance, found through the
