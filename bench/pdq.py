@@ -1,6 +1,7 @@
 """Perceptual hashes and text in pictures: PDQ of a 1920×1080 PNG beside Pillow's decode of
 the same file (and beside the compiled ``pdqhash`` package where it is installed),
-grouping 10,000 hashes over their dihedral variants, and OCR of a 1920×1080 screenshot."""
+grouping 10,000 pictures (whole-picture hashes over their dihedral variants against the
+whole and cropped hashes), and OCR of a 1920×1080 screenshot."""
 
 from __future__ import annotations
 
@@ -23,14 +24,20 @@ def _photo_png(width: int = 1920, height: int = 1080) -> bytes:
 
 
 def pdq_rows() -> list[Row]:
+    from evidencekit.similar.parts import hash_part_data
     from evidencekit.similar.pdq import hash_image_bytes
 
     data = _photo_png()
     ours = median_time(lambda: hash_image_bytes(data), runs=7)
     decode = median_time(lambda: Image.open(io.BytesIO(data)).load(), runs=7)
+    stored = median_time(lambda: hash_part_data("p.png", "image/png", data), runs=7)
     rows = [Row("PDQ of a 1920×1080 PNG (8 dihedral hashes)", f"{ours * 1000:.0f} ms",
                 f"Pillow decode alone {decode * 1000:.0f} ms ({ours / decode:.1f}×)",
-                "≤ 3× the decode", ours <= 3 * decode)]
+                "≤ 3× the decode", ours <= 3 * decode),
+            Row("PDQ as stored at capture (whole, centre, 4 one-sided crops; same PNG)",
+                f"{stored * 1000:.0f} ms", f"whole picture alone {ours * 1000:.0f} ms "
+                f"(+{(stored - ours) * 1000:.0f} ms for 5 crops)", "≤ 3× the decode",
+                stored <= 3 * decode)]
     try:
         import pdqhash  # the compiled reference (C++), where it was built
     except ImportError:
@@ -49,28 +56,56 @@ def pdq_rows() -> list[Row]:
     return rows
 
 
+def _flipped(h: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    out = h.copy()
+    for b in rng.choice(256, count, replace=False):
+        out[b // 8] ^= np.uint8(1 << (b % 8))
+    return out
+
+
 def group_rows() -> list[Row]:
     from evidencekit.similar.index import HashEntry, HashIndex
 
     rng = np.random.default_rng(2)
     n = 10_000
-    raw = rng.integers(0, 256, size=(n, 8, 32), dtype=np.uint8)
-    for k in range(200):  # 200 planted copies at distance 20, through a dihedral variant
-        src = raw[k, k % 8].copy()
-        for b in rng.choice(256, 20, replace=False):
-            src[b // 8] ^= np.uint8(1 << (b % 8))
-        raw[n // 2 + k, 0] = src
-    entries = [HashEntry(i, "p", tuple(bytes(raw[i, v]).hex() for v in range(8)), 100)
-               for i in range(n)]
+    sides = ("left", "right", "top", "bottom")
+    whole = rng.integers(0, 256, size=(n, 8, 32), dtype=np.uint8)
+    crops = rng.integers(0, 256, size=(n, 5, 32), dtype=np.uint8)  # centre + 4 sides
+    planted: set[tuple[int, int]] = set()
+    for k in range(200):  # copies at distance 20 through a dihedral variant: 100 of them
+        copy = n // 2 + k  # of the whole picture, 100 of a crop (centre or one side)
+        if k < 100:
+            whole[copy, 0] = _flipped(whole[k, k % 8], 20, rng)
+        else:
+            whole[copy, k % 8] = _flipped(crops[k, k % 5, ], 20, rng)
+        planted.add((k, copy))
+
+    def hexes(a: np.ndarray) -> tuple[str, ...]:
+        return tuple(bytes(x).hex() for x in a)
+
+    plain = [HashEntry(i, "p", hexes(whole[i]), 100) for i in range(n)]
+    entries = list(plain)
+    for i in range(n):
+        entries.append(HashEntry(i, "p", (bytes(crops[i, 0]).hex(),), 100, crop=0.95))
+        entries.extend(HashEntry(i, "p", (bytes(crops[i, 1 + s]).hex(),), 100, crop=0.95,
+                                 side=side) for s, side in enumerate(sides))
     found: list[int] = []
+    found_plain: list[int] = []
 
     def run() -> None:
-        found.append(len(HashIndex(entries).matches()))
+        found.append(len(planted & set(HashIndex(entries).item_distances())))
+
+    def run_plain() -> None:
+        found_plain.append(len(planted & set(HashIndex(plain).item_distances())))
 
     t = median_time(run, runs=5)
-    return [Row("grouping 10,000 PDQ hashes (×8 dihedral variants, distance ≤ 31)",
-                f"{t * 1000:.0f} ms", f"{found[-1]} of 200 planted copies found",
-                "< 1 s", t < 1.0 and found[-1] >= 200)]
+    t_plain = median_time(run_plain, runs=5)
+    return [Row("grouping 10,000 pictures (whole ×8 dihedral variants, centre and 4 "
+                "one-sided crops: 60,000 hashes, distance ≤ 31)",
+                f"{t * 1000:.0f} ms",
+                f"{found[-1]} of 200 planted copies found (100 through crops); whole "
+                f"hashes alone {t_plain * 1000:.0f} ms, {found_plain[-1]} found",
+                "< 1 s", t < 1.0 and found[-1] == 200)]
 
 
 def ocr_rows() -> list[Row]:

@@ -1,6 +1,8 @@
-"""Copies found: the same picture resized, recompressed, cropped by 5 %, mirrored, turned
-and shown in a video is grouped; different pictures are not. The multi-index search finds
-exactly what a full comparison finds. ``rehash`` and ``similar`` end to end."""
+"""Copies found: the same picture resized, recompressed, cropped by 5 % (evenly, or on one
+side only), mirrored, turned and shown in a video is grouped; different pictures are not,
+also when they share a uniform band. The multi-index search finds exactly what a full
+comparison finds, crops included. ``rehash`` and ``similar`` end to end, and items hashed
+before the one-sided crops."""
 
 from __future__ import annotations
 
@@ -13,10 +15,20 @@ import pytest
 
 from evidencekit.model import NewItem, PartInput
 from evidencekit.similar import parts as similar_parts
-from evidencekit.similar.copies import find_copies
+from evidencekit.similar.copies import find_copies, needs_hash
 from evidencekit.similar.index import HashEntry, HashIndex, group_items
+from evidencekit.similar.parts import entries_of
+from evidencekit.similar.pdq import hamming
 from tests.conftest import run_cli
-from tests.support.similar_pictures import copies_of, different_picture, encode, photo, video_of
+from tests.support.similar_pictures import (
+    ONE_SIDED,
+    copies_of,
+    different_picture,
+    encode,
+    photo,
+    video_of,
+    with_border,
+)
 from tests.support.vault_util import open_vault
 
 
@@ -33,6 +45,12 @@ def test_copies_grouped_and_different_pictures_not(vault_dir: Path) -> None:
                              else "image/jpeg") for name, data in copies_of(img).items()}
         others = [_add(v, f"other{s}.png", different_picture(s), "image/png")
                   for s in range(4)]
+        # different pictures with the same uniform band on one side (a sidebar, a
+        # status bar): where hashes of one-sided crops risk matching each other
+        others += [_add(v, f"band{s}-{side}.png", with_border(
+            different_picture(20 + 4 * s + k), side, colour=colour), "image/png")
+            for s, colour in enumerate([(255, 255, 255), (0, 0, 0)])
+            for k, side in enumerate(("left", "right", "top", "bottom"))]
         video = _add(v, "clip.mp4", video_of(img), "video/mp4")
         items = v.items()
     by_number = {i.number: i for i in items}
@@ -51,6 +69,20 @@ def test_copies_grouped_and_different_pictures_not(vault_dir: Path) -> None:
         assert original in [c.number for c in found.copies_of(number)], name
     for n in others:
         assert found.copies_of(n) == [] and found.group_of(n) == []
+    # the copies cut on one side are found through the original's crop hashes only: the
+    # whole pictures lie far apart, and the distance shown is the one of the crop match
+    whole = {i.number: next(e for e in entries_of(i) if e.whole) for i in items}
+    for name in ONE_SIDED:
+        number = copies[name]
+        plain = min(hamming(v, whole[original].hashes[0]) for v in whole[number].hashes)
+        assert plain > 31, (name, plain)
+        match = next(c for c in found.copies_of(number) if c.number == original)
+        assert match.cropped and match.distance <= 31 < plain, (name, match)
+        assert stored_sides(by_number[original]) == ["left", "right", "top", "bottom"]
+
+
+def stored_sides(item) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h["side"] for h in item.metadata["pdq"]["hashes"] if "side" in h]
 
 
 def _random_hashes(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -88,6 +120,47 @@ def test_multi_index_finds_what_full_comparison_finds() -> None:
     assert got == _brute_force(raw)
     assert {(k, 200 + k) for k in range(32)} <= got
     assert not any((k, 200 + k) in got for k in range(32, 41))
+
+
+def test_multi_index_with_crop_hashes_finds_what_full_comparison_finds() -> None:
+    """Whole pictures (eight dihedral hashes) against the whole and cropped hashes of
+    every other item; crops are never compared with crops."""
+    rng = np.random.default_rng(7)
+    n = 300
+    whole = _random_hashes(rng, n)
+    crops = rng.integers(0, 256, size=(n, 5, 32), dtype=np.uint8)
+    for k in range(41):  # a whole picture near a crop of another, at every distance
+        whole[150 + k, int(rng.integers(0, 8))] = _flip_bits(crops[k, k % 5], k, rng)
+    for k in range(41, 50):  # two crops alike: no match through them
+        crops[100 + k, 1] = _flip_bits(crops[k, 2], 3, rng)
+    for k in range(200, 240):  # many crops alike: buckets holding many hashes, and a
+        crops[k, 3] = _flip_bits(crops[60, 3], k % 4, rng)  # whole picture near them
+    whole[250, 2] = _flip_bits(crops[60, 3], 25, rng)
+    entries = [HashEntry(i, "p", tuple(bytes(whole[i, v]).hex() for v in range(8)), 100)
+               for i in range(n)]
+    sides = (None, "left", "right", "top", "bottom")
+    for i in range(n):
+        entries += [HashEntry(i, "p", (bytes(crops[i, c]).hex(),), 100, crop=0.95,
+                              side=sides[c]) for c in range(5)]
+    got = HashIndex(entries).item_matches()
+    # brute force: every whole picture's variants against every stored hash of the others
+    wbits = np.unpackbits(whole, axis=2)  # n, 8, 256
+    stored = np.concatenate([whole[:, :1], crops], axis=1)  # n, 6, 32
+    sbits = np.unpackbits(stored, axis=2)  # n, 6, 256
+    want: dict[tuple[int, int], tuple[int, bool]] = {}
+    for i in range(n):
+        d = (wbits[i][:, None, None, :] != sbits[None, :, :, :]).sum(axis=3).min(axis=0)
+        for j, c in zip(*np.nonzero(d <= 31), strict=True):
+            if i == j:
+                continue
+            key = (min(i, int(j)), max(i, int(j)))
+            cand = (int(d[j, c]), bool(c > 0))
+            want[key] = min(want.get(key, cand), cand)
+    assert {k: (m.distance, m.cropped) for k, m in got.items()} == want
+    assert all((k, 150 + k) in got and got[(k, 150 + k)].cropped for k in range(32))
+    assert not any((k, 150 + k) in got for k in range(32, 41))
+    assert not any((k, 100 + k) in got for k in range(41, 50))
+    assert sum(1 for a, b in got if 250 in (a, b)) >= 20
 
 
 def test_low_quality_hashes_take_no_part() -> None:
@@ -140,3 +213,40 @@ def test_large_png_is_left_to_rehash(vault_dir: Path) -> None:
     assert run_cli("rehash", vault_dir).code == 0
     with open_vault(vault_dir, writable=False) as v:
         assert v.item(number).metadata["pdq"]["hashes"][0]["quality"] >= 50
+
+
+def test_items_hashed_before_the_side_crops(vault_dir: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records of version 1 (whole picture and centre only) still group; ``similar`` says
+    they are older, and ``rehash`` adds the one-sided crops, after which a copy cut on
+    one side is found."""
+    img = photo()
+    pictures = {"original.jpg": encode(img, quality=92),
+                "recompressed.jpg": copies_of(img)["recompressed.jpg"],
+                "cut_left.jpg": copies_of(img)["cut_left.jpg"]}
+    with monkeypatch.context() as m, open_vault(vault_dir) as v:
+        m.setattr(similar_parts, "perceptual_metadata", lambda parts: None)
+        numbers = {name: _add(v, name, data, "image/jpeg") for name, data in pictures.items()}
+        for name, number in numbers.items():
+            hashes = [h for h in similar_parts.hash_part_data(name, "image/jpeg",
+                                                              pictures[name])
+                      if "side" not in h]
+            assert len(hashes) == 2  # as version 1 stored them
+            v.update_metadata(number, {"pdq": {"version": 1, "hashes": hashes,
+                                               "failed": []}}, "perceptual_hashed")
+        items = v.items()
+    original, recompressed, cut = (numbers[n] for n in pictures)
+    assert find_copies(items).groups == [[original, recompressed]]
+    assert all(similar_parts.outdated(i) and needs_hash(i) for i in items)
+    res = run_cli("similar", vault_dir)
+    assert res.code == 0 and "cut on one side were looked for: 3 " in res.err
+    assert "no perceptual hash" not in res.err
+    res = run_cli("rehash", vault_dir)
+    assert res.code == 0 and "3 item" in res.out, res.out + res.err
+    with open_vault(vault_dir, writable=False) as v:
+        items = v.items()
+    assert not any(needs_hash(i) for i in items)
+    assert all(i.metadata["pdq"]["version"] == 2 and len(i.metadata["pdq"]["hashes"]) == 6
+               for i in items)
+    assert find_copies(items).groups == [[original, recompressed, cut]]
+    assert "cut on one side" not in run_cli("similar", vault_dir).err

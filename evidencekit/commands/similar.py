@@ -89,13 +89,14 @@ def cmd_rehash(args: argparse.Namespace) -> int:
 
 def cmd_similar(args: argparse.Namespace) -> int:
     from evidencekit.similar.copies import find_copies, needs_hash
-    from evidencekit.similar.parts import primary_hash
+    from evidencekit.similar.parts import outdated, primary_hash
 
     with open_vault(args, writable=False) as vault:
         items = vault.items()
         target = vault.item(args.number) if args.number else None
     copies = find_copies(items)
-    unhashed = sum(1 for i in items if needs_hash(i))
+    older = sum(1 for i in items if needs_hash(i) and outdated(i))  # before the side crops
+    unhashed = sum(1 for i in items if needs_hash(i)) - older
     if target is None:
         if args.json:
             print_json({**copies.public(), "unhashed": unhashed})
@@ -135,6 +136,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
                     f"#{x}" for x in group)) + "\n")
     if unhashed:
         sys.stderr.write(tr("similar.cli.unhashed", count=unhashed) + "\n")
+    if older:
+        sys.stderr.write(tr("similar.cli.outdated", count=older) + "\n")
     return 0
 
 

@@ -12,7 +12,13 @@ from typing import Any, Protocol
 
 from evidencekit.model import Item, Progress
 from evidencekit.similar.index import HashIndex, group_items
-from evidencekit.similar.parts import META_KEY, entries_of, item_perceptual_metadata, wants_hash
+from evidencekit.similar.parts import (
+    META_KEY,
+    entries_of,
+    item_perceptual_metadata,
+    outdated,
+    wants_hash,
+)
 
 __all__ = ["Copy", "CopyMap", "find_copies", "needs_hash", "rehash_items", "RehashResult",
            "store_hashes"]
@@ -22,10 +28,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Copy:
-    """Another item holding the same picture, with the smallest distance found."""
+    """Another item holding the same picture, with the smallest distance found; when
+    that was between the whole picture of one item and a crop of the other (a copy with
+    trimmed or cut edges), ``cropped`` says so and the distance is that one."""
 
     number: int
     distance: int
+    cropped: bool = False
 
 
 @dataclass
@@ -55,11 +64,11 @@ class CopyMap:
 def find_copies(items: Iterable[Item]) -> CopyMap:
     """Match every stored hash of the live items against all others."""
     entries = [e for item in items if item.state == "active" for e in entries_of(item)]
-    pairs = HashIndex(entries).item_distances()
+    pairs = HashIndex(entries).item_matches()
     out = CopyMap()
-    for (a, b), dist in sorted(pairs.items()):
-        out.direct.setdefault(a, []).append(Copy(b, dist))
-        out.direct.setdefault(b, []).append(Copy(a, dist))
+    for (a, b), m in sorted(pairs.items()):
+        out.direct.setdefault(a, []).append(Copy(b, m.distance, m.cropped))
+        out.direct.setdefault(b, []).append(Copy(a, m.distance, m.cropped))
     for cs in out.direct.values():
         cs.sort(key=lambda c: (c.distance, c.number))
     out.groups = group_items(pairs)
@@ -68,10 +77,11 @@ def find_copies(items: Iterable[Item]) -> CopyMap:
 
 def needs_hash(item: Item, force: bool = False) -> bool:
     """Whether ``rehash`` has work for this item (a live item with a picture or video
-    part, without stored hashes unless ``force``)."""
+    part, without stored hashes or with pictures hashed before the one-sided crops,
+    every such item with ``force``)."""
     if item.state != "active" or not any(wants_hash(p.media_type) for p in item.parts):
         return False
-    return force or not isinstance(item.metadata.get(META_KEY), dict)
+    return force or not isinstance(item.metadata.get(META_KEY), dict) or outdated(item)
 
 
 @dataclass

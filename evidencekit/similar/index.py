@@ -8,15 +8,21 @@ value and the 16 values one bit away, and only the hashes found that way are com
 full (XOR and popcount on four 64-bit words). This is the multi-index hashing the PDQ
 authors describe; it finds exactly the pairs a full comparison would.
 
-Queries are the eight dihedral variants of every hash; the table holds the plain hashes,
-so a picture that was rotated or mirrored is found as well. Hashes below quality 50 take
-no part. Items are grouped by connecting every pair of items with a matching hash.
+Queries are the eight dihedral variants of every whole-picture hash (a video frame's
+too); the table holds the plain hashes of every entry, whole pictures and their crops
+(the centre, and the picture cut by 5 % on one side), so a picture that was rotated,
+mirrored or cut is found as well: two items match when the whole-picture hash of one
+lies within the distance of any stored hash of the other. Crops are never compared with
+crops (that would add false matches between different pictures without finding more
+copies). Hashes below quality 50 take no part. Items are grouped by connecting every
+pair of items with a matching hash.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +30,12 @@ import numpy.typing as npt
 
 from evidencekit.similar.pdq import MATCH_DISTANCE, MIN_QUALITY
 
-__all__ = ["HashEntry", "Match", "HashIndex", "group_items"]
+__all__ = ["HashEntry", "ItemMatch", "Match", "HashIndex", "group_items"]
 
 log = logging.getLogger(__name__)
 
 _SEGMENTS = 16
+_THREADS = 2
 _PROBES = np.concatenate([[0], 1 << np.arange(16)]).astype(np.uint16)  # radius 1
 
 U64 = npt.NDArray[np.uint64]
@@ -39,14 +46,31 @@ I64 = npt.NDArray[np.int64]
 class HashEntry:
     """One hash of one item: the item number, the part it comes from, the second of a
     video frame (``None`` for a still picture), the eight dihedral hashes (plain first),
-    the quality, and for the hash of a picture's centre the share kept."""
+    the quality, and for the hash of a crop the share kept (of width and height for the
+    centre, of the width or height cut for a one-sided crop) and the side cut."""
 
     item: int
     part: str
     hashes: tuple[str, ...]
     quality: int
     second: int | None = None
-    crop: float | None = None  # the share of width and height kept, for an inner crop
+    crop: float | None = None  # the share kept, for a crop
+    side: str | None = None  # "left", "right", "top" or "bottom" for a one-sided crop
+
+    @property
+    def whole(self) -> bool:
+        """Whether this is the hash of a whole picture or frame (not of a crop)."""
+        return self.crop is None and self.side is None
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    """The closest match between two items: the distance and whether it was found through
+    a crop (then the distance is the one between the whole picture of one item and the
+    cropped picture of the other)."""
+
+    distance: int
+    cropped: bool
 
 
 @dataclass(frozen=True)
@@ -80,55 +104,93 @@ class HashIndex:
         self.entries = [e for e in entries if e.quality >= min_quality and e.hashes]
         self.max_distance = max_distance
         n = len(self.entries)
+        self._d = _words([e.hashes[0] for e in self.entries]) if n else np.zeros(
+            (0, 4), np.uint64)
+        #: the entries whose dihedral variants are looked up (whole pictures)
+        self._qidx = np.array([i for i, e in enumerate(self.entries) if e.whole],
+                              dtype=np.int64)
         hexes = [e.hashes[v] if v < len(e.hashes) else e.hashes[0]
-                 for e in self.entries for v in range(8)]
-        self._q = _words(hexes).reshape(n, 8, 4) if n else np.zeros((0, 8, 4), np.uint64)
-        self._d = np.ascontiguousarray(self._q[:, 0, :])
+                 for e in (self.entries[int(i)] for i in self._qidx) for v in range(8)]
+        self._q = _words(hexes) if hexes else np.zeros((0, 4), np.uint64)  # (nq*8, 4)
+        self._q0, self._q1 = self._q[:, 0].copy(), self._q[:, 1].copy()
+
+    def _segment(self, s: int, d_segs: npt.NDArray[np.uint16],
+                 q_segs: npt.NDArray[np.uint16]) -> tuple[I64, I64]:
+        """(query row, table row) of the pairs within the distance whose segment ``s``
+        differs in at most one bit."""
+        col = d_segs[:, s]
+        order = np.argsort(col, kind="stable").astype(np.int64)  # counting sort
+        counts = np.bincount(col, minlength=65536)
+        starts = np.zeros(65537, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        d0, d1 = self._d[order, 0], self._d[order, 1]  # the table in bucket order
+        probes = (q_segs[:, s].reshape(-1, 1) ^ _PROBES[None, :]).reshape(-1)
+        cnt_all = counts[probes]
+        hit = np.flatnonzero(cnt_all)  # the probes that found a bucket holding hashes
+        hq = hit // _PROBES.size  # their query rows
+        first = starts[probes[hit]]  # the place of their bucket's first hash
+        cnt = cnt_all[hit]
+        # Round r compares every probe whose bucket holds more than r hashes with the
+        # r-th hash in it (most buckets hold one hash or none), so no list of candidate
+        # pairs is built: round 0 takes every probe that found something, the later ones
+        # a prefix of those whose bucket holds more, sorted most first (counting sort).
+        # The first two words decide nearly every candidate (a random pair differs in
+        # about 64 of their 128 bits); the few left are compared in full.
+        found_q: list[I64] = []
+        found_d: list[I64] = []
+        self._compare(hq, first, d0, d1, order, found_q, found_d)
+        more = np.flatnonzero(cnt > 1)
+        if more.size:
+            many = cnt[more]
+            by = more[np.argsort((65535 - many).astype(np.uint16) if many.max() <= 65535
+                                 else -many, kind="stable")]
+            cnt, hq, first = cnt[by], hq[by], first[by]
+            ahead = np.searchsorted(-cnt, -np.arange(1, int(cnt[0])), side="left")
+            for r, m in enumerate(ahead, start=1):
+                self._compare(hq[:m], first[:m] + r, d0, d1, order, found_q, found_d)
+        if not found_q:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(found_q), np.concatenate(found_d)
+
+    def _compare(self, qr: I64, pos: I64, d0: U64, d1: U64, order: I64,
+                 found_q: list[I64], found_d: list[I64]) -> None:
+        """Compare query rows ``qr`` with the hashes at ``pos`` of the bucket-ordered
+        table (first words ``d0``, ``d1``; ``order`` maps back to table rows) and keep
+        the pairs within the distance."""
+        dist = np.bitwise_count(self._q0[qr] ^ d0[pos])
+        dist += np.bitwise_count(self._q1[qr] ^ d1[pos])
+        near = np.flatnonzero(dist <= self.max_distance)
+        if near.size:
+            qrow, drow = qr[near], order[pos[near]]
+            full = np.bitwise_count(self._q[qrow] ^ self._d[drow]).sum(axis=1)
+            ok = full <= self.max_distance
+            found_q.append(qrow[ok])
+            found_d.append(drow[ok])
+
+    def _candidates(self) -> tuple[I64, I64]:
+        """(query row, table row) of every pair within the distance, found through the
+        16 segment tables (two at a time: numpy lets go of the interpreter lock while
+        it works); a pair may appear more than once."""
+        d_segs = _segments(self._d)
+        q_segs = _segments(self._q)
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            parts = list(pool.map(lambda s: self._segment(s, d_segs, q_segs),
+                                  range(_SEGMENTS)))
+        return (np.concatenate([p[0] for p in parts]),
+                np.concatenate([p[1] for p in parts]))
 
     def matches(self, *, other_items_only: bool = True) -> list[Match]:
         """Every pair of entries within the distance, each pair once (``a < b``) with its
-        smallest distance; pairs within one item are left out unless asked for."""
+        smallest distance; pairs within one item are left out unless asked for. One of
+        the two is always a whole picture (crops are not compared with crops)."""
         n = len(self.entries)
-        if n < 2:
+        if n < 2 or self._qidx.size == 0:
             return []
-        d_segs = _segments(self._d)
-        q_segs = _segments(self._q.reshape(n * 8, 4)).reshape(n, 8, _SEGMENTS)
-        flat_q = self._q.reshape(n * 8, 4)
-        found_q: list[I64] = []
-        found_d: list[I64] = []
-        for s in range(_SEGMENTS):
-            col = d_segs[:, s]
-            order = np.argsort(col, kind="stable").astype(np.int64)
-            counts = np.bincount(col, minlength=65536).astype(np.int32)
-            starts = np.zeros(65537, dtype=np.int64)
-            np.cumsum(counts, out=starts[1:])
-            probes = (q_segs[:, :, s].reshape(-1, 1) ^ _PROBES[None, :]).reshape(-1)
-            cnt_all = counts[probes]
-            hit = np.flatnonzero(cnt_all)
-            if hit.size == 0:
-                continue
-            cnt = cnt_all[hit].astype(np.int64)
-            lo = starts[probes[hit]]
-            total = int(cnt.sum())
-            qrow = np.repeat(hit // _PROBES.size, cnt)
-            offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            drow = order[np.repeat(lo, cnt) + offs]
-            # Full comparison word by word, dropping a candidate as soon as it is too far.
-            dist = np.zeros(total, dtype=np.int64)
-            for w in range(4):
-                dist += np.bitwise_count(flat_q[qrow, w] ^ self._d[drow, w])
-                near = dist <= self.max_distance
-                qrow, drow, dist = qrow[near], drow[near], dist[near]
-            found_q.append(qrow)
-            found_d.append(drow)
-        if not found_q:
-            return []
-        qrow = np.concatenate(found_q)  # index into n*8 (entry, variant)
-        drow = np.concatenate(found_d)
-        qi = qrow // 8
+        qrow, drow = self._candidates()
+        qi = self._qidx[qrow // 8]  # the entry the query row belongs to
         keep = qi != drow
         qrow, drow, qi = qrow[keep], drow[keep], qi[keep]
-        dist = np.bitwise_count(flat_q[qrow] ^ self._d[drow]).sum(axis=1, dtype=np.int64)
+        dist = np.bitwise_count(self._q[qrow] ^ self._d[drow]).sum(axis=1, dtype=np.int64)
         a = np.minimum(qi, drow)
         b = np.maximum(qi, drow)
         variant = qrow % 8
@@ -146,16 +208,24 @@ class HashIndex:
         return [Match(int(x), int(y), int(z), int(v)) for x, y, z, v in
                 zip(a[first], b[first], dist[first], variant[first], strict=True)]
 
+    def item_matches(self) -> dict[tuple[int, int], ItemMatch]:
+        """The closest match between every two items that share a picture, keyed by the
+        item numbers (smaller first); a match through a whole picture wins over one
+        through a crop at the same distance."""
+        out: dict[tuple[int, int], ItemMatch] = {}
+        for m in self.matches():
+            ea, eb = self.entries[m.a], self.entries[m.b]
+            key = (min(ea.item, eb.item), max(ea.item, eb.item))
+            found = ItemMatch(m.distance, not (ea.whole and eb.whole))
+            old = out.get(key)
+            if old is None or (found.distance, found.cropped) < (old.distance, old.cropped):
+                out[key] = found
+        return out
+
     def item_distances(self) -> dict[tuple[int, int], int]:
         """The smallest distance between every two items that share a picture, keyed by
         the item numbers (smaller first)."""
-        out: dict[tuple[int, int], int] = {}
-        for m in self.matches():
-            x, y = self.entries[m.a].item, self.entries[m.b].item
-            key = (min(x, y), max(x, y))
-            if key not in out or m.distance < out[key]:
-                out[key] = m.distance
-        return out
+        return {k: v.distance for k, v in self.item_matches().items()}
 
 
 def group_items(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:

@@ -1,14 +1,21 @@
 """Which parts of an item get perceptual hashes, and how the hashes sit in its metadata.
 
-Pictures (``image/*``) get two PDQ hashes (the whole picture, and its centre without
-2.5 % at each edge, ``"crop": 0.95``, so that copies with trimmed edges match), videos
-(``video/*``) one per second of playing time (see :mod:`evidencekit.similar.video`).
+Pictures (``image/*``) get six PDQ hashes: the whole picture; its centre without 2.5 %
+at each edge (``"crop": 0.95``), so that copies with evenly trimmed edges match; and the
+picture without 5 % of its width or height on one side (``"crop": 0.95, "side": "left"``,
+``"right"``, ``"top"``, ``"bottom"``; stored without ``variants``: they are only looked
+up, by the dihedral variants of other items' whole pictures), so that copies cut on one
+side match. Videos
+(``video/*``) get one per second of playing time (see :mod:`evidencekit.similar.video`).
 The hashes are kept in the item's encrypted metadata under :data:`META_KEY`::
 
-    "pdq": {"version": 1,
+    "pdq": {"version": 2,
             "hashes": [{"part": "original.jpg", "second": null, "hash": "<64 hex>",
                         "quality": 100, "variants": ["<64 hex>", … 7 …]}, …],
             "failed": ["broken.png"]}
+
+Version 1 (before the one-sided crops) is read as it is: its items still match, and
+``rehash`` (or the GUI's background job) adds the one-sided crops to items with pictures.
 
 ``variants`` are the rotate90, rotate180, rotate270, flipx, flipy, flipplus1 and
 flipminus1 hashes, so copies that were turned or mirrored are found too. Parts that
@@ -27,17 +34,19 @@ from PIL import Image
 
 from evidencekit.model import Item, PartInput
 from evidencekit.similar.index import HashEntry
-from evidencekit.similar.pdq import INNER, PdqHash, hash_image_file
+from evidencekit.similar.pdq import INNER, SIDE_KEEP, SIDES, PdqHash, hash_image_file
 from evidencekit.similar.video import hash_video_bytes
 
-__all__ = ["META_KEY", "VERSION", "MAX_VIDEO_BYTES", "wants_hash", "hash_part_data",
-           "perceptual_metadata", "item_perceptual_metadata", "entries_of",
-           "primary_hash"]
+__all__ = ["META_KEY", "VERSION", "SIDES_VERSION", "MAX_VIDEO_BYTES", "outdated",
+           "wants_hash", "hash_part_data", "perceptual_metadata", "item_perceptual_metadata",
+           "entries_of", "primary_hash"]
 
 log = logging.getLogger(__name__)
 
 META_KEY = "pdq"
-VERSION = 1
+VERSION = 2
+#: The first version that holds the one-sided crops of pictures.
+SIDES_VERSION = 2
 #: Videos larger than this are not read into memory to be hashed (named in ``failed``).
 MAX_VIDEO_BYTES = 512 * 1024 * 1024
 #: Pictures larger than this are not hashed (far beyond any real picture file).
@@ -49,11 +58,13 @@ def wants_hash(media_type: str) -> bool:
 
 
 def _entry(part: str, pdq: PdqHash, second: int | None = None,
-           crop: float | None = None) -> dict[str, Any]:
+           crop: float | None = None, side: str | None = None) -> dict[str, Any]:
     d: dict[str, Any] = {"part": part, "second": second, "hash": pdq.hash,
                          "quality": pdq.quality, "variants": list(pdq.variants)}
     if crop is not None:
         d["crop"] = crop
+    if side is not None:
+        d["side"] = side
     return d
 
 
@@ -61,8 +72,9 @@ def hash_part_data(name: str, media_type: str, data: bytes) -> list[dict[str, An
     """The hash entries of one part's bytes; ``ValueError`` when they do not decode."""
     if media_type.startswith("video/"):
         return [_entry(name, f.pdq, f.second) for f in hash_video_bytes(data)]
-    plain, inner = hash_image_file(io.BytesIO(data), inner=True)
-    return [_entry(name, plain), _entry(name, inner, crop=INNER)]
+    plain, inner, *cut = hash_image_file(io.BytesIO(data), inner=True, sides=True)
+    return [_entry(name, plain), _entry(name, inner, crop=INNER)] + [
+        _entry(name, h, crop=SIDE_KEEP, side=side) for side, h in zip(SIDES, cut, strict=True)]
 
 
 _Row = tuple[str, str, int, Callable[[], bytes]]
@@ -149,6 +161,18 @@ def item_perceptual_metadata(item: Item, read: Callable[[int], bytes]) -> dict[s
     return _collect(rows)
 
 
+def outdated(item: Item) -> bool:
+    """Whether the item's stored hashes come from before the one-sided crops while it
+    has a picture part (videos are not cropped, so their older hashes are complete)."""
+    data = item.metadata.get(META_KEY)
+    if not isinstance(data, dict):
+        return False
+    version = data.get("version")
+    if isinstance(version, int) and version >= SIDES_VERSION:
+        return False
+    return any(p.media_type.startswith("image/") for p in item.parts)
+
+
 def entries_of(item: Item) -> list[HashEntry]:
     """The item's stored hashes as index entries (none for malformed metadata)."""
     data = item.metadata.get(META_KEY)
@@ -164,10 +188,14 @@ def entries_of(item: Item) -> list[HashEntry]:
             int("".join(hashes), 16)
             second = h.get("second")
             crop = h.get("crop")
+            side = h.get("side")
+            if side is not None and side not in SIDES:
+                continue
             out.append(HashEntry(item=item.number, part=str(h.get("part", "")),
                                  hashes=hashes, quality=int(h["quality"]),
                                  second=int(second) if second is not None else None,
-                                 crop=float(crop) if crop is not None else None))
+                                 crop=float(crop) if crop is not None else None,
+                                 side=side))
         except (KeyError, TypeError, ValueError, AttributeError):
             continue
     return out

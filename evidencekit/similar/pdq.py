@@ -46,6 +46,9 @@ __all__ = [
     "hash_image_file",
     "inner_crop",
     "INNER",
+    "SIDES",
+    "SIDE_KEEP",
+    "side_crop",
     "hamming",
 ]
 
@@ -186,15 +189,48 @@ INNER = 0.95
 def inner_crop(img: Image.Image, keep: float = INNER) -> Image.Image:
     """The centre of a picture, ``keep`` of its width and height: the hash of this matches
     copies whose edges were trimmed by about 5 % (plain PDQ does not)."""
-    w, h = img.size
+    return img.crop(_inner_box(*img.size, keep))
+
+
+Box = tuple[int, int, int, int]
+
+
+def _inner_box(w: int, h: int, keep: float = INNER) -> Box:
     dx, dy = round(w * (1 - keep) / 2), round(h * (1 - keep) / 2)
-    return img.crop((dx, dy, max(dx + 1, w - dx), max(dy + 1, h - dy)))
+    return (dx, dy, max(dx + 1, w - dx), max(dy + 1, h - dy))
 
 
-def hash_image_file(fh: IO[bytes], *, dihedral: bool = True, inner: bool = False
-                    ) -> list[PdqHash]:
+#: The sides :func:`side_crop` cuts from, in the order :func:`hash_image_file` hashes them.
+SIDES = ("left", "right", "top", "bottom")
+#: The share of the width (left, right) or height (top, bottom) :func:`side_crop` keeps.
+SIDE_KEEP = 0.95
+
+
+def side_crop(img: Image.Image, side: str, keep: float = SIDE_KEEP) -> Image.Image:
+    """The picture without a strip of ``1 - keep`` of its width or height on one side:
+    the hash of this matches copies cut by about 5 % on that side, which plain PDQ
+    (distance 50 or more) and the centre hash do not. A copy that was also turned or
+    mirrored is found through its dihedral variants."""
+    return img.crop(_side_box(*img.size, side, keep))
+
+
+def _side_box(w: int, h: int, side: str, keep: float = SIDE_KEEP) -> Box:
+    dx, dy = min(round(w * (1 - keep)), w - 1), min(round(h * (1 - keep)), h - 1)
+    return {"left": (dx, 0, w, h), "right": (0, 0, w - dx, h),
+            "top": (0, dy, w, h), "bottom": (0, 0, w, h - dy)}[side]
+
+
+def _cut(luma: Floats, box: Box) -> Floats:
+    left, top, right, bottom = box
+    return luma[top:bottom, left:right]
+
+
+def hash_image_file(fh: IO[bytes], *, dihedral: bool = True, inner: bool = False,
+                    sides: bool = False) -> list[PdqHash]:
     """Decode a picture from an open binary file (memory or disk; nothing is written)
-    and hash it: ``[hash]``, or ``[hash, hash of the inner crop]`` with ``inner``.
+    and hash it: ``[hash]``, then the hash of the inner crop with ``inner``, then the
+    hashes of the four one-sided crops (:data:`SIDES` order, without dihedral variants:
+    copies are found by looking up a whole picture's variants among them) with ``sides``.
     Raises ``ValueError`` for anything that is not a decodable picture, including
     decompression bombs (never decoded)."""
     try:
@@ -203,10 +239,15 @@ def hash_image_file(fh: IO[bytes], *, dihedral: bool = True, inner: bool = False
             with Image.open(fh) as img:
                 img.thumbnail((_THUMB, _THUMB))  # JPEG: decoded at a reduced scale
                 img.load()
-                out = [hash_luma(_luma_of(img), dihedral=dihedral)]
-                if inner:
-                    out.append(hash_luma(_luma_of(inner_crop(img)), dihedral=dihedral))
-                return out
+                luma = _luma_of(img)
+                w, h = img.size
+        out = [hash_luma(luma, dihedral=dihedral)]
+        if inner:
+            out.append(hash_luma(_cut(luma, _inner_box(w, h)), dihedral=dihedral))
+        if sides:  # only ever looked up as they are: no dihedral variants
+            out.extend(hash_luma(_cut(luma, _side_box(w, h, side)), dihedral=False)
+                       for side in SIDES)
+        return out
     except (OSError, SyntaxError, EOFError, ValueError, TypeError, MemoryError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValueError(f"not a decodable picture: {type(exc).__name__}") from exc
