@@ -428,6 +428,9 @@ def test_expired_centre_certificate_is_not_confirmed_by_the_root(
     report = verify_bundle(out, signer_roots_pem=[root_pem])
     assert report.exit_code == 10 and report.holder is not None
     assert report.holder.status == "unconfirmed"
+    # the reason is named: expired, and no trusted timestamp shows it was valid then
+    assert [(c.ok, c.key) for c in report.checks if c.name == "signature.validity"] == \
+        [(None, "verify_weak.signer_expired_no_timestamp")]
 
 
 def test_forger_root_with_the_centres_name(centre: tuple[Any, Any, bytes],
