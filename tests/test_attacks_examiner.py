@@ -81,9 +81,12 @@ def test_genuine_bundle_and_its_renewals_pass(genuine: dict[str, Any], tmp_path:
     dss.DocumentSecurityStore.add_dss(buf, sig.dump(),
                                       certs=[sig["content"]["certificates"][0].chosen])
     data = atk.append_document_timestamp(buf.getvalue(), genuine["stamper"], "Renewal")
+    from cryptography.hazmat.primitives import serialization
+
     key, cert = make_identity("상담사 (Counsellor)")
     data = atk.countersign(data, key, cert)
-    report = verify(data, tmp_path, "renewed.pdf")
+    report = verify(data, tmp_path, "renewed.pdf",
+                    signer_roots_pem=[cert.public_bytes(serialization.Encoding.PEM)])
     assert report.exit_code == 0, format_report(report, "en")
     # an archive timestamp added by the program's own renewal
     renewed = tmp_path / "renew.pdf"
@@ -340,6 +343,9 @@ def test_forgers_counter_signature_is_named_with_its_real_fingerprint(
     assert display_fingerprint(counter[0].fingerprint) in text
     assert "nothing confirms who made it" in text
     assert report.holder is not None and report.holder.status == "confirmed_fingerprint"
+    # never read as a confirmation: exit 11 and a verdict that says so
+    assert report.exit_code == 11 and not report.ok and report.confirmed
+    assert "COUNTER-SIGNATURE NOT CONFIRMED" in text and "everything holds" not in text
 
 
 @pytest.mark.parametrize("given", [

@@ -373,15 +373,17 @@ def test_counter_signature_listed_and_checked(genuine: dict[str, Any], tmp_path:
     key, cert = make_identity("상담사 (Counsellor)")
     data = atk.countersign(genuine["data"], key, cert)
     report = verify(data, tmp_path)
-    assert report.exit_code == 0, format_report(report, "en")
+    # the holder confirmed, the counter-signature not: 11, never 0
+    assert report.exit_code == 11, format_report(report, "en")
     assert [(s.role, s.status) for s in report.signers] == [
         ("holder", "confirmed_fingerprint"), ("countersigner", "unconfirmed")]
     roots = [cert.public_bytes(serialization.Encoding.PEM)]
     trusted = verify(data, tmp_path, signer_roots_pem=roots)
     assert trusted.signers[1].status == "confirmed_root"
+    assert trusted.exit_code == 0, format_report(trusted, "en")
     # a document timestamp on top keeps both valid
     stamped = atk.append_document_timestamp(data, genuine["stamper"], "AfterCounter")
-    assert verify(stamped, tmp_path, "stamped.pdf").exit_code == 0
+    assert verify(stamped, tmp_path, "stamped.pdf", signer_roots_pem=roots).exit_code == 0
     # a counter-signature revision that also changes the title fails
     sneaky = atk.countersign(genuine["data"], key, cert, extra=_set_title)
     assert_names(verify(sneaky, tmp_path, "sneaky.pdf"), "revisions.after",
@@ -462,7 +464,7 @@ def test_the_countersign_command_output_verifies(tmp_path: Path) -> None:
                       "--tsa", tsa.url, "--passphrase-file", tmp_path / "pass.txt")
         assert res.code == 0, res.err
         report = verify_bundle(out, trust_roots_pem=tsa.root_pem, expect_fingerprint=holder_fp)
-    assert report.exit_code == 0, format_report(report, "en")
+    assert report.exit_code == 11, format_report(report, "en")  # the counsellor unconfirmed
     assert [(s.role, s.fingerprint) for s in report.signers] == [
         ("holder", holder_fp.replace(":", "").lower()),
         ("countersigner", counsellor_fp.replace(":", "").lower())]

@@ -7,7 +7,9 @@ validation data and counter-signatures may follow (:mod:`.verify_revisions`). A
 counter-signature (a counsellor's) is a later ``/Sig`` by another key; it must be valid
 too. Every signer is listed with its status: confirmed by the fingerprint the holder gave,
 confirmed by a root the recipient trusts, or unconfirmed (then the bundle is intact at
-best, exit 10: compare the fingerprint with the holder's).
+best, exit 10: compare the fingerprint with the holder's). An unconfirmed counter-signature
+leaves the holder's signature as it is but makes the verdict exit 11, never 0: it shows
+only that someone holding some key signed, in a name anyone can write.
 
 Time-stamp tokens (the signature timestamp inside the CMS, document timestamps) count only
 from authorities in the trust store; a token from any other authority is a failure.
@@ -307,7 +309,7 @@ def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
     elif state == CONFIRMED_ROOT:
         report.add("signature.countersignature", True, "verify_trust.counter_trusted", **params)
     else:
-        report.add("signature.countersignature", None, "verify_trust.counter_unconfirmed",
+        report.add("signature.countersignature", None, "verify_weak.counter_unconfirmed",
                    **params)
 
 

@@ -1,6 +1,7 @@
-"""The verify screen: pick (or drop) a bundle PDF and see one of three verdicts - intact
-and signer confirmed (green), intact but signer not confirmed (amber), changed or
-incomplete (red) - every signer with its status and its fingerprint in full and short
+"""The verify screen: pick (or drop) a bundle PDF and see one of four verdicts - intact
+and every signer confirmed (green), intact but signer not confirmed (amber), intact and the
+holder confirmed but a counter-signature not (amber), changed or incomplete (red) - every
+signer with its status and its fingerprint in full and short
 form, every check with its detail, and the result for each item.
 
 A signer is confirmed by the fingerprint the holder gave (typed in, either form) or by a
@@ -60,11 +61,13 @@ def _mark(ok: bool | None) -> tuple[str, str]:
     return "·", COLORS["muted"]
 
 
-#: The three answers: (banner object name, colour, title key, text key) by exit code.
+#: The answers: (banner object name, colour, title key, text key) by exit code.
 _STATES = {
     0: ("OkBanner", "ok", "verify_trust.gui.state_ok", "verify_trust.gui.state_ok_text"),
     10: ("WarnBanner", "warn", "verify_trust.gui.state_unconfirmed",
          "verify_trust.gui.state_unconfirmed_text"),
+    11: ("WarnBanner", "warn", "verify_weak.gui.state_counter_unconfirmed",
+         "verify_weak.gui.state_counter_unconfirmed_text"),
     3: ("BadBanner", "error", "verify_trust.gui.state_bad", "verify_trust.gui.state_bad_text"),
 }
 
@@ -82,6 +85,8 @@ def _breakable(text: str) -> str:
 
 #: Checks whose terminal wording (with command-line options) the banner replaces here.
 _SAID_ABOVE = frozenset({"verify_trust.signer_unconfirmed"})
+#: Checks shown here in the screen's own words (no command-line options).
+_GUI_WORDING = {"verify_weak.counter_unconfirmed": "verify_weak.gui.counter_unconfirmed"}
 
 
 class VerifyWindow(QWidget):
@@ -252,7 +257,9 @@ class VerifyWindow(QWidget):
         for check in report.checks:
             if check.key in _SAID_ABOVE:
                 continue  # the banner says it, in words for this screen
-            layout.addWidget(self._line(check.ok, check.title(), check.detail_text()))
+            detail = (tr(_GUI_WORDING[check.key], **check.params)
+                      if check.key in _GUI_WORDING else check.detail_text())
+            layout.addWidget(self._line(check.ok, check.title(), detail))
         if report.items:
             layout.addWidget(heading(tr("gui.verify.items"), 13))
             for item in report.items:
