@@ -5,7 +5,9 @@ signer with its status and its fingerprint in full and short
 form, every check with its detail, and the result for each item.
 
 A signer is confirmed by the fingerprint the holder gave (typed in, either form) or by a
-trusted root certificate kept in the settings (:mod:`evidencekit.gui.verify_roots`).
+trusted root certificate kept in the settings (:mod:`evidencekit.gui.verify_roots`); the
+roots of time-stamp authorities trusted besides the public ones are kept there too (what
+``verify --tsa-ca`` gives on the command line).
 It needs no vault (police and courts use it) and runs ``bundle.verify.verify_bundle`` on a
 worker thread.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,7 +37,7 @@ from evidencekit.gui import file_dialogs
 from evidencekit.gui.item_list import short_time
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.theme import COLORS, mono_family
-from evidencekit.gui.verify_roots import TrustedRoots
+from evidencekit.gui.verify_roots import TSA_ROOTS, TrustedRoots
 from evidencekit.gui.widgets import (
     card,
     heading,
@@ -143,7 +146,22 @@ class VerifyWindow(QWidget):
         self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.results_area, 1)
         self.roots = TrustedRoots(self.settings, changed=self._again)
-        layout.addWidget(self.roots)
+        self.tsa_roots = TrustedRoots(self.settings, changed=self._again, kind=TSA_ROOTS)
+        # the two lists side by side, in a short area of their own: the results keep the
+        # height however many roots there are
+        roots_box = QWidget()
+        roots_row = QHBoxLayout(roots_box)
+        roots_row.setContentsMargins(0, 0, 8, 0)
+        roots_row.setSpacing(24)
+        roots_row.addWidget(self.roots, 1, Qt.AlignmentFlag.AlignTop)
+        roots_row.addWidget(self.tsa_roots, 1, Qt.AlignmentFlag.AlignTop)
+        self.roots_area = QScrollArea()
+        self.roots_area.setWidgetResizable(True)
+        self.roots_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.roots_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.roots_area.setWidget(roots_box)
+        self.roots_area.setMaximumHeight(self.fontMetrics().height() * 11)
+        layout.addWidget(self.roots_area)
         self._show_result(None)
 
     # -- choosing --------------------------------------------------------------------
@@ -190,6 +208,7 @@ class VerifyWindow(QWidget):
         if not valid:
             return
         roots = list(self.settings.get("trusted_roots"))
+        tsa_roots = "\n".join(self.settings.get("trusted_tsa_roots")).encode("ascii", "replace")
         self.path = path
         self.again_button.setEnabled(True)
         self.path_label.setText(str(path))
@@ -202,7 +221,7 @@ class VerifyWindow(QWidget):
             from evidencekit.bundle.verify import verify_bundle
 
             return verify_bundle(path, progress=progress, expect_fingerprint=expect,
-                                 signer_roots_pem=roots)
+                                 signer_roots_pem=roots, trust_roots_pem=tsa_roots or None)
 
         self.job = self.jobs.start(work, name="verify", on_done=self._done,
                                    on_error=self._failed, on_progress=self._progress)
