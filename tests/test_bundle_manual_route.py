@@ -12,7 +12,6 @@ file missing or a file added fails that step.
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
@@ -21,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from evidencekit.bundle import signing
 from evidencekit.bundle.export import export_bundle
 from evidencekit.bundle.layout_howto import (
     SIDE_LIST,
@@ -30,7 +28,8 @@ from evidencekit.bundle.layout_howto import (
     route_steps,
 )
 from evidencekit.bundle.manifest import CERT_NAME, display_fingerprint
-from tests.support.bundle_fake import build_demo_vault, make_identity, make_tsa
+from tests.support import attack_tools as tools
+from tests.support.bundle_fake import build_demo_vault, make_tsa
 from tests.support.bundle_tools import need, pdftotext
 
 _FP = re.compile(r"sha256 Fingerprint=([0-9A-F:]{95})", re.IGNORECASE)
@@ -49,15 +48,10 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = export_bundle(vault, genuine, items=[1, 2, 3, 6], timestamper=stamper,
                            max_embed_mb=0.3)
     assert len(result.side_files) == 2
-    data = genuine.read_bytes()
-    unsigned = data[: data.index(b"%%EOF") + 6]
-    key, cert = make_identity(vault.identity()[1].subject.rfc4514_string()
-                              .removeprefix("CN="))
-    buf = io.BytesIO(unsigned)
-    signing.sign_in_place(buf, key, cert)
     forged = folder / "forged" / "bundle.pdf"
     forged.parent.mkdir()
-    forged.write_bytes(buf.getvalue())
+    forged.write_bytes(tools.resigned_with_a_fresh_key(
+        genuine.read_bytes(), vault.identity()[1].subject.rfc4514_string().removeprefix("CN=")))
     shutil.copytree(genuine.parent / "bundle-files", forged.parent / "bundle-files")
     tsa_root = folder / "TSA-PUBLISHED-ROOT.pem"
     tsa_root.write_text(vault.tsa_pem)
