@@ -108,8 +108,11 @@ def tr(key: str, lang: str | None = None, /, **params: object) -> str:
             params = {k: (_spaced_fingerprint(v) if isinstance(v, str) else v)
                       for k, v in params.items()}
         if _reason_hook is not None and language != "en":
+            # a signer is a name: only a distinguished name (CN=…) is shortened, a plain
+            # name in Latin letters is never taken for a library's English reason
             params = {k: (_reason_hook(v, language)
-                          if k in ("reason", "error", "signer") and isinstance(v, str) and v
+                          if isinstance(v, str) and v and (
+                              k in ("reason", "error") or (k == "signer" and "=" in v))
                           else v)
                       for k, v in params.items()}
         try:

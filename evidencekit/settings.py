@@ -12,7 +12,9 @@ Keys: ``language`` (``None`` = from the system locale, ``"ko"``, ``"en"``),
 ``neutral_title`` (show a neutral window title and icon), ``neutral_title_text``,
 ``vault_path`` (the vault last opened; ``None`` = the default location), and
 ``trusted_roots`` (PEM texts of root certificates that confirm a bundle's signer, e.g. a
-support centre's CA; used by ``verify`` and the verify screen).
+support centre's CA; used by ``verify`` and the verify screen), ``trusted_tsa_roots``
+(PEM texts of root certificates of time-stamp authorities trusted besides the public ones,
+as ``verify --tsa-ca`` gives; used by the verify screen and ``verify``).
 ``remember_vault`` (``False``: "do not remember where my vault is" — the vault path is used
 for the running session only and never written to ``settings.json``; the next start asks
 for the folder).
@@ -62,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "neutral_title_text": "",
     "vault_path": None,
     "trusted_roots": [],
+    "trusted_tsa_roots": [],
     "remember_vault": True,
     "text_scale": 1.0,  # Ctrl + / Ctrl - in the desktop program
     "high_contrast": False,
@@ -100,7 +103,7 @@ def _valid(key: str, value: Any) -> bool:
         return isinstance(value, bool)
     if key == "vault_path":
         return value is None or (isinstance(value, str) and bool(value.strip()))
-    if key == "trusted_roots":
+    if key in ("trusted_roots", "trusted_tsa_roots"):
         return isinstance(value, list) and len(value) <= MAX_TRUSTED_ROOTS and all(
             isinstance(v, str) and "-----BEGIN CERTIFICATE-----" in v and len(v) <= MAX_ROOT_PEM
             for v in value)

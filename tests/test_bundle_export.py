@@ -208,7 +208,7 @@ def test_side_folder_for_large_parts(tmp_path: Path) -> None:
     assert report.intact and {c.name: c.ok for c in report.checks}["side.files"] is True
     text = pdftotext(out)
     assert "-files/001-screenshot.png" in text
-    assert 'sha256sum "증거 묶음-files"/*' in text
+    assert "sha256sum -c side-files.sha256" in text and 'ls "증거 묶음-files" | wc -l' in text
     # a missing side file fails, naming it and its item; so does a changed one
     (side / "002-screenshot.png").unlink()
     report = verify_bundle(out)

@@ -5,24 +5,31 @@ in a fresh folder, on a genuine timestamped bundle and on a forgery (the unsigne
 re-signed with a fresh key under the holder's name, the genuine certificate still
 attached). ``pdfsig`` calls both signatures valid and the attached certificate copy shows
 the genuine fingerprint in both; the certificate taken out of the signature (step 3) shows
-the forgery's own.
+the forgery's own. The genuine bundle has two large files in its side folder; the side
+step checks them against the signed manifest, and a side folder with one byte changed, a
+file missing or a file added fails that step.
 """
 
 from __future__ import annotations
 
-import io
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from evidencekit.bundle import signing
 from evidencekit.bundle.export import export_bundle
-from evidencekit.bundle.layout_howto import SIGNED_NAME, route_steps
+from evidencekit.bundle.layout_howto import (
+    SIDE_LIST,
+    SIDE_LIST_AWK,
+    SIGNED_NAME,
+    route_steps,
+)
 from evidencekit.bundle.manifest import CERT_NAME, display_fingerprint
-from tests.support.bundle_fake import build_demo_vault, make_identity, make_tsa
+from tests.support import attack_tools as tools
+from tests.support.bundle_fake import build_demo_vault, make_tsa
 from tests.support.bundle_tools import need, pdftotext
 
 _FP = re.compile(r"sha256 Fingerprint=([0-9A-F:]{95})", re.IGNORECASE)
@@ -37,16 +44,15 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     stamper, _pem = make_tsa()
     genuine = folder / "genuine" / "bundle.pdf"
     genuine.parent.mkdir()
-    result = export_bundle(vault, genuine, items=[1, 6], timestamper=stamper)
-    data = genuine.read_bytes()
-    unsigned = data[: data.index(b"%%EOF") + 6]
-    key, cert = make_identity(vault.identity()[1].subject.rfc4514_string()
-                              .removeprefix("CN="))
-    buf = io.BytesIO(unsigned)
-    signing.sign_in_place(buf, key, cert)
+    # items 2 and 3 are larger than 300 kB: their files go to the side folder
+    result = export_bundle(vault, genuine, items=[1, 2, 3, 6], timestamper=stamper,
+                           max_embed_mb=0.3)
+    assert len(result.side_files) == 2
     forged = folder / "forged" / "bundle.pdf"
     forged.parent.mkdir()
-    forged.write_bytes(buf.getvalue())
+    forged.write_bytes(tools.resigned_with_a_fresh_key(
+        genuine.read_bytes(), vault.identity()[1].subject.rfc4514_string().removeprefix("CN=")))
+    shutil.copytree(genuine.parent / "bundle-files", forged.parent / "bundle-files")
     tsa_root = folder / "TSA-PUBLISHED-ROOT.pem"
     tsa_root.write_text(vault.tsa_pem)
     return {"genuine": genuine, "forged": forged, "fp": result.fingerprint,
@@ -64,7 +70,8 @@ def follow_route(bundle: Path, tsa_root: Path) -> dict[str, Any]:
     """Every step, literally, with END and FILE filled in from what the steps show."""
     cwd = bundle.parent
     seen: dict[str, Any] = {}
-    steps = route_steps(bundle.name, None)
+    side = f"{bundle.stem}-files"
+    steps = route_steps(bundle.name, side if (cwd / side).is_dir() else None)
     for key, commands, _expected in steps:
         for command in commands:
             if "END" in command:
@@ -119,6 +126,58 @@ def test_genuine_bundle_by_hand(bundles: dict[str, Any]) -> None:
             assert listed.pop(name) == digest, name
     assert not listed, f"not extracted: {listed}"
     assert "Verification: OK" in seen["verify_trust.howto.step_tokens"][-1]
+    _side_step_holds(seen, manifest)
+
+
+def _side_step_holds(seen: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Step 5: every side file of the signed manifest checked, OK, and the counts equal."""
+    _awk, check, listed_count, folder_count = seen["verify_weak.howto.step_side"]
+    side = sorted(f["path"] for f in manifest["files"] if f["location"] == "side")
+    assert len(side) == 2
+    assert sorted(check.splitlines()) == [f"{path}: OK" for path in side]
+    assert listed_count.strip() == folder_count.strip() == "2"
+
+
+def _side_step_problems(seen: dict[str, Any]) -> list[str]:
+    """What step 5 shows a person: lines not ending in ': OK', and unequal counts."""
+    _awk, check, listed_count, folder_count = seen["verify_weak.howto.step_side"]
+    bad = [line for line in check.splitlines() if not line.endswith(": OK")]
+    if listed_count.strip() != folder_count.strip():
+        bad.append(f"counts {listed_count.strip()} != {folder_count.strip()}")
+    return bad
+
+
+@pytest.mark.parametrize("attack", ["byte", "missing", "added"])
+def test_side_folder_tampering_by_hand(bundles: dict[str, Any], tmp_path: Path,
+                                       attack: str) -> None:
+    """The genuine PDF with its side folder changed: one byte of a file, a file removed,
+    a file added. The signature steps all hold; the side step shows the change."""
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    shutil.copy(bundles["genuine"], folder / "bundle.pdf")
+    shutil.copytree(bundles["genuine"].parent / "bundle-files", folder / "bundle-files")
+    victim = sorted((folder / "bundle-files").iterdir())[0]
+    if attack == "byte":
+        data = bytearray(victim.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        victim.write_bytes(bytes(data))
+    elif attack == "missing":
+        victim.unlink()
+    else:
+        (folder / "bundle-files" / "extra-evidence.png").write_bytes(b"not from the holder")
+    seen = follow_route(folder / "bundle.pdf", bundles["tsa_root"])
+    assert "Signature is Valid." in seen["verify_trust.howto.step_cut"][-1]
+    assert (folder / SIDE_LIST).is_file()
+    problems = _side_step_problems(seen)
+    if attack == "byte":
+        assert problems == [f"bundle-files/{victim.name}: FAILED",
+                            "sha256sum: WARNING: 1 computed checksum did NOT match"], problems
+    elif attack == "missing":
+        assert any(f"bundle-files/{victim.name}" in p and "No such file" in p
+                   for p in problems), problems
+        assert f"bundle-files/{victim.name}: FAILED open or read" in problems
+    else:
+        assert problems == ["counts 2 != 3"], problems
 
 
 def test_resigned_forgery_by_hand_shows_another_signer(bundles: dict[str, Any]) -> None:
@@ -131,9 +190,11 @@ def test_resigned_forgery_by_hand_shows_another_signer(bundles: dict[str, Any]) 
 def test_the_route_is_printed_on_the_last_pages(bundles: dict[str, Any]) -> None:
     text = pdftotext(bundles["genuine"])
     flat = " ".join(text.split())
-    for _key, commands, expected in route_steps(bundles["genuine"].name, None):
+    for _key, commands, expected in route_steps(bundles["genuine"].name, "bundle-files"):
         for line in commands + expected:
             assert " ".join(line.split())[:40] in flat, line
     assert "proves nothing" in flat or "prove nothing" in flat
     assert "아무것도 증명하지 않습니다" in flat
     assert f"head -c END bundle.pdf > {SIGNED_NAME}" in flat
+    # the side step's program exactly as a person would copy it from the page
+    assert f"awk {SIDE_LIST_AWK} \\\n" in text

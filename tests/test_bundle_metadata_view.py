@@ -36,7 +36,9 @@ from tests.support.capture_fakes import FakeBackend, screen
 from tests.support.capture_files import camera_exif, jpeg_bytes
 from tests.support.links_servers import LinkServers
 
-VIEW_SOURCE = Path(__file__).resolve().parents[1] / "evidencekit/bundle/metadata_view.py"
+VIEW_SOURCES = [Path(__file__).resolve().parents[1] / "evidencekit/bundle" / name for name in
+                ("metadata_view.py", "metadata_rows.py", "link_metadata_view.py",
+                 "file_metadata_view.py", "screenshot_metadata_view.py")]
 
 
 def _parts(new: NewItem) -> list[tuple[str, str, bytes]]:
@@ -250,11 +252,12 @@ def test_exported_pages_have_no_raw_keys_or_json(exported: dict[str, Path], lang
 
 
 def test_every_message_key_of_the_view_exists() -> None:
-    source = VIEW_SOURCE.read_text(encoding="utf-8")
+    source = "\n".join(p.read_text(encoding="utf-8") for p in VIEW_SOURCES)
     en, ko = catalogue("en"), catalogue("ko")
     literal = set(re.findall(r"[\"'](bundle\.meta[a-z]*\.[a-z0-9_.]+)[\"']", source))
     labels = {f"bundle.meta.{name}" for name in
-              re.findall(r"(?:self\.add|simple)\([^\"]*\"([a-z_]+)(?:=[a-z_]+)?\"", source)}
+              re.findall(r"(?:(?:self|view)\.add|simple)\([^\"]*\"([a-z_]+)(?:=[a-z_]+)?\"",
+                          source)}
     missing = sorted(k for k in literal | labels if k not in en or k not in ko)
     assert not missing, missing
     assert len(labels) > 40

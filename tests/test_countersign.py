@@ -294,3 +294,63 @@ def test_countersigned_bundle_stays_pdf_1_7(tmp_path: Path) -> None:
     with pikepdf.open(out) as pdf:
         assert str(pdf.Root.get("/Version", "/1.7")) == "/1.7"
         assert pdf.pdf_version == "1.7"
+
+
+def test_forgers_countersignature_never_reads_as_a_confirmation(
+        signed: tuple[Path, Path], tmp_path: Path) -> None:
+    """A forger makes a fresh vault in an official-sounding name and counter-signs the
+    holder's genuine bundle with ``evidencekit countersign``. The holder's signature stays
+    confirmed (by the fingerprint the holder gave); the forger's counter-signature is valid
+    as a signature but confirms nothing: exit 11, not 0, and the verdict says so - never
+    "everything holds". Trusting the genuine counsellor's certificate confirms theirs."""
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+
+    bundle, counsellor = signed
+    holder_fp = _status(bundle)[SIGNATURE_FIELD][2]
+    Vault.create(tmp_path / "forger", PASSPHRASE,
+                 "Seoul Metropolitan Police Agency (evidence officer)")[0].close()
+    forged = tmp_path / "forged.pdf"
+    assert run_cli("countersign", bundle, "--vault", tmp_path / "forger", "-o",
+                   forged).code == 0
+    res = run_cli("verify", forged, "--expect-fingerprint", holder_fp)
+    assert res.code == 11, res.out
+    verdict = res.out.strip().splitlines()[-1]
+    assert verdict.startswith("Result: INTACT, HOLDER CONFIRMED, COUNTER-SIGNATURE NOT "
+                              "CONFIRMED.")
+    assert "Seoul Metropolitan Police Agency (evidence officer) is NOT confirmed" in verdict
+    assert "everything holds" not in res.out
+    assert "Counter-signature EvidenceKitCountersignature in the name of Seoul Metropolitan " \
+           "Police Agency (evidence officer): NOT CONFIRMED" in res.out
+    assert "compare the fingerprint with the holder's" not in res.out  # not the holder's advice
+    with Vault.open(tmp_path / "forger", passphrase=PASSPHRASE, writable=False) as v:
+        forger_fp, forger_cert = v.fingerprint, v.identity()[1]
+    assert forger_fp.replace(":", "").lower() in res.out.replace(":", "").lower()
+    ko = run_cli("--lang", "ko", "verify", forged, "--expect-fingerprint", holder_fp)
+    assert ko.code == 11 and "연서명 미확인" in ko.out and "모든 검사를 통과했습니다" not in ko.out
+    # the name as the certificate gives it (a Latin name is no library reason to hide)
+    assert "연서명: Seoul Metropolitan Police Agency (evidence officer) - 확인되지 않음" in ko.out
+    data = json.loads(run_cli("verify", forged, "--json", "--expect-fingerprint",
+                              holder_fp).out)
+    assert (data["exit_code"], data["ok"], data["intact"], data["confirmed"],
+            data["countersignatures_confirmed"]) == (11, False, True, True, False)
+    assert [(s["role"], s["status"]) for s in data["signers"]] == [
+        ("holder", "confirmed_fingerprint"), ("countersigner", "unconfirmed")]
+    # the holder unconfirmed as well: 10, the holder's answer comes first
+    assert run_cli("verify", forged).code == 10
+    # the forger's certificate is trusted only by someone who was handed it: then 0
+    pem = tmp_path / "forger.pem"
+    pem.write_bytes(forger_cert.public_bytes(serialization.Encoding.PEM))
+    assert run_cli("verify", forged, "--expect-fingerprint", holder_fp,
+                   "--trust-ca", pem).code == 0
+    # a genuine counsellor's counter-signature, with their certificate trusted: 0
+    genuine = tmp_path / "genuine.pdf"
+    assert run_cli("countersign", bundle, "--vault", counsellor, "-o", genuine).code == 0
+    with Vault.open(counsellor, passphrase=PASSPHRASE, writable=False) as v:
+        (tmp_path / "c.pem").write_bytes(
+            v.identity()[1].public_bytes(serialization.Encoding.PEM))
+    assert run_cli("verify", genuine, "--expect-fingerprint", holder_fp,
+                   "--trust-ca", tmp_path / "c.pem").code == 0
+    assert run_cli("verify", genuine, "--expect-fingerprint", holder_fp,
+                   "--trust-ca", pem).code == 11  # the forger's certificate vouches for no one else

@@ -5,9 +5,11 @@ signature covers (so nothing appended later is read), takes the signer's certifi
 of the signature itself (``pdfsig -dump`` + ``openssl pkcs7``) and compares its
 fingerprint with the one the holder gives - the attached ``signer-certificate.pem`` and
 the printed fingerprint are copies for convenience that prove nothing - and then checks
-the files, their hash values and their timestamp tokens. Every step shows the exact
-command and the output to expect, in the bundle's language (Korean and English for a
-bilingual bundle; commands and the tools' own output as the tools print them).
+the files, their hash values (the side folder's against a check list made from the signed
+manifest, with ``sha256sum -c``, and its file count) and their timestamp tokens. Every
+step shows the exact command and the output to expect, in the bundle's language (Korean
+and English for a bilingual bundle; commands and the tools' own output as the tools print
+them).
 ``tests/test_bundle_manual_route.py`` follows it literally.
 """
 
@@ -22,10 +24,24 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 from evidencekit.bundle.manifest import CERT_NAME, MANIFEST_NAME
 from evidencekit.bundle.styles import Labels, Styles
 
-__all__ = ["howto_story", "SIGNED_NAME", "route_steps"]
+__all__ = ["howto_story", "SIGNED_NAME", "SIDE_LIST", "SIDE_LIST_AWK", "route_steps"]
 
 #: The name the route gives the signed version of the bundle.
 SIGNED_NAME = "signed.pdf"
+#: The check list of the side folder the route makes from the signed manifest.
+SIDE_LIST = "side-files.sha256"
+#: From the signed manifest (``manifest_bytes``: ``json.dumps(indent=2)``, one key a line,
+#: top-level keys indented by two spaces, every entry of ``files`` with its sha256 before
+#: its path), a ``sha256sum -c`` line "<hash> *<path>" for every entry of the top-level
+#: ``files`` list that has a path - the side-folder files (embedded and omitted ones have
+#: ``"path": null``; the items' own part lists repeat them and are skipped). No run of two
+#: spaces in the program: the PDF's text collapses it. File names in a bundle are ASCII
+#: letters, digits and ``._-`` (``manifest.safe_file_name``); the folder is named after
+#: the bundle (``<stem>-files``), so a bundle whose name holds a double quote or a
+#: backslash (JSON escapes them) gets a check list that names no such file - the step
+#: then fails loudly rather than passing.
+SIDE_LIST_AWK = ("-F'\"' 'length($1)==2{f=$2==\"files\"} f&&$2==\"sha256\"{h=$4} "
+                 "f&&$2==\"path\"&&$4!=\"\"{print h\" *\"$4}'")
 
 
 def route_steps(bundle_name: str, side_dir: str | None) -> list[tuple[str, list[str], list[str]]]:
@@ -59,18 +75,28 @@ def route_steps(bundle_name: str, side_dir: str | None) -> list[tuple[str, list[
         ]),
     ]
     if side_dir:
-        side = f'"{side_dir}"/*' if " " in side_dir else f"{side_dir}/*"
-        steps.append(("verify_trust.howto.step_side", [f"sha256sum {side}"],
-                      [f"<64 hex digits>  {side_dir}/<file>"]))
+        folder = f'"{side_dir}"' if " " in side_dir else side_dir
+        steps.append(("verify_weak.howto.step_side", [
+            # one command on two printed lines (a shell line continuation)
+            f"awk {SIDE_LIST_AWK} \\\n    extracted/{MANIFEST_NAME} > {SIDE_LIST}",
+            f"sha256sum -c {SIDE_LIST}",
+            f"wc -l < {SIDE_LIST}",
+            f"ls {folder} | wc -l",
+        ], [
+            f"{side_dir}/<file>: OK",
+            "N",
+            "N",
+        ]))
     steps.append(("verify_trust.howto.step_tokens", [
         "openssl ts -verify -data extracted/FILE -in extracted/FILE.tsr "
         "-CAfile TSA-PUBLISHED-ROOT.pem -untrusted extracted/tsa-chain-….pem",
     ], ["Verification: OK"]))
-    steps.append(("verify_trust.howto.step_tool", [
+    steps.append(("verify_weak.howto.step_tool", [
         f"evidencekit verify {quoted} --expect-fingerprint AB:CD:…:EF",
     ], [
         "exit 0: Result: everything holds. …",
         "exit 10: Result: INTACT, SIGNER NOT CONFIRMED. …",
+        "exit 11: Result: INTACT, HOLDER CONFIRMED, COUNTER-SIGNATURE NOT CONFIRMED. …",
         "exit 3: Result: VERIFICATION FAILED (…)",
     ]))
     return steps
@@ -98,7 +124,8 @@ def howto_story(bundle_name: str, side_dir: str | None, st: Styles,
         for i, text in enumerate(labels.texts(key, **params)):
             prefix = f"<b>{n}.</b> " if i == 0 else ""
             block.append(Paragraph(prefix + esc(text), style(i)))
-        block.append(Paragraph("<br/>".join(esc(c) for c in commands), code))
+        block.append(Paragraph("<br/>".join(esc(c).replace("\n", "<br/>") for c in commands),
+                               code))
         block.append(Paragraph(esc(expected), st.cell))
         block.append(Paragraph("<br/>".join(esc(c) for c in output), code))
         story.append(KeepTogether(block))

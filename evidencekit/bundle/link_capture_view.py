@@ -1,9 +1,9 @@
 """The complete web capture's rows in a link's "Collection details": page state, scrolling.
 
-Called by :mod:`evidencekit.bundle.metadata_view` while it lays out a link item: the page's
-state (gone when captured: 410 Gone; a login wall; a "removed" page) is said as a warning
-right under the page title, and the renderer's scrolling, settling and refused actions
-are listed with the rendering. Labels are ``webcapture.bundle.*`` (formal register).
+Called by :mod:`evidencekit.bundle.link_metadata_view` while it lays out a link item: the
+page's state (gone when captured: 410 Gone; a login wall; a "removed" page) is said as a
+warning right under the page title, and the renderer's scrolling, settling and refused
+actions are listed with the rendering. Labels are ``webcapture.bundle.*`` (formal register).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from evidencekit.bundle.metadata_rows import Group, Line, Row
 from evidencekit.capture.page_state import state_message_key
 
 __all__ = ["page_state_rows", "rendering_rows", "resource_rows", "telegram_rows"]
@@ -24,14 +25,13 @@ _MAX_TEXT_SHOWN = 600
 
 
 def _row(view: Any, label_key: str, lines: list[Any]) -> None:
-    from evidencekit.bundle.metadata_view import Row
-
     if lines:
         view.groups[-1].rows.append(Row(view.lab(label_key), lines))
 
 
 def page_state_rows(view: Any, m: Any) -> None:
-    """The page state of link metadata ``m`` (a ``_Meta``) as a warning row, if not "ok"."""
+    """The page state of link metadata ``m`` (a :class:`~.metadata_rows.Meta`) as a
+    warning row, if not "ok"."""
     st = m.sub("page_state")
     if st is None:
         return
@@ -48,8 +48,6 @@ def page_state_rows(view: Any, m: Any) -> None:
 
 def rendering_rows(view: Any, r: Any) -> None:
     """Scrolling, settling and what the renderer refused, for rendering metadata ``r``."""
-    from evidencekit.bundle.metadata_view import Line
-
     r.drop("page_title")  # shown as the item's title
     screens, settled = r.get("scrolled_screens"), r.get("settled")
     lines = []
@@ -83,8 +81,6 @@ def _size(n: Any) -> str:
 
 def resource_rows(view: Any, m: Any) -> None:
     """Every picture and medium the page showed: URL, type, size, pixels, SHA-256."""
-    from evidencekit.bundle.metadata_view import Group, Line
-
     resources = m.get("resources")
     if not isinstance(resources, list) or not resources:
         return
@@ -110,15 +106,11 @@ def resource_rows(view: Any, m: Any) -> None:
 
 
 def _make_row(label: str, lines: list[Any]) -> Any:
-    from evidencekit.bundle.metadata_view import Row
-
     return Row(label, lines)
 
 
 def telegram_rows(view: Any, t: Any) -> None:
     """The Telegram page as shown: title, the post's text, each message shown."""
-    from evidencekit.bundle.metadata_view import Line
-
     shown = t.sub("shown")
     if shown is None:
         return

@@ -14,14 +14,19 @@ from typing import Any
 from evidencekit.i18n import catalogue, tr
 
 __all__ = ["Check", "ItemResult", "SignerResult", "VerifyReport", "format_report", "verdict",
-           "short_list", "EXIT_OK", "EXIT_FAILED", "EXIT_UNCONFIRMED"]
+           "short_list", "EXIT_OK", "EXIT_FAILED", "EXIT_UNCONFIRMED",
+           "EXIT_COUNTER_UNCONFIRMED"]
 
-#: Intact and the signer confirmed (fingerprint given by the holder, or a trusted root).
+#: Intact, the holder's signature confirmed (fingerprint given by the holder, or a trusted
+#: root), and every counter-signature confirmed too.
 EXIT_OK = 0
 #: Tampered, damaged, incomplete or not verifiable.
 EXIT_FAILED = 3
 #: Intact, but nothing confirms who signed: compare the fingerprint with the holder's.
 EXIT_UNCONFIRMED = 10
+#: Intact and the holder's signature confirmed, but a counter-signature is not: nothing
+#: shows who made it (anyone can make a key in any name), so it vouches for nothing.
+EXIT_COUNTER_UNCONFIRMED = 11
 
 #: How a signer was confirmed, or why not (``SignerResult.status``).
 CONFIRMED_FINGERPRINT = "confirmed_fingerprint"
@@ -111,6 +116,9 @@ class SignerResult:
         return self.status in (CONFIRMED_FINGERPRINT, CONFIRMED_ROOT)
 
     def status_text(self, lang: str | None = None) -> str:
+        if self.role == "countersigner" and self.status == UNCONFIRMED:
+            # never the holder's advice ("compare with the holder's fingerprint") here
+            return tr("verify_weak.status.counter_unconfirmed", lang)
         return tr("verify_trust.status." + self.status, lang)
 
     def public(self, lang: str | None = None) -> dict[str, Any]:
@@ -166,15 +174,31 @@ class VerifyReport:
         return next((s for s in self.signers if s.role == "holder"), None)
 
     @property
+    def countersigners(self) -> list[SignerResult]:
+        return [s for s in self.signers if s.role == "countersigner"]
+
+    @property
+    def countersignatures_confirmed(self) -> bool:
+        """True when every counter-signature is confirmed (or there is none). An
+        unconfirmed one never counts as a confirmation of anything; it does not change
+        what the holder's signature is (:attr:`confirmed`)."""
+        return all(s.confirmed for s in self.countersigners)
+
+    @property
     def ok(self) -> bool:
-        """The bundle passes: intact **and** its signer confirmed (exit code 0)."""
-        return self.intact and self.confirmed
+        """The bundle passes: intact **and** its signer confirmed **and** every
+        counter-signature confirmed (exit code 0)."""
+        return self.intact and self.confirmed and self.countersignatures_confirmed
 
     @property
     def exit_code(self) -> int:
+        """3 failed; 10 intact, the holder's signature unconfirmed; 11 intact and the
+        holder's signature confirmed, a counter-signature unconfirmed; 0 all confirmed."""
         if not self.intact:
             return EXIT_FAILED
-        return EXIT_OK if self.confirmed else EXIT_UNCONFIRMED
+        if not self.confirmed:
+            return EXIT_UNCONFIRMED
+        return EXIT_OK if self.countersignatures_confirmed else EXIT_COUNTER_UNCONFIRMED
 
     @property
     def failures(self) -> list[Check]:
@@ -194,6 +218,7 @@ class VerifyReport:
             "ok": self.ok,
             "intact": self.intact,
             "confirmed": self.confirmed,
+            "countersignatures_confirmed": self.countersignatures_confirmed,
             "exit_code": self.exit_code,
             "fingerprint": self.fingerprint,
             "signers": [s.public(lang) for s in self.signers],
@@ -244,13 +269,19 @@ def _signer_lines(report: VerifyReport, lang: str | None) -> list[str]:
 
 
 def verdict(report: VerifyReport, lang: str | None = None) -> str:
-    """The one-line verdict: passed, intact but signer unconfirmed, or failed."""
+    """The one-line verdict: passed, intact but signer unconfirmed, intact and the holder
+    confirmed but a counter-signature unconfirmed, or failed."""
     from evidencekit.vault.identity import format_fingerprint, short_fingerprint
 
     if not report.intact:
         names = ", ".join(dict.fromkeys(c.title(lang) for c in report.failures)) or "—"
         return tr("bundle.verify.verdict_failed", lang, failed=names)
     holder = report.holder
+    if report.confirmed and holder is not None and not report.countersignatures_confirmed:
+        return tr("verify_weak.verdict_counter_unconfirmed", lang,
+                  how=holder.status_text(lang),
+                  signers=short_list([display_name(s.subject) for s in report.countersigners
+                                      if not s.confirmed]))
     if report.confirmed and holder is not None:
         return tr("verify_trust.verdict_ok", lang, how=holder.status_text(lang))
     fp = report.fingerprint or ""

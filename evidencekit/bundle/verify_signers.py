@@ -7,7 +7,9 @@ validation data and counter-signatures may follow (:mod:`.verify_revisions`). A
 counter-signature (a counsellor's) is a later ``/Sig`` by another key; it must be valid
 too. Every signer is listed with its status: confirmed by the fingerprint the holder gave,
 confirmed by a root the recipient trusts, or unconfirmed (then the bundle is intact at
-best, exit 10: compare the fingerprint with the holder's).
+best, exit 10: compare the fingerprint with the holder's). An unconfirmed counter-signature
+leaves the holder's signature as it is but makes the verdict exit 11, never 0: it shows
+only that someone holding some key signed, in a name anyone can write.
 
 Time-stamp tokens (the signature timestamp inside the CMS, document timestamps) count only
 from authorities in the trust store; a token from any other authority is a failure.
@@ -38,6 +40,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
 from evidencekit.bundle.verify_cms import container_problems, signer_certificate
+from evidencekit.bundle.verify_expired import judge_expired
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
     CONFIRMED_FINGERPRINT,
@@ -108,11 +111,12 @@ def _signature_tst(sig: EmbeddedPdfSignature) -> cms.SignedData | None:
     return content if isinstance(content, cms.SignedData) else None
 
 
-def _signer_context(sig: EmbeddedPdfSignature,
-                    roots: Sequence[asn1_x509.Certificate]) -> ValidationContext:
-    """Trust for a signer: only the roots the recipient named (never the bundle's own)."""
+def _signer_context(sig: EmbeddedPdfSignature, roots: Sequence[asn1_x509.Certificate],
+                    moment: datetime | None = None) -> ValidationContext:
+    """Trust for a signer: only the roots the recipient named (never the bundle's own),
+    at ``moment`` (default: now; a trusted timestamp's time for :mod:`.verify_expired`)."""
     return ValidationContext(trust_roots=list(roots), allow_fetching=False,
-                             other_certs=list(sig.other_embedded_certs),
+                             other_certs=list(sig.other_embedded_certs), moment=moment,
                              revocation_mode="soft-fail")
 
 
@@ -126,12 +130,14 @@ def _container(sig: EmbeddedPdfSignature, report: VerifyReport, name: str,
 
 
 def _status(sig: EmbeddedPdfSignature, sig_roots: Sequence[asn1_x509.Certificate],
-            ts_roots: Sequence[asn1_x509.Certificate], skip_diff: bool) -> Any:
-    """pyHanko's verdict on a signature, or the name of the error it refused it with."""
+            ts_roots: Sequence[asn1_x509.Certificate], skip_diff: bool,
+            moment: datetime | None = None) -> Any:
+    """pyHanko's verdict on a signature, or the name of the error it refused it with;
+    ``moment``: validate the signer's certificate path at that time instead of now."""
     try:
         return validate_pdf_signature(
             sig,
-            signer_validation_context=_signer_context(sig, sig_roots),
+            signer_validation_context=_signer_context(sig, sig_roots, moment),
             ts_validation_context=_ts_context(_signature_tst(sig), ts_roots),
             key_usage_settings=_KEY_USAGE,
             skip_diff=skip_diff,
@@ -171,6 +177,35 @@ def _signer_timestamp(status: object, report: VerifyReport, facts: SignatureFact
     if facts is not None:
         facts.signature_timestamp = tst.timestamp
     return time
+
+
+def _trusted_time(status: object) -> datetime | None:
+    """The time of the signature timestamp when pyHanko found it intact and trusted."""
+    tst = getattr(status, "timestamp_validity", None)
+    if tst is None or not (tst.intact and tst.valid and tst.trusted):
+        return None
+    moment = tst.timestamp
+    return moment if isinstance(moment, datetime) else None
+
+
+def _past_validity(sig: EmbeddedPdfSignature, cert: x509.Certificate, status: Any,
+                   sig_roots: Sequence[asn1_x509.Certificate],
+                   ts_roots: Sequence[asn1_x509.Certificate], report: VerifyReport,
+                   subject: str) -> bool:
+    """For a valid signature that no root confirms now: if its certificate has expired,
+    judge it at the time of the trusted signature timestamp (:mod:`.verify_expired`) and
+    say so. True when the recipient's roots confirm it at that time."""
+    if not sig_roots or bool(status.trusted):
+        return False
+    judged = judge_expired(
+        cert, _trusted_time(status),
+        lambda moment: _status(sig, sig_roots, ts_roots, skip_diff=True, moment=moment))
+    if judged is None:
+        return False
+    if judged.key is not None:
+            report.add("signature.validity", True if judged.trusted else None, judged.key,
+                   field=sig.field_name, signer=display_name(subject), **judged.params)
+    return judged.trusted
 
 
 def _confirm(fp: str, trusted: bool, expect: str | None) -> str:
@@ -218,6 +253,9 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
         report.add("signature.container", True, "verify_trust.cms_ok")
     stamp = _signer_timestamp(status, report, facts, sig.field_name)
     trusted = bool(status.trusted)
+    if intact and expect is None and not trusted:
+        trusted = _past_validity(sig, cert, status, sig_roots, ts_roots, report,
+                                 report.signer)
     state = _confirm(fp, trusted, expect) if intact else INVALID
     report.signers.append(SignerResult("holder", sig.field_name, report.signer, fp, state,
                                        report.signed_at, stamp))
@@ -257,7 +295,10 @@ def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
         when = status.signer_reported_dt
         stamp = _signer_timestamp(status, report, None, sig.field_name)
         if intact and container_ok:
-            state = CONFIRMED_ROOT if status.trusted else UNCONFIRMED
+            trusted = bool(status.trusted) or (
+                cert is not None and
+                _past_validity(sig, cert, status, sig_roots, ts_roots, report, subject))
+            state = CONFIRMED_ROOT if trusted else UNCONFIRMED
     report.signers.append(SignerResult("countersigner", sig.field_name, subject, fp, state,
                                        when.isoformat() if when else None, stamp))
     params = {"field": sig.field_name, "signer": display_name(subject),
@@ -268,7 +309,7 @@ def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
     elif state == CONFIRMED_ROOT:
         report.add("signature.countersignature", True, "verify_trust.counter_trusted", **params)
     else:
-        report.add("signature.countersignature", None, "verify_trust.counter_unconfirmed",
+        report.add("signature.countersignature", None, "verify_weak.counter_unconfirmed",
                    **params)
 
 

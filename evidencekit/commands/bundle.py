@@ -169,9 +169,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         from evidencekit.commands.webcapture import verify_wacz_command
 
         return verify_wacz_command(args)
+    from evidencekit.settings import Settings
+
     roots = None
     if args.tsa_ca is not None:  # checked before anything else: a typo is not "untrusted"
         roots = roots_pem_text(load_trust_roots(args.tsa_ca)).encode("ascii")
+    saved_tsa = "\n".join(Settings.load().get("trusted_tsa_roots"))  # the verify screen's
+    if saved_tsa:
+        roots = (roots or b"") + b"\n" + saved_tsa.encode("ascii", "replace")
     expect = args.expect_fingerprint
     if expect is not None and normalize_fingerprint(expect) is None:
         raise InputError("bundle.cli.bad_fingerprint", value=expect)

@@ -1,9 +1,12 @@
 """The trusted root certificates of the verify screen, kept in the user's settings.
 
-A bundle whose signer certificate chains to one of these roots (a support centre's own CA,
-or a certificate the holder handed over in person) counts as confirmed. The list lives in
-the settings key ``trusted_roots`` (PEM texts); adding reads a PEM or DER file, removing
-takes one out. Nothing here decides trust by itself: ``verify_bundle`` does.
+Two lists, one widget each: the roots that confirm a signer (settings key
+``trusted_roots``): a bundle whose signer certificate chains to one of them (a support
+centre's own CA, or a certificate the holder handed over in person) counts as confirmed;
+and the roots of time-stamp authorities trusted besides the public ones (settings key
+``trusted_tsa_roots``, what ``verify --tsa-ca`` gives on the command line). Adding reads a
+PEM or DER file, removing takes one out. Nothing here decides trust by itself:
+``verify_bundle`` does.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from evidencekit.i18n import tr
 from evidencekit.settings import Settings
 from evidencekit.vault.identity import fingerprint, short_fingerprint
 
-__all__ = ["TrustedRoots", "root_texts_from_file"]
+__all__ = ["TrustedRoots", "root_texts_from_file", "SIGNER_ROOTS", "TSA_ROOTS"]
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +48,27 @@ def _describe(text: str) -> tuple[str, str]:
     return signer_name(cert.subject.rfc4514_string()), short_fingerprint(fingerprint(cert))
 
 
+#: (settings key, title key, explanation key) of the two lists.
+SIGNER_ROOTS = ("trusted_roots", "verify_trust.gui.roots", "verify_trust.gui.roots_text")
+TSA_ROOTS = ("trusted_tsa_roots", "verify_weak.gui.tsa_roots", "verify_weak.gui.tsa_roots_text")
+
+
 class TrustedRoots(QWidget):
-    """Lists, adds and removes the trusted roots; ``changed`` is called after each edit."""
+    """Lists, adds and removes the trusted roots of one list (``kind``: :data:`SIGNER_ROOTS`
+    or :data:`TSA_ROOTS`); ``changed`` is called after each edit."""
 
     def __init__(self, settings: Settings, changed: Callable[[], None] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 kind: tuple[str, str, str] = SIGNER_ROOTS) -> None:
         super().__init__(parent)
         self.settings = settings
         self.changed = changed
+        self.setting, title_key, text_key = kind
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addWidget(heading(tr("verify_trust.gui.roots"), 13))
-        layout.addWidget(muted(tr("verify_trust.gui.roots_text")))
+        layout.addWidget(heading(tr(title_key), 13))
+        layout.addWidget(muted(tr(text_key)))
         self.rows = QVBoxLayout()
         layout.addLayout(self.rows)
         self.error = para("")
@@ -70,7 +81,7 @@ class TrustedRoots(QWidget):
         self.refresh()
 
     def roots(self) -> list[str]:
-        return list(self.settings.get("trusted_roots"))
+        return list(self.settings.get(self.setting))
 
     def refresh(self) -> None:
         while self.rows.count():
@@ -116,7 +127,7 @@ class TrustedRoots(QWidget):
         roots = self.roots()
         roots.extend(t for t in texts if t not in roots)
         try:
-            self.settings.set("trusted_roots", roots)
+            self.settings.set(self.setting, roots)
         except ValueError:
             self.error.setText(tr("verify_trust.gui.roots_bad"))
             self.error.show()
@@ -131,7 +142,7 @@ class TrustedRoots(QWidget):
         roots = self.roots()
         if 0 <= index < len(roots):
             del roots[index]
-            self.settings.set("trusted_roots", roots)
+            self.settings.set(self.setting, roots)
             self.settings.save()
             self.refresh()
             if self.changed is not None:

@@ -1,10 +1,13 @@
-"""The verify screen: pick (or drop) a bundle PDF and see one of three verdicts - intact
-and signer confirmed (green), intact but signer not confirmed (amber), changed or
-incomplete (red) - every signer with its status and its fingerprint in full and short
+"""The verify screen: pick (or drop) a bundle PDF and see one of four verdicts - intact
+and every signer confirmed (green), intact but signer not confirmed (amber), intact and the
+holder confirmed but a counter-signature not (amber), changed or incomplete (red) - every
+signer with its status and its fingerprint in full and short
 form, every check with its detail, and the result for each item.
 
 A signer is confirmed by the fingerprint the holder gave (typed in, either form) or by a
-trusted root certificate kept in the settings (:mod:`evidencekit.gui.verify_roots`).
+trusted root certificate kept in the settings (:mod:`evidencekit.gui.verify_roots`); the
+roots of time-stamp authorities trusted besides the public ones are kept there too (what
+``verify --tsa-ca`` gives on the command line).
 It needs no vault (police and courts use it) and runs ``bundle.verify.verify_bundle`` on a
 worker thread.
 """
@@ -19,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,7 +37,7 @@ from evidencekit.gui import file_dialogs
 from evidencekit.gui.item_list import short_time
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.theme import COLORS, mono_family
-from evidencekit.gui.verify_roots import TrustedRoots
+from evidencekit.gui.verify_roots import TSA_ROOTS, TrustedRoots
 from evidencekit.gui.widgets import (
     card,
     heading,
@@ -60,11 +64,13 @@ def _mark(ok: bool | None) -> tuple[str, str]:
     return "·", COLORS["muted"]
 
 
-#: The three answers: (banner object name, colour, title key, text key) by exit code.
+#: The answers: (banner object name, colour, title key, text key) by exit code.
 _STATES = {
     0: ("OkBanner", "ok", "verify_trust.gui.state_ok", "verify_trust.gui.state_ok_text"),
     10: ("WarnBanner", "warn", "verify_trust.gui.state_unconfirmed",
          "verify_trust.gui.state_unconfirmed_text"),
+    11: ("WarnBanner", "warn", "verify_weak.gui.state_counter_unconfirmed",
+         "verify_weak.gui.state_counter_unconfirmed_text"),
     3: ("BadBanner", "error", "verify_trust.gui.state_bad", "verify_trust.gui.state_bad_text"),
 }
 
@@ -82,6 +88,8 @@ def _breakable(text: str) -> str:
 
 #: Checks whose terminal wording (with command-line options) the banner replaces here.
 _SAID_ABOVE = frozenset({"verify_trust.signer_unconfirmed"})
+#: Checks shown here in the screen's own words (no command-line options).
+_GUI_WORDING = {"verify_weak.counter_unconfirmed": "verify_weak.gui.counter_unconfirmed"}
 
 
 class VerifyWindow(QWidget):
@@ -138,7 +146,22 @@ class VerifyWindow(QWidget):
         self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.results_area, 1)
         self.roots = TrustedRoots(self.settings, changed=self._again)
-        layout.addWidget(self.roots)
+        self.tsa_roots = TrustedRoots(self.settings, changed=self._again, kind=TSA_ROOTS)
+        # the two lists side by side, in a short area of their own: the results keep the
+        # height however many roots there are
+        roots_box = QWidget()
+        roots_row = QHBoxLayout(roots_box)
+        roots_row.setContentsMargins(0, 0, 8, 0)
+        roots_row.setSpacing(24)
+        roots_row.addWidget(self.roots, 1, Qt.AlignmentFlag.AlignTop)
+        roots_row.addWidget(self.tsa_roots, 1, Qt.AlignmentFlag.AlignTop)
+        self.roots_area = QScrollArea()
+        self.roots_area.setWidgetResizable(True)
+        self.roots_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.roots_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.roots_area.setWidget(roots_box)
+        self.roots_area.setMaximumHeight(self.fontMetrics().height() * 11)
+        layout.addWidget(self.roots_area)
         self._show_result(None)
 
     # -- choosing --------------------------------------------------------------------
@@ -185,6 +208,7 @@ class VerifyWindow(QWidget):
         if not valid:
             return
         roots = list(self.settings.get("trusted_roots"))
+        tsa_roots = "\n".join(self.settings.get("trusted_tsa_roots")).encode("ascii", "replace")
         self.path = path
         self.again_button.setEnabled(True)
         self.path_label.setText(str(path))
@@ -197,7 +221,7 @@ class VerifyWindow(QWidget):
             from evidencekit.bundle.verify import verify_bundle
 
             return verify_bundle(path, progress=progress, expect_fingerprint=expect,
-                                 signer_roots_pem=roots)
+                                 signer_roots_pem=roots, trust_roots_pem=tsa_roots or None)
 
         self.job = self.jobs.start(work, name="verify", on_done=self._done,
                                    on_error=self._failed, on_progress=self._progress)
@@ -252,7 +276,9 @@ class VerifyWindow(QWidget):
         for check in report.checks:
             if check.key in _SAID_ABOVE:
                 continue  # the banner says it, in words for this screen
-            layout.addWidget(self._line(check.ok, check.title(), check.detail_text()))
+            detail = (tr(_GUI_WORDING[check.key], **check.params)
+                      if check.key in _GUI_WORDING else check.detail_text())
+            layout.addWidget(self._line(check.ok, check.title(), detail))
         if report.items:
             layout.addWidget(heading(tr("gui.verify.items"), 13))
             for item in report.items:

@@ -23,7 +23,7 @@ from tests.support import bundle_attacks as atk
 from tests.support.bundle_fake import build_demo_vault, make_identity
 
 _BANNER = {0: "verify_trust.gui.state_ok", 10: "verify_trust.gui.state_unconfirmed",
-           3: "verify_trust.gui.state_bad"}
+           11: "verify_weak.gui.state_counter_unconfirmed", 3: "verify_trust.gui.state_bad"}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def _cli(path: Path, expect: str | None) -> dict[str, Any]:
     ("genuine.pdf", True, 0),
     ("genuine.pdf", False, 10),
     ("outside.pdf", True, 3),
-    ("countersigned.pdf", True, 0),
+    ("countersigned.pdf", True, 11),  # the forger's counter-signature confirms nothing
     ("countersigned.pdf", False, 10),
     ("flipped.pdf", True, 3),
     ("truncated.pdf", True, 3),

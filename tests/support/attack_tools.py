@@ -1,7 +1,9 @@
 """Attacks an adversarial examiner builds on a genuine signed bundle (for
-``tests/test_attacks_examiner.py``).
+``tests/test_attacks_examiner.py`` and ``tests/test_bundle_attacks.py``).
 
-Every function takes the bytes of a real exported bundle and returns the attacked bytes.
+:func:`genuine_bundle` makes the genuine bundle both start from, :func:`verify_data` and
+:func:`assert_names` check an attacked copy. Every attack function takes the bytes of a
+real exported bundle and returns the attacked bytes.
 Updates are written with pyHanko's incremental writer; the few raw byte edits (an object
 outside any update, a hybrid cross-reference section) simulate what a hand-editing forger
 does and keep every offset consistent, so that the file still parses.
@@ -14,9 +16,10 @@ import hashlib
 import io
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import cms
 from cryptography import x509
@@ -32,10 +35,17 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko.sign.validation import dss
 
+from evidencekit.bundle.verify import verify_bundle
+from evidencekit.bundle.verify_report import VerifyReport, format_report
 from tests.support import bundle_attacks as atk
-from tests.support.bundle_fake import FakeVault
+from tests.support.bundle_fake import FakeVault, build_demo_vault, make_tsa
 
 __all__ = [
+    "genuine_bundle",
+    "verify_data",
+    "assert_names",
+    "ca_vault",
+    "resigned_with_a_fresh_key",
     "update",
     "object_outside_any_update",
     "object_hidden_in_validation_data_update",
@@ -58,6 +68,53 @@ __all__ = [
 ]
 
 JS = "app.alert('This bundle was checked by the police.');"
+
+
+def genuine_bundle(folder: Path, title: str) -> dict[str, Any]:
+    """The genuine bundle the attacks start from, exported by the program from the demo
+    vault (items 1 and 6) with a signature and a document timestamp from a test
+    authority. Returns: ``path``, ``data``, ``fp`` (the holder's fingerprint),
+    ``stamper`` (the authority, for further tokens), ``roots`` (the authorities' PEM the
+    recipient trusts), ``tsa_pem`` (the demo vault's item-token authority), ``holder``
+    (key, certificate), ``subject`` and ``holder_name``."""
+    from evidencekit.bundle.export import export_bundle
+
+    vault = build_demo_vault()
+    stamper, pem = make_tsa()
+    out = folder / "bundle.pdf"
+    result = export_bundle(vault, out, items=[1, 6], title=title, timestamper=stamper)
+    assert result.signature_timestamp and result.document_timestamp
+    key, cert = vault.identity()
+    return {"path": out, "data": out.read_bytes(), "fp": result.fingerprint,
+            "stamper": stamper, "roots": (pem + vault.tsa_pem).encode(),
+            "tsa_pem": vault.tsa_pem, "holder": (key, cert), "subject": cert.subject,
+            "holder_name": cert.subject.rfc4514_string().removeprefix("CN=")}
+
+
+def verify_data(data: bytes, folder: Path, genuine: Mapping[str, Any],
+                name: str = "attacked.pdf", **kw: Any) -> VerifyReport:
+    """Verify ``data`` as ``folder/name``, by default as the recipient of ``genuine``
+    would: its authorities trusted, its holder's fingerprint expected."""
+    path = folder / name
+    path.write_bytes(data)
+    kw.setdefault("trust_roots_pem", genuine["roots"])
+    kw.setdefault("expect_fingerprint", genuine["fp"])
+    return verify_bundle(path, **kw)
+
+
+def assert_names(report: VerifyReport, name: str, key: str | None = None) -> None:
+    """Exit 3, and a failed check ``name`` (with message ``key``) says why, in English
+    and in Korean."""
+    text = format_report(report, "en")
+    assert report.exit_code == 3, text
+    failed = [c for c in report.failures if c.name == name]
+    assert failed, (name, [(c.name, c.key) for c in report.failures])
+    if key is not None:
+        assert key in [c.key for c in failed], [(c.name, c.key) for c in report.failures]
+    assert "VERIFICATION FAILED" in text and "everything holds" not in text
+    assert "bundle.verify.unexpected" not in [c.key for c in report.checks]
+    ko = format_report(report, "ko")
+    assert "verify_extra." not in ko and "verify_trust." not in ko  # every key translated
 
 
 def _js() -> generic.DictionaryObject:
@@ -393,15 +450,35 @@ def issue_leaf(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, cn
     return key, builder.sign(ca_key, hashes.SHA256())
 
 
-def ca_bundle(out: Path, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
-              chain: tuple[x509.Certificate, ...] = ()) -> Path:
-    """A bundle exported by the program from a vault whose identity is ``cert`` (issued
-    by a CA; the CMS carries ``chain``)."""
-    from evidencekit.bundle.export import export_bundle
+def resigned_with_a_fresh_key(data: bytes, holder_name: str) -> bytes:
+    """The unsigned original of a bundle (its first revision: genuine manifest, genuine
+    ``signer-certificate.pem`` attached) signed again by the program's own signing code
+    with a fresh key under ``holder_name``."""
+    from evidencekit.bundle import signing
+    from tests.support.bundle_fake import make_identity
 
+    unsigned = data[: data.index(b"%%EOF") + 6]
+    key, cert = make_identity(holder_name)
+    buf = io.BytesIO(unsigned)
+    signing.sign_in_place(buf, key, cert)
+    return buf.getvalue()
+
+
+def ca_vault(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+             chain: tuple[x509.Certificate, ...] = ()) -> FakeVault:
+    """A vault with one file whose identity is ``cert`` (issued by a CA); its export's CMS
+    carries ``chain`` (what ``identity_chain`` answers)."""
     vault = FakeVault()
     vault._key, vault._cert = key, cert  # noqa: SLF001 - the test identity
     vault.identity_chain = lambda: chain  # type: ignore[attr-defined]
     vault.add("file", "file", "a.txt", [("a.txt", "text/plain", b"evidence")])
-    export_bundle(vault, out)
+    return vault
+
+
+def ca_bundle(out: Path, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
+              chain: tuple[x509.Certificate, ...] = ()) -> Path:
+    """A bundle exported by the program from :func:`ca_vault`."""
+    from evidencekit.bundle.export import export_bundle
+
+    export_bundle(ca_vault(key, cert, chain), out)
     return out
