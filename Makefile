@@ -18,8 +18,9 @@ $(error Please run make as yourself, not with sudo: scripts/install-system-deps.
 endif
 endif
 
-$(STAMP): pyproject.toml $(LOCK) scripts/install-system-deps.sh
+$(STAMP): pyproject.toml $(LOCK) scripts/install-system-deps.sh scripts/fetch-replaywebpage.sh
 	bash scripts/install-system-deps.sh
+	bash scripts/fetch-replaywebpage.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c $(LOCK) -e '.[dev]'

@@ -1,11 +1,13 @@
 """Link capture including the full-page rendering (in its child process) and the
 recording of everything the renderer loaded: a local HTTPS page (3 redirects, TLS,
 Korean page), and a local HTTPS page with 100 pictures (about 5 MB) whose WARC must hold
-all 100; medians of 5 after a cold run."""
+all 100; medians of 5 after a cold run. The machine's load average (1 min) is printed
+beside each figure: rendering competes for the cores with whatever else runs."""
 
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import tempfile
 import time
@@ -15,16 +17,20 @@ from bench.common import Row, main_rows
 
 
 def _count_pictures(warc: bytes, base: str) -> tuple[int, int]:
-    """Response records of the /many pictures in the WARC, and their payload bytes."""
+    """Distinct /many pictures with a response record in the WARC, and their payload
+    bytes."""
     from warcio.archiveiterator import ArchiveIterator
 
-    n = size = 0
+    sizes: dict[str, int] = {}
     for rec in ArchiveIterator(io.BytesIO(warc), check_digests="raise"):
         uri = rec.rec_headers.get_header("WARC-Target-URI") or ""
         if rec.rec_type == "response" and uri.startswith(base + "/many/"):
-            n += 1
-            size += len(rec.content_stream().read())
-    return n, size
+            sizes[uri] = len(rec.content_stream().read())
+    return len(sizes), sum(sizes.values())
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
 
 
 def link_rows() -> list[Row]:
@@ -51,15 +57,17 @@ def link_rows() -> list[Row]:
                                                   servers.https.base))
                 return took
 
+            load_before = _load()
             cold = once()
             times = [once() for _ in range(5)]
             med = statistics.median(times)
-            extra = ""
+            extra = (f"; slowest {max(times):.2f} s; load average {load_before}→{_load()} "
+                     f"on {os.cpu_count()} cores")
             met = med < target
             if counts:
                 least = min(n for n, _ in counts)
                 mb = max(s for _, s in counts) / 1e6
-                extra = f"; WARC held {least}/{MANY} pictures ({mb:.1f} MB) in every run"
+                extra += f"; WARC held {least}/{MANY} pictures ({mb:.1f} MB) in every run"
                 met = met and least == MANY
             rows.append(Row(label, f"{med:.2f} s (median of 5)",
                             f"cold first run {cold:.2f} s{extra}", f"< {target:g} s", met))

@@ -3,7 +3,8 @@
 # Python's venv (to build), Qt's runtime libraries (offscreen, Xvfb, WebEngine),
 # dbus-daemon (the XDG portal tests), poppler-utils (pdfsig, pdfdetach, pdftoppm), NSS's
 # certutil, Tesseract with Korean and English data, the Nanum Hangul font, and the tools
-# the benchmarks compare against (openssl, age, img2pdf).
+# the benchmarks compare against (openssl, age, img2pdf), and npm (scripts/
+# fetch-replaywebpage.sh fetches ReplayWeb.page with it for the WACZ replay test).
 #
 # Run it as yourself: it calls `sudo apt-get` for the packages that are missing (or runs
 # apt-get directly when you are root, as in CI). Never run the build itself as root with
@@ -28,7 +29,7 @@ PKGS=(
 # Every command the README, the tests and the benchmarks call; checked after installing.
 COMMANDS=(
   make python3 bash Xvfb xauth xdotool dbus-daemon pdfsig pdfdetach pdftoppm pdfinfo
-  openssl sha256sum head certutil tesseract age img2pdf
+  openssl sha256sum head certutil tesseract age img2pdf npm
 )
 
 mode="${1:-install}"
@@ -59,6 +60,12 @@ elif [ -r /etc/os-release ] && grep -q '^VERSION_ID="1[3-9]' /etc/os-release; th
   PKGS+=(libasound2t64)
 else
   PKGS+=(libasound2)
+fi
+
+# npm: Debian's nodejs and npm, unless a Node.js that brings its own npm is installed
+# (NodeSource's nodejs package conflicts with Debian's npm).
+if ! command -v npm >/dev/null 2>&1; then
+  PKGS+=(nodejs npm)
 fi
 
 missing=()

@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
+import ipaddress
 import json
 import logging
 import os
+import re
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -38,7 +42,7 @@ from cryptography.x509.oid import NameOID
 
 from evidencekit.capture.recorded import RECORDS_DIR
 
-__all__ = ["make_capture_ca", "spki_hash", "start_recorder"]
+__all__ = ["ensure_host_certificate", "make_capture_ca", "spki_hash", "start_recorder"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,56 @@ def make_capture_ca(folder: Path) -> dict[str, str]:
     out = {k: str(v) for k, v in paths.items()}
     out["spki"] = spki_hash(leaf_key)
     return out
+
+
+#: Host names (and IP addresses) a certificate file may be named after.
+_HOST_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,252}")
+
+
+@functools.lru_cache(maxsize=4)
+def _signing_material(ca_key_file: str, ca_cert_file: str, leaf_key_file: str
+                      ) -> tuple[Any, x509.Certificate, Any]:
+    ca_key = serialization.load_pem_private_key(Path(ca_key_file).read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate(Path(ca_cert_file).read_bytes())
+    leaf = serialization.load_pem_private_key(Path(leaf_key_file).read_bytes(), None)
+    return ca_key, ca_cert, leaf.public_key()
+
+
+def ensure_host_certificate(cert_dir: str, host: str, ca_key_file: str, ca_cert_file: str,
+                            leaf_key_file: str) -> bool:
+    """Make the certificate proxy.py shows the renderer for ``host``, unless it exists.
+
+    proxy.py looks for ``CERT_DIR/HOST.pem`` and makes a missing one with three runs of
+    the ``openssl`` program, one host at a time under a lock; made here with
+    pyca/cryptography it costs a millisecond instead (the same leaf key, signed by this
+    capture's CA, the host as subject alternative name). Returns whether the file is
+    there (False for a host name that cannot name a file: proxy.py decides then).
+    """
+    if not _HOST_RE.fullmatch(host):
+        return False
+    path = Path(cert_dir) / f"{host}.pem"
+    if path.is_file():
+        return True
+    ca_key, ca_cert, leaf_public = _signing_material(ca_key_file, ca_cert_file, leaf_key_file)
+    try:
+        alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt = x509.DNSName(host)
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host[:64])]))
+            .issuer_name(ca_cert.subject).public_key(leaf_public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(ca_cert.not_valid_before_utc)
+            .not_valid_after(min(ca_cert.not_valid_after_utc, now + dt.timedelta(days=2)))
+            .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    # Written whole under another name, then renamed: proxy.py never reads half a file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
+    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    os.replace(tmp, path)
+    return True
 
 
 def start_recorder(folder: Path, *, allowed_local: tuple[str, int] | None,
@@ -170,6 +224,13 @@ try:  # the plugin class exists only where proxy.py is installed (the rendering 
                 raise HttpRequestRejected(status_code=403, reason=b"Forbidden")
             if request.method == b"CONNECT":
                 self._tunnel = (host, port)
+                flags = self.flags
+                try:
+                    ensure_host_certificate(str(flags.ca_cert_dir), host, str(flags.ca_key_file),
+                                            str(flags.ca_cert_file),
+                                            str(flags.ca_signing_key_file))
+                except (OSError, ValueError, TypeError) as exc:
+                    log.debug("host certificate left to proxy.py: %s", exc)
             return request
 
         def handle_client_request(self, request: Any) -> Any:

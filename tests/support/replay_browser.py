@@ -1,0 +1,119 @@
+"""Open a page holding ReplayWeb.page's ``<replay-web-page>`` in QtWebEngine (offscreen)
+and report what the replayed page shows; run as a child process by
+tests/test_links_replay.py:
+
+    python -m tests.support.replay_browser PAGE_URL TARGET_URL OUT.json [SHOT.png]
+
+It walks every document reachable from the page (through shadow roots and same-origin
+frames), finds the one ReplayWeb.page replays ``TARGET_URL`` in (its address holds
+``mp_/TARGET_URL``), waits until that document has loaded and its pictures are decoded,
+and writes its address, text and pictures (address, complete, natural size) to OUT.json.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_PROBE = r"""
+(function (target) {
+  function collect(doc, out) {
+    out.push(doc);
+    (function walk(root) {
+      root.querySelectorAll('*').forEach(function (el) {
+        if (el.shadowRoot) walk(el.shadowRoot);
+        if (el.tagName === 'IFRAME') {
+          try { if (el.contentDocument) collect(el.contentDocument, out); } catch (e) {}
+        }
+      });
+    })(doc);
+    return out;
+  }
+  var docs = collect(document, []);
+  var hit = docs.filter(function (d) {
+    return d.location.href.indexOf('mp_/' + target) >= 0; })[0];
+  if (!hit) return JSON.stringify({found: false,
+                                   documents: docs.map(function (d) { return d.location.href; })});
+  var imgs = Array.prototype.map.call(hit.images, function (i) {
+    return {src: i.currentSrc, complete: i.complete, lazy: i.loading === 'lazy',
+            width: i.naturalWidth, height: i.naturalHeight}; });
+  return JSON.stringify({found: true, href: hit.location.href, ready: hit.readyState,
+                         text: hit.body ? hit.body.innerText : '', images: imgs});
+})(%s)
+"""
+
+
+def _settled(state: dict[str, Any]) -> bool:
+    # Lazily loaded pictures below the fold load only when scrolled to: not waited for.
+    images = [i for i in state.get("images") or [] if not i["lazy"]]
+    return bool(state.get("found") and state.get("ready") == "complete" and images
+                and all(i["complete"] for i in images))
+
+
+def main(argv: list[str]) -> int:
+    from PySide6.QtCore import QTimer, QUrl
+    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+    from PySide6.QtWidgets import QApplication
+
+    page_url, target, out = argv[0], argv[1], Path(argv[2])
+    shot = Path(argv[3]) if len(argv) > 3 else None
+    app = QApplication([])
+    # A service worker needs a profile that may store it: a named one, in a throw-away folder.
+    store = tempfile.mkdtemp(prefix="replay-profile-")
+    profile = QWebEngineProfile("replay-test")
+    profile.setPersistentStoragePath(store)
+    profile.setCachePath(store)
+    page = QWebEnginePage(profile)
+    view = QWebEngineView()
+    view.setPage(page)
+    view.resize(1100, 900)
+    view.show()
+    probe = _PROBE % json.dumps(target)
+    last: dict[str, Any] = {}
+    polls = [0]
+
+    def finish() -> None:
+        if shot is not None:
+            view.grab().save(str(shot))
+        out.write_text(json.dumps(last, ensure_ascii=False), encoding="utf-8")
+        app.quit()
+
+    def answer(result: object) -> None:
+        polls[0] += 1
+        if isinstance(result, str):
+            last.clear()
+            last.update(json.loads(result))
+        if _settled(last):
+            # One more second for late scripts and painting, then the final state.
+            QTimer.singleShot(1000, lambda: page.runJavaScript(probe, 0, final))
+        elif polls[0] > 120:  # 60 s
+            finish()
+        else:
+            QTimer.singleShot(500, poll)
+
+    def final(result: object) -> None:
+        if isinstance(result, str):
+            last.clear()
+            last.update(json.loads(result))
+        finish()
+
+    def poll() -> None:
+        page.runJavaScript(probe, 0, answer)
+
+    def loaded(_ok: bool) -> None:
+        if not polls[0]:
+            polls[0] = 1
+            QTimer.singleShot(200, poll)
+
+    page.loadFinished.connect(loaded)
+    view.load(QUrl(page_url))
+    app.exec()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
