@@ -229,7 +229,8 @@ class ExportDialog(QDialog):
         if located:
             key = "court.gui.location_hidden" if self.hide_location.isChecked() else (
                 "court.gui.location_shown")
-            self.location_note.setText(tr(key, items=", ".join(f"#{n}" for n in located)))
+            self.location_note.setText(tr(key, items=", ".join(
+                tr("gui.item.number", number=n) for n in located)))
 
     def chosen_numbers(self) -> list[int]:
         out = []

@@ -257,8 +257,8 @@ class VerifyWindow(QWidget):
             layout.addWidget(heading(tr("gui.verify.items"), 13))
             for item in report.items:
                 detail = "; ".join(p.detail_text() for p in item.parts if p.ok is not True)
-                layout.addWidget(self._line(item.ok, f"#{item.number}  {item.title}",
-                                            detail or tr("gui.verify.item_ok")))
+                name = tr("gui.item.number", number=item.number) + f"  {item.title}"
+                layout.addWidget(self._line(item.ok, name, detail or tr("gui.verify.item_ok")))
         layout.addStretch(1)
         self.results_area.setWidget(body)
 
