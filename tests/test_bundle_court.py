@@ -75,8 +75,9 @@ def _fill(png: Path) -> float:
 def _section_starts(texts: list[str], lang: str) -> set[int]:
     """0-based indexes of pages that begin a section (summary, certificate, items, custody,
     how to verify)."""
-    markers = {"ko": ["증거 목록", "해시값 확인서 및 수집 기록", "증거 1 —", "연계보관성 기록\n"],
-               "both": ["증거 목록 / Summary", "해시값 확인서 및 수집 기록 /", "증거 1 —",
+    markers = {"ko": ["증거 목록", "해시값 확인서 및 수집 기록", "증거 자료 #1 —",
+                      "연계보관성 기록\n"],
+               "both": ["증거 목록 / Summary", "해시값 확인서 및 수집 기록 /", "증거 자료 #1 —",
                         "연계보관성 기록 / Custody"]}[lang]
     starts = set()
     for n, text in enumerate(texts):
@@ -109,7 +110,7 @@ def test_31_items_fit_40_pages_and_no_page_is_mostly_empty(mixed: dict[str, Any]
         if not section_end:
             assert fill >= 1 / 3, (n + 1, fill, texts[n][:120])
     # the items flow: fewer item pages than items
-    first_item = min(i for i in starts if "증거 1 —" in texts[i][:200])
+    first_item = min(i for i in starts if "증거 자료 #1 —" in texts[i][:200])
     custody = max(i for i in starts if i != len(texts) - 1)
     assert custody - first_item < 30
 
@@ -142,7 +143,7 @@ def test_hash_certificate_lists_every_original(mixed: dict[str, Any]) -> None:
     manifest = manifest_of(pdf, mixed["folder"] / "m-cert")
     text = pdftotext(pdf)
     start = text.index("해시값 확인서 및 수집 기록")
-    cert = text[start:text.index("증거 1 —", start)]
+    cert = text[start:text.index("증거 자료 #1 —", start)]
     parts = [f for f in manifest["files"] if f["role"] == "part"]
     assert len(parts) > 30
     for f in parts:
@@ -216,7 +217,7 @@ def test_times_carry_zones_in_summary_custody_and_items(mixed: dict[str, Any]) -
     custody = text[text.index("기록 목록"):]
     assert custody.count(" KST") >= 30 and custody.count(" UTC)") >= 30
     # item 6 was captured on a computer set to UTC: shown in Korean time, zone recorded
-    item6 = text[text.index("증거 6 —"):text.index("증거 7 —")]
+    item6 = text[text.index("증거 자료 #6 —"):text.index("증거 자료 #7 —")]
     assert "2024-08-27 15:57:02 KST (06:57:02 UTC)" in item6
     assert "Etc/UTC(컴퓨터 설정값이며" in item6
     for line in summary.splitlines():  # no bare time anywhere in the table

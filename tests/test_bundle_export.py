@@ -158,7 +158,7 @@ def test_pdftotext_has_korean_text_and_hashes(demo: tuple[FakeVault, ExportResul
     assert KOREAN_TITLE in text
     for line in KOREAN_BODY.splitlines():
         assert line in " ".join(text.split("\n")) or line.split()[0] in text
-    assert "증거 1 — 화면 캡처 / Item 1 — Screenshot" in text
+    assert "증거 자료 #1 — 화면 캡처 / Item #1 — Screenshot" in text
     assert display_fingerprint(result.fingerprint)[:20] in text
     flat = re.sub(r"\s+", "", pdftotext(result.path, "-raw"))
     for number in EXPORTED:

@@ -144,11 +144,11 @@ def test_render_pages_as_artifacts(lang: str, tmp_path: Path, artifacts: Path) -
     text = pdftotext(out)
     assert KOREAN_NOTE in text
     if lang == "en":
-        assert "Item 1 — Screenshot" in text and "증거 1" not in text
+        assert "Item #1 — Screenshot" in text and "증거 자료 #1" not in text
     elif lang == "ko":
-        assert "증거 1 — 화면 캡처" in text and "Item 1 —" not in text
+        assert "증거 자료 #1 — 화면 캡처" in text and "Item #1 —" not in text
     else:
-        assert "증거 1 — 화면 캡처 / Item 1 — Screenshot" in text
+        assert "증거 자료 #1 — 화면 캡처 / Item #1 — Screenshot" in text
     cover = render(out, 1, artifacts / f"bundle-{lang}-cover.png")
     item = render(out, 3, artifacts / f"bundle-{lang}-item1.png")
     last = render(out, result.pages, artifacts / f"bundle-{lang}-howto.png")

@@ -23,10 +23,10 @@ def test_add_hostile_batch_keeps_going(vault_dir: Path, tmp_path: Path) -> None:
     cf.write(src / "truncated.jpg", cf.truncated_jpeg())
     cf.write(src / "empty.bin", b"")
     cf.write(src / "사진 😀.png", cf.png_bytes())
-    res = run_cli("add", vault_dir, src, tmp_path / "does-not-exist.jpg")
+    res = run_cli("add", vault_dir, src, tmp_path / "does-not-exist.jpg", "--json")
     assert res.code == 2  # one file missing: reported, the rest stored
     assert "does-not-exist.jpg" in res.err and "Traceback" not in res.err
-    numbers = [int(n) for n in res.out.split()]
+    numbers = [i["number"] for i in json.loads(res.out)]
     assert len(numbers) == 4
     listed = json.loads(run_cli("list", vault_dir, "--json").out)
     sources = {r["source"] for r in listed}
@@ -42,9 +42,9 @@ def test_incident_korean_round_trip(vault_dir: Path, tmp_path: Path) -> None:
     text = ("2026년 11월 20일 밤, 텔레그램 방 '○○'에서 "
             "제 얼굴을 합성한 사진을 발견했습니다.\n두 번째 줄.")
     res = run_cli("incident", vault_dir, "--text", text, "--when", "2026-11-20T21:30+09:00",
-                  "--where", "Telegram", "--who", "익명 계정 @abc")
+                  "--where", "Telegram", "--who", "익명 계정 @abc", "--json")
     assert res.code == 0, res.err
-    number = int(res.out.strip())
+    number = json.loads(res.out)[0]["number"]
     shown = json.loads(run_cli("show", vault_dir, str(number), "--json").out)
     assert shown["kind"] == "incident"
     assert shown["metadata"] == {"when": "2026-11-20T21:30:00+09:00", "where": "Telegram",
@@ -61,7 +61,7 @@ def test_capture_command_under_xvfb(vault_dir: Path) -> None:
         res = run_cli_process("capture", vault_dir, "--region", "100,100,400,200",
                               "--title", "화면", "--note", "메모", env=x_env(display))
         assert res.code == 0, res.err
-        number = int(res.out.strip())
+        number = int(res.out.split(":")[0].split("#")[1])  # "Item #N: 화면"
         res = run_cli_process("capture", vault_dir, "--window-title", "증거 창",
                               env=x_env(display))
         assert res.code == 0, res.err

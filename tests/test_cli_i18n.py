@@ -51,7 +51,7 @@ def test_help_headings_in_korean(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("사용법: evidencekit list")
-    assert "옵션:" in out and "이 도움말을 보여 주고 끝냅니다" in out
+    assert "옵션:" in out and "이 도움말을 보여 주고 끝내기" in out
     assert "usage:" not in out and "show this help" not in out and "options:" not in out
     try:
         main(["--lang", "ko", "--help"])

@@ -30,11 +30,16 @@ def _cli(*args: object) -> tuple[int, str, str]:
     return res.code, res.out, res.err
 
 
+def _number(out: str) -> int:
+    """N of the line ``Item #N: title — URL``."""
+    return int(out.split(":", 1)[0].removeprefix("Item #"))
+
+
 def test_link_fetched_and_rendered(vault_dir: Path, servers: LinkServers) -> None:
     code, out, err = _cli("link", vault_dir, servers.https.url("/r1"), "--note", "메모",
-                          "--ca-file", servers.ca_file)
+                          "--ca-file", servers.ca_file, "--json")
     assert code == 0, err
-    number = int(out.strip())
+    number = json.loads(out)[0]["number"]
     with open_vault(vault_dir) as v:
         item = v.item(number)
         assert item.kind == "link" and item.title == KO_TITLE
@@ -53,12 +58,13 @@ def test_offline_then_fetch(vault_dir: Path, servers: LinkServers) -> None:
     code, out, err = _cli("link", vault_dir, servers.http.url("/ko"), "--offline",
                           "--title", "나중에")
     assert code == 0, err
-    number = int(out.strip())
+    assert out == f"Item #{_number(out)}: 나중에 — {servers.http.url('/ko')}\n"
+    number = _number(out)
     listed = json.loads(_cli("show", vault_dir, number, "--json")[1])
     assert listed["state"] == "pending" and listed["parts"] == []
-    code, out, err = _cli("fetch", vault_dir, "--no-render")
+    code, out, err = _cli("fetch", vault_dir, "--no-render", "--json")
     assert code == 0, err
-    assert out.split() == [str(number)]
+    assert [i["number"] for i in json.loads(out)] == [number]
     shown = json.loads(_cli("show", vault_dir, number, "--json")[1])
     assert shown["state"] == "active" and shown["parts"][0]["name"] == "exchange.warc.gz"
     with open_vault(vault_dir) as v:
@@ -67,15 +73,15 @@ def test_offline_then_fetch(vault_dir: Path, servers: LinkServers) -> None:
 
 
 def test_recheck_online_then_gone(vault_dir: Path, servers: LinkServers) -> None:
-    code, out, err = _cli("link", vault_dir, servers.http.url("/ko"), "--no-render")
+    code, out, err = _cli("link", vault_dir, servers.http.url("/ko"), "--no-render", "--json")
     assert code == 0, err
-    number = int(out.strip())
+    number = json.loads(out)[0]["number"]
     code, out, err = _cli("recheck", vault_dir, number)
     assert code == 0, err
     assert "still online" in out
     # the content is taken down: the same URL now answers 410
     code, out, err = _cli("link", vault_dir, servers.http.url("/gone"), "--offline")
-    gone_number = int(out.strip())
+    gone_number = _number(out)
     code, out, err = _cli("recheck", vault_dir, gone_number)
     assert code == 0 and "gone" in out, out + err
     with open_vault(vault_dir) as v:
@@ -97,6 +103,6 @@ def test_fetch_failure_keeps_link_pending(vault_dir: Path, servers: LinkServers)
                           "--no-render")
     assert code == 7, err
     assert "waiting to be fetched" in err
-    number = int(out.strip())
+    number = _number(out)
     with open_vault(vault_dir) as v, warnings.catch_warnings():
         assert v.item(number).state == "pending"

@@ -98,9 +98,10 @@ def test_verify_missing_file_is_input_error(tmp_path: Path) -> None:
 
 def test_incident_in_the_future_refused_and_zone_kept(vault_dir: Path) -> None:
     assert run_cli("incident", vault_dir, "--text", "x", "--when", "2099-01-01").code == 2
-    res = run_cli("incident", vault_dir, "--text", "x", "--when", "2026-01-05T21:00")
+    res = run_cli("incident", vault_dir, "--text", "x", "--when", "2026-01-05T21:00", "--json")
     assert res.code == 0
-    shown = json.loads(run_cli("show", vault_dir, res.out.strip(), "--json").out)
+    number = str(json.loads(res.out)[0]["number"])
+    shown = json.loads(run_cli("show", vault_dir, number, "--json").out)
     assert shown["metadata"]["when"].startswith("2026-01-05T21:00:00") and (
         shown["metadata"]["when"][19:] != "")
 
@@ -110,7 +111,7 @@ def test_duplicate_import_is_told(vault_dir: Path, tmp_path: Path) -> None:
     a.write_text("same")
     assert run_cli("add", vault_dir, a).code == 0
     res = run_cli("add", vault_dir, a)
-    assert res.code == 0 and "already item 1" in res.err
+    assert res.code == 0 and "already item #1" in res.err
 
 
 def test_export_lang_both_reaches_the_export_parser(vault_dir: Path, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def test_tokens_per_part_and_openssl_verifies(vault_dir: Path, tmp_path: Path,
         res = run_cli("timestamp", vault_dir, "--tsa", tsa.url, "--tsa-ca", tsa.root_pem_path,
                       "--save")
         assert res.code == 0, res.err
-        assert "Item 1" in res.out and "Item 2" in res.out and "custody log" in res.out
+        assert "Item #1" in res.out and "Item #2" in res.out and "custody log" in res.out
         assert "root certificate(s)" in res.out
         shown = json.loads(run_cli("show", vault_dir, "2", "--json").out)
         ts = shown["parts"][0]["timestamp"]

@@ -32,7 +32,7 @@ def test_old_item_record_put_back_is_detected(vault_dir: Path) -> None:
     db.close()
     res = run_cli("check", vault_dir)
     assert res.code == 3
-    assert "Item 1" in res.out and "older version" in res.out
+    assert "Item #1" in res.out and "older version" in res.out
 
 
 def test_deleted_item_brought_back_is_detected(vault_dir: Path) -> None:
@@ -48,7 +48,7 @@ def test_deleted_item_brought_back_is_detected(vault_dir: Path) -> None:
     blob.parent.mkdir(exist_ok=True)
     blob.write_bytes(saved)
     res = run_cli("check", vault_dir)
-    assert res.code == 3 and "Item 1" in res.out
+    assert res.code == 3 and "Item #1" in res.out
 
 
 def test_old_settings_put_back_is_detected(vault_dir: Path) -> None:

@@ -120,4 +120,4 @@ def test_not_a_vault(tmp_path: Path) -> None:
 
 def test_missing_item_is_clear(vault_dir: Path) -> None:
     res = run_cli("show", vault_dir, "42")
-    assert res.code == 2 and "no item 42" in res.err
+    assert res.code == 2 and "no item #42" in res.err

@@ -60,7 +60,7 @@ def test_flip_byte_in_blob(filled: Path, tmp_path: Path, fraction: float) -> Non
     flip_byte(blob, int(blob.stat().st_size * fraction))
     code, text = check(filled)
     assert code == 3
-    assert "Item 1: part original.bin" in text
+    assert "Item #1: part original.bin" in text
     assert_extracts(filled, [2, 3], tmp_path)
     assert run_cli("extract", filled, "1", tmp_path / "bad").code == 3
     assert not (tmp_path / "bad").exists()
@@ -107,7 +107,7 @@ def test_truncate_blob(filled: Path, tmp_path: Path) -> None:
     data = blob.read_bytes()
     blob.write_bytes(data[: 16 + CHUNK_SIZE + 16])  # cut at a chunk boundary
     code, text = check(filled)
-    assert code == 3 and "Item 1" in text and "truncated" in text
+    assert code == 3 and "Item #1" in text and "truncated" in text
     assert_extracts(filled, [2, 3], tmp_path)
 
 
@@ -117,14 +117,14 @@ def test_swap_blobs(filled: Path, tmp_path: Path) -> None:
     a.write_bytes(db_)
     b.write_bytes(da)
     code, text = check(filled)
-    assert code == 3 and "Item 2" in text and "Item 3" in text
+    assert code == 3 and "Item #2" in text and "Item #3" in text
     assert_extracts(filled, [1], tmp_path)
 
 
 def test_delete_blob(filled: Path, tmp_path: Path) -> None:
     blob_of(filled, 3).unlink()
     code, text = check(filled)
-    assert code == 3 and "Item 3" in text and "missing" in text
+    assert code == 3 and "Item #3" in text and "missing" in text
     assert_extracts(filled, [1, 2], tmp_path)
 
 
@@ -181,10 +181,10 @@ def test_alter_index_row(filled: Path, tmp_path: Path) -> None:
     db.execute("UPDATE items SET record = ? WHERE number = 2", (bytes(rec),))
     db.close()
     code, text = check(filled)
-    assert code == 3 and "Item 2" in text
+    assert code == 3 and "Item #2" in text
     assert_extracts(filled, [1, 3], tmp_path)
     res = run_cli("list", filled)
-    assert res.code == 3 and "Item 2" in res.err
+    assert res.code == 3 and "Item #2" in res.err
 
 
 def test_renumber_index_row(filled: Path) -> None:
@@ -192,7 +192,7 @@ def test_renumber_index_row(filled: Path) -> None:
     db.execute("UPDATE items SET number = 9 WHERE number = 3")
     db.close()
     code, text = check(filled)
-    assert code == 3 and "Item 9" in text
+    assert code == 3 and "Item #9" in text
 
 
 def test_remove_index_row(filled: Path) -> None:
@@ -200,7 +200,7 @@ def test_remove_index_row(filled: Path) -> None:
     db.execute("DELETE FROM items WHERE number = 2")
     db.close()
     code, text = check(filled)
-    assert code == 3 and "Item 2" in text and "missing from the index" in text
+    assert code == 3 and "Item #2" in text and "missing from the index" in text
     # The blob of the removed row is not garbage-collected: the evidence stays.
     assert len(blob_files(filled)) == 3
 

@@ -34,9 +34,11 @@ from evidencekit.bundle.manifest import (
     BundleFile,
     NameAllocator,
 )
+from evidencekit.bundle.media_previews import VideoFacts, text_page_preview, video_page_preview
 from evidencekit.bundle.source import BundleSource
 from evidencekit.errors import IntegrityError
 from evidencekit.model import Item, Progress
+from evidencekit.previews import MAX_PREVIEW_BYTES, preview_kind
 from evidencekit.similar.bundle_view import copy_map
 from evidencekit.vault.atomic import fsync_dir, track_temp
 
@@ -86,7 +88,7 @@ class HashingFile:
         self._fh.flush()
 
 
-def _wants_bytes(media_type: str) -> str | None:
+def _wants_bytes(media_type: str, name: str = "", item_kind: str = "file") -> str | None:
     mt = media_type.lower().split(";", 1)[0].strip()
     if mt in images.IMAGE_TYPES:
         return "image"
@@ -94,17 +96,27 @@ def _wants_bytes(media_type: str) -> str | None:
         return "pdf"
     if mt == "text/plain":
         return "text"
+    if item_kind == "file":  # a file the person added: its video or text gets a preview too
+        kind = preview_kind(mt, name)
+        if kind in ("video", "text"):
+            return kind
     return None
 
 
-def _make_preview(kind: str, data: bytes, blur: bool) -> images.Preview:
+def _make_preview(kind: str, data: bytes, blur: bool
+                  ) -> tuple[images.Preview, VideoFacts | None]:
+    """A part's page image (and a video's facts); runs in the export's thread pool."""
     box_w, box_h = FRAME_WIDTH, PREVIEW_BOX[1]
     cont_h = FRAME_HEIGHT - 16 * mm
+    if kind == "video":
+        return video_page_preview(data, max_w_pt=box_w, max_h_pt=box_h, blur=blur)
+    if kind == "text":
+        return text_page_preview(data, max_w_pt=box_w, max_h_pt=box_h, blur=blur), None
     if kind == "pdf":
         return images.preview_pdf(data, max_w_pt=box_w, max_h_pt=box_h, cont_h_pt=cont_h,
-                                  blur=blur)
+                                  blur=blur), None
     return images.preview_image(data, max_w_pt=box_w, max_h_pt=box_h, cont_h_pt=cont_h,
-                                blur=blur)
+                                blur=blur), None
 
 
 class ExportRun:
@@ -220,17 +232,24 @@ class ExportRun:
         total = sum(len(i.parts) for i in items)
         done = 0
         views: list[ItemView] = []
-        pending: list[tuple[ItemView, int, Future[images.Preview]]] = []
+        pending: list[tuple[ItemView, int,
+                            Future[tuple[images.Preview, VideoFacts | None]]]] = []
         copies = copy_map(self.source.items())
         for item in items:
             view = ItemView(item=item, parts=[], copies=copies.copies_of(item.number))
             pictures = 0
+            # A blurred bundle blurs a file's text like its pictures (drawn, then blurred);
+            # an incident account or a page's text stays printed as text.
+            text_picture = self.blur and item.kind == "file"
             for index, part in enumerate(item.parts):
                 name = self.names.part_name(item.number, part.name, index)
-                want = _wants_bytes(part.media_type) if item.kind != "chat" else None
-                if want == "text" and part.size > TEXT_PREVIEW_LIMIT:
+                want = (_wants_bytes(part.media_type, part.name, item.kind)
+                        if item.kind != "chat" else None)
+                if want == "text" and part.size > TEXT_PREVIEW_LIMIT and not text_picture:
                     want = None
-                if want in ("image", "pdf") and pictures >= MAX_PICTURES_PER_ITEM:
+                if want == "video" and part.size > min(PREVIEW_READ_LIMIT, MAX_PREVIEW_BYTES):
+                    want = None
+                if want in ("image", "pdf", "video") and pictures >= MAX_PICTURES_PER_ITEM:
                     want = None
                 data: bytes | None = None
                 desc = f"Item {item.number}, part {index + 1}: {part.name}"
@@ -260,14 +279,14 @@ class ExportRun:
                 if item.kind == "link" and part.name == "exchange.warc.gz":
                     view.link_warc = data  # pictures for previews (None when not read)
                 if want and data is not None:
-                    if want == "text":
+                    if want == "text" and not text_picture:
                         view.texts.append((index, data.decode("utf-8", errors="replace")))
                     else:
                         pictures += 1
                         pending.append(
                             (view, index, self.pool.submit(_make_preview, want, data, self.blur))
                         )
-                elif want in ("image", "pdf"):
+                elif want in ("image", "pdf", "video"):
                     pictures += 1
                     view.previews.append((index, images.Preview(problem="bundle.preview.big")))
                 done += 1
@@ -277,7 +296,10 @@ class ExportRun:
                 view.chat = prepare_chat_section(item, self.read_memory, chat_all=self.chat_all)
             views.append(view)
         for view, index, fut in pending:
-            view.previews.append((index, fut.result()))
+            preview, video = fut.result()
+            view.previews.append((index, preview))
+            if video is not None:
+                view.videos[index] = video
         for view in views:
             view.previews.sort(key=lambda p: p[0])
         return views

@@ -8,7 +8,6 @@ and the text of small plain-text parts. This module only arranges them as flowab
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +15,6 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
@@ -32,7 +30,15 @@ from evidencekit.bundle import layout_link_resources
 from evidencekit.bundle.fonts import MONO
 from evidencekit.bundle.images import Preview
 from evidencekit.bundle.layout_chat import chat_flowables
+from evidencekit.bundle.layout_pictures import (
+    FramedJpeg,
+    JpegFlowable,
+    picture,
+    placeholder,
+    video_rows,
+)
 from evidencekit.bundle.manifest import LOCATION_EMBEDDED, LOCATION_SIDE
+from evidencekit.bundle.media_previews import TEXT_LINES_KEY, VideoFacts
 from evidencekit.bundle.metadata_view import Line, Row, metadata_groups
 from evidencekit.bundle.styles import (
     CELL_PADDING,
@@ -51,7 +57,7 @@ from evidencekit.model import Item, Part
 from evidencekit.similar.bundle_view import similar_groups
 
 __all__ = ["PartView", "ItemView", "ItemRule", "FitGroup", "item_section", "timestamp_text",
-           "kind_label", "PREVIEW_BOX"]
+           "kind_label", "PREVIEW_BOX", "JpegFlowable", "FramedJpeg"]
 
 #: The box (width is the frame's) one image slice may fill on an item page.
 PREVIEW_BOX = (0.0, 95 * mm)
@@ -89,66 +95,8 @@ class ItemView:
     chat: Any = None
     #: A web capture's WARC bytes, for the blurred previews of its largest pictures.
     link_warc: bytes | None = None
-
-
-class _JpegReader(ImageReader):
-    """An ImageReader for our own page JPEGs that skips reportlab's RGB decode.
-
-    ``Canvas.drawImage`` decodes every image to RGB only to name it by a digest; the JPEG
-    bytes themselves serve as well (the JPEG is then embedded as it is, DCTDecode).
-    """
-
-    def __init__(self, jpeg: bytes) -> None:
-        super().__init__(io.BytesIO(jpeg))
-        self._jpeg = jpeg
-        self._dataA = None
-
-    def getRGBData(self) -> bytes:  # noqa: N802 - reportlab's name
-        return self._jpeg
-
-
-class JpegFlowable(Flowable):
-    """A page JPEG drawn at a fixed size in points."""
-
-    def __init__(self, jpeg: bytes, width: float, height: float) -> None:
-        super().__init__()
-        self._reader = _JpegReader(jpeg)
-        self.width = width
-        self.height = height
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        return self.width, self.height
-
-    def draw(self) -> None:
-        self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
-
-
-class FramedJpeg(JpegFlowable):
-    """A page JPEG in a thin box, centred; :class:`FitGroup` may scale it down."""
-
-    def __init__(self, jpeg: bytes, width: float, height: float) -> None:
-        super().__init__(jpeg, width, height)
-        self.natural = (width, height)
-        self.scale = 1.0
-        self._avail_w = width
-
-    def set_scale(self, scale: float) -> None:
-        self.scale = scale
-        self.width = self.natural[0] * scale
-        self.height = self.natural[1] * scale
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self._avail_w = avail_width
-        return avail_width, self.height + 2
-
-    def draw(self) -> None:
-        x = max(0.0, (self._avail_w - self.width - 2) / 2)
-        self.canv.saveState()
-        self.canv.setStrokeColor(RULE)
-        self.canv.setLineWidth(0.6)
-        self.canv.rect(x, 0, self.width + 2, self.height + 2)
-        self.canv.restoreState()
-        self.canv.drawImage(self._reader, x + 1, 1, self.width, self.height)
+    #: What each video part's container says (duration, codec, resolution), by part index.
+    videos: dict[int, VideoFacts] = field(default_factory=dict)
 
 
 #: A picture may shrink to this share of its size to start on the current page.
@@ -258,48 +206,6 @@ def _location_text(labels: Labels, pv: PartView) -> str:
     if pv.location == LOCATION_SIDE:
         return labels("bundle.part.side", path=pv.path or pv.file)
     return labels("bundle.part.omitted")
-
-
-def _placeholder(text: str, st: Styles, width: float) -> Table:
-    t = Table([[Paragraph(text, st.center)]], colWidths=[width], rowHeights=[34 * mm])
-    t.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.8, RULE),
-                ("BACKGROUND", (0, 0), (-1, -1), SHADE),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-            ]
-        )
-    )
-    return t
-
-
-def _picture(preview: Preview, pv: PartView, labels: Labels, st: Styles, width: float
-             ) -> list[Flowable]:
-    if preview.problem is not None:
-        text = labels(preview.problem) + "<br/>" + labels(
-            "bundle.preview.attached_as", file=esc(pv.file)
-        )
-        return [_placeholder(text, st, width)]
-    out: list[Flowable] = []
-    for n, img in enumerate(preview.images):
-        out.append(FramedJpeg(img.jpeg, img.width_pt, img.height_pt))
-        if len(preview.images) > 1:
-            out.append(
-                Paragraph(
-                    labels("bundle.preview.slice", n=n + 1, total=len(preview.images)), st.small
-                )
-            )
-    if preview.blurred:
-        out.append(Paragraph(labels("bundle.item.blurred"), st.caption))
-    caption = labels("bundle.preview.caption", part=esc(pv.part.name), file=esc(pv.file))
-    if preview.note_key:
-        caption = esc(labels(preview.note_key)) + " · " + caption
-    if preview.source_size:
-        caption += f" · {preview.source_size[0]}×{preview.source_size[1]} px"
-    out.append(Paragraph(caption, st.small))
-    return out
 
 
 def _label_width(labels: Labels) -> float:
@@ -418,7 +324,10 @@ def _metadata_tables(view: ItemView, labels: Labels, st: Styles, width: float,
     value_w = width - label_w
     out: list[Flowable] = [KeepTogether([
         Paragraph(esc(labels("bundle.item.metadata")), st.h2),
-        _kv_table(_general_rows(view.item, labels, st, value_w), st, width, label_w),
+        _kv_table(_general_rows(view.item, labels, st, value_w) + [
+            (label, Paragraph(esc(value), st.cell_wrap))
+            for facts in view.videos.values() for label, value in video_rows(labels, facts)
+        ], st, width, label_w),
     ])]
     for group in metadata_groups(view.item, labels, view.link_summary,
                                  hide_location=hide_location) + similar_groups(
@@ -505,12 +414,16 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float, *,
     story: list[Flowable] = []
     parts_by_index = {pv.index: pv for pv in view.parts}
     pictures: list[Flowable] = []
+    drawn_texts: list[Flowable] = []  # a blurred bundle's text files, drawn: flow like text
     for index, preview in view.previews:
         pv = parts_by_index.get(index)
         if pv is not None:
-            pictures.extend(_picture(preview, pv, labels, st, width))
-            pictures.append(Spacer(1, 3 * mm))
-    if not pictures and not view.texts and view.chat is None:
+            shown = picture(preview, pv.part.name, pv.file, labels, st, width)
+            if preview.note_key == TEXT_LINES_KEY:
+                drawn_texts += [*shown, Spacer(1, 3 * mm)]
+            else:
+                pictures += [*shown, Spacer(1, 3 * mm)]
+    if not pictures and not drawn_texts and not view.texts and view.chat is None:
         if view.parts:
             pv = view.parts[0]
             text = labels("bundle.preview.none", media_type=esc(pv.part.media_type)) + "<br/>" + (
@@ -518,11 +431,16 @@ def item_section(view: ItemView, labels: Labels, st: Styles, width: float, *,
             )
         else:
             text = labels("bundle.preview.no_parts")
-        pictures.append(_placeholder(text, st, width))
+        pictures.append(placeholder(text, st, width))
         pictures.append(Spacer(1, 3 * mm))
     if pictures:
+        # the heading and the first picture stay together (its captions may move on)
         story.append(FitGroup(head + pictures[:2]))
         story.extend(pictures[2:])
+        story.extend(drawn_texts)
+    elif drawn_texts:  # the heading never stays alone at the foot of a page
+        story.append(KeepTogether(head + drawn_texts[:2]))
+        story.extend(drawn_texts[2:])
     else:
         story.extend(head)
     for index, text in view.texts:

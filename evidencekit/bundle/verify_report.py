@@ -303,7 +303,8 @@ def format_report(report: VerifyReport, lang: str | None = None) -> str:
         lines.append("")
         lines.append(tr("bundle.verify.report_items", lang))
         for item in report.items:
-            lines.append(f"  {_mark(item.ok, lang)}  #{item.number} {item.title}")
+            ref = tr("court.item_ref", lang, number=item.number)
+            lines.append(f"  {_mark(item.ok, lang)}  {ref} {item.title}")
             for part in item.parts:
                 if part.ok is not True:
                     lines.append(f"      {_mark(part.ok, lang)}  {part.detail_text(lang)}")

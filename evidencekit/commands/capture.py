@@ -13,6 +13,7 @@ from evidencekit.commands.common import (
     open_vault,
     stderr_progress,
 )
+from evidencekit.commands.item_output import ItemReporter, add_json_option
 from evidencekit.errors import EvidenceKitError, InputError, NetworkError
 from evidencekit.i18n import tr
 from evidencekit.model import Item
@@ -29,6 +30,7 @@ def register(sub: Any) -> None:
     g.add_argument("--region", metavar="X,Y,W,H", help=tr("cli.help.region"))
     g.add_argument("--window-title", metavar="TEXT", help=tr("cli.help.window_title"))
     p.add_argument("--delay", type=float, default=0.0, metavar="S")
+    add_json_option(p)
     p.add_argument("--title", default=None)
     p.add_argument("--note", default=None)
     add_secret_options(p)
@@ -41,6 +43,7 @@ def register(sub: Any) -> None:
     p.add_argument("--title", default="")
     p.add_argument("--note", default="")
     _fetch_options(p)
+    add_json_option(p)
     add_secret_options(p)
     p.set_defaults(func=cmd_link)
 
@@ -48,6 +51,7 @@ def register(sub: Any) -> None:
     p.add_argument("vault", type=Path)
     p.add_argument("number", type=item_number, nargs="?")
     _fetch_options(p)
+    add_json_option(p)
     add_secret_options(p)
     p.set_defaults(func=cmd_fetch)
 
@@ -73,6 +77,7 @@ def register(sub: Any) -> None:
     p.add_argument("--where", default=None, metavar="PLATFORM")
     p.add_argument("--who", default=None, metavar="TEXT")
     p.add_argument("--title", default=None)
+    add_json_option(p)
     add_secret_options(p)
     p.set_defaults(func=cmd_incident)
 
@@ -104,9 +109,14 @@ def _fetch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _report(item: Item) -> None:
-    sys.stdout.write(f"{item.number}\n")
-    sys.stdout.flush()
+def _report(item: Item, args: argparse.Namespace) -> None:
+    out = ItemReporter(getattr(args, "json", False))
+    out.report(item)
+    out.finish()
+
+
+def _ref(item: Item) -> str:
+    return tr("check.target.item", number=item.number)
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
@@ -126,7 +136,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
         item = vault.add_item(screenshot_item(shot, args.title, args.note))
     finally:
         vault.close()
-    _report(item)
+    _report(item, args)
     return 0
 
 
@@ -147,13 +157,13 @@ def cmd_link(args: argparse.Namespace) -> int:
                 item = vault.add_item(new)
                 sys.stderr.write(f"evidencekit: {exc.message()}\n")
                 sys.stderr.write(tr("cli.link.saved_pending", number=item.number) + "\n")
-                _report(item)
+                _report(item, args)
                 return exc.exit_code
         item = vault.add_item(new, progress=stderr_progress())
         _warn_rendering(item)
     finally:
         vault.close()
-    _report(item)
+    _report(item, args)
     return 0
 
 
@@ -168,13 +178,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     vault = open_vault(args, writable=True)
     failures = 0
+    out = ItemReporter(args.json)
     try:
         targets = [vault.item(args.number)] if args.number else [
             i for i in vault.items() if i.state == "pending"]
         for item in targets:
             if item.kind != "link":
                 raise InputError("error.not_a_link", number=item.number)
-        if not targets:
+        if not targets and not args.json:
             sys.stdout.write(tr("cli.fetch.none") + "\n")
         for item in targets:
             url = str(item.metadata.get("url") or item.source)
@@ -182,13 +193,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                 new = capture_link(url, title=item.title, **_fetch_kwargs(args))
             except NetworkError as exc:
                 failures += 1
-                sys.stderr.write(f"evidencekit: #{item.number}: {exc.message()}\n")
+                sys.stderr.write(f"evidencekit: {_ref(item)}: {exc.message()}\n")
                 continue
             done = vault.complete_pending(item.number, new.parts, new.metadata)
             _warn_rendering(done)
-            _report(done)
+            out.report(done)
     finally:
         vault.close()
+    out.finish()
     return 7 if failures else 0
 
 
@@ -216,7 +228,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
             try:
                 status = _recheck_one(vault, item, args)
             except EvidenceKitError as exc:
-                sys.stderr.write(f"evidencekit: #{item.number}: {exc.message()}\n")
+                sys.stderr.write(f"evidencekit: {_ref(item)}: {exc.message()}\n")
                 continue
             sys.stdout.write(f"{item.number}\t{tr('cli.recheck.' + status)}\t{item.source}\n")
     finally:
@@ -231,5 +243,5 @@ def cmd_incident(args: argparse.Namespace) -> int:
                         title=args.title)
     with open_vault(args, writable=True) as vault:
         item = vault.add_item(new)
-    _report(item)
+    _report(item, args)
     return 0

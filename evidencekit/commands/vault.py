@@ -18,6 +18,7 @@ from evidencekit.commands.common import (
     stderr_progress,
     table,
 )
+from evidencekit.commands.item_output import ItemReporter, add_json_option
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.i18n import catalogue, tr
 from evidencekit.model import Item
@@ -43,6 +44,7 @@ def register(sub: Any) -> None:
     p.add_argument("--title", default=None)
     p.add_argument("--note", default=None)
     p.add_argument("--tag", action="append", default=[])
+    add_json_option(p)
     add_secret_options(p)
     p.set_defaults(func=cmd_add)
 
@@ -143,6 +145,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     vault = open_vault(args, writable=True)
     failures = 0
+    out = ItemReporter(args.json)
     try:
         known = {i.sha256: i.number for i in vault.items() if i.sha256}
         for outcome in iter_import(args.files, progress=None):
@@ -175,10 +178,10 @@ def cmd_add(args: argparse.Namespace) -> int:
                                  f"{tr('cli.add.duplicate', number=known[item.sha256])}\n")
             elif item.sha256:
                 known[item.sha256] = item.number
-            sys.stdout.write(f"{item.number}\n")
-            sys.stdout.flush()
+            out.report(item)
     finally:
         vault.close()
+    out.finish()
     return 2 if failures else 0
 
 

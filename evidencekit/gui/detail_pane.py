@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -32,7 +32,7 @@ from evidencekit.gui.link_capture_widgets import page_state_banner, resource_str
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.previews import PreviewBox, make_preview
 from evidencekit.gui.session import VaultSession
-from evidencekit.gui.theme import icon, mono_family
+from evidencekit.gui.theme import icon, mono_family, scaled_font
 from evidencekit.gui.widgets import button, card, heading, muted, para, primary
 from evidencekit.i18n import catalogue, current_language, tr
 from evidencekit.model import Item, ItemKind
@@ -193,7 +193,7 @@ class DetailPane(QScrollArea):
         layout.addLayout(top)
         self.title_edit = QLineEdit(item.title)
         self.title_edit.setAccessibleName(tr("gui.incident.item_title"))
-        self.title_edit.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
+        self.title_edit.setFont(scaled_font(self.font().family(), 14, bold=True))
         self.title_edit.setMinimumHeight(40)
         self.title_edit.setEnabled(item.state != "deleted")
         self.title_edit.setCursorPosition(0)
@@ -291,7 +291,7 @@ class DetailPane(QScrollArea):
         layout.addLayout(form)
         all_meta = QPlainTextEdit(metadata_text(item))
         all_meta.setReadOnly(True)
-        all_meta.setFont(QFont(mono_family(), 9))
+        all_meta.setFont(scaled_font(mono_family(), 9))
         all_meta.setMaximumHeight(180)
         all_meta.hide()
         toggle = button(tr("gui.detail.all_metadata"))
@@ -302,7 +302,7 @@ class DetailPane(QScrollArea):
 
     def _parts(self, layout: QVBoxLayout, item: Item) -> None:
         layout.addWidget(heading(tr("gui.detail.parts"), 13))
-        mono = QFont(mono_family(), 10)
+        mono = scaled_font(mono_family(), 10)
         for part in item.parts:
             frame, inner = card()
             inner.setSpacing(4)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,7 +36,7 @@ from evidencekit.bundle.export_options import KOREA, has_location
 from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.gui import file_dialogs
 from evidencekit.gui.item_list import kind_label, number_label
-from evidencekit.gui.theme import mono_family
+from evidencekit.gui.theme import mono_family, scaled_font
 from evidencekit.gui.widgets import (
     button,
     button_row,
@@ -198,7 +198,7 @@ class ExportDialog(QDialog):
         self.done_text = para("")
         self.done_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fingerprint = QLabel()
-        self.fingerprint.setFont(QFont(mono_family(), 11))
+        self.fingerprint.setFont(scaled_font(mono_family(), 11))
         self.fingerprint.setWordWrap(True)
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         inner.addWidget(self.done_text)
@@ -229,7 +229,8 @@ class ExportDialog(QDialog):
         if located:
             key = "court.gui.location_hidden" if self.hide_location.isChecked() else (
                 "court.gui.location_shown")
-            self.location_note.setText(tr(key, items=", ".join(f"#{n}" for n in located)))
+            self.location_note.setText(tr(key, items=", ".join(
+                tr("gui.item.number", number=n) for n in located)))
 
     def chosen_numbers(self) -> list[int]:
         out = []

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from cryptography import x509
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -28,7 +27,7 @@ from evidencekit.errors import EvidenceKitError, InputError
 from evidencekit.gui import file_dialogs
 from evidencekit.gui.messages import show_error, show_info
 from evidencekit.gui.session import VaultSession
-from evidencekit.gui.theme import mono_family
+from evidencekit.gui.theme import mono_family, scaled_font
 from evidencekit.gui.widgets import (
     PassphraseField,
     button,
@@ -63,7 +62,7 @@ def set_holder_status(label: QLabel, holder: str, fp: str) -> None:
 
 def _mono(text: str, size: int = 11) -> QLabel:
     label = QLabel(text)
-    label.setFont(QFont(mono_family(), size))
+    label.setFont(scaled_font(mono_family(), size))
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

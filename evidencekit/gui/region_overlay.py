@@ -15,7 +15,6 @@ from PIL import Image
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QGuiApplication,
     QImage,
     QKeyEvent,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import QWidget
 
 from evidencekit.capture.screen import Screenshot, encode_png
 from evidencekit.errors import InputError
+from evidencekit.gui.theme import scaled_font
 from evidencekit.i18n import tr
 
 __all__ = ["RegionOverlay", "crop_screenshot", "desktop_geometry"]
@@ -171,11 +171,12 @@ class RegionOverlay(QWidget):
             painter.drawRect(sel)
             x, y, w, h = self.image_box()
             painter.drawText(sel.left() + 4, max(16, sel.top() - 8), f"{w} × {h}")
-        font = QFont(self.font())
-        font.setPointSize(14)
+        font = scaled_font(self.font().family(), 14)
         painter.setFont(font)
         hint = tr("gui.region.hint")
-        box = QRect(full.center().x() - 360, 24, 720, 48)
+        half = max(360, painter.fontMetrics().horizontalAdvance(hint) // 2 + 24)
+        box = QRect(full.center().x() - half, 24, 2 * half,
+                    max(48, painter.fontMetrics().height() * 2))
         painter.fillRect(box, QColor(255, 255, 255, 225))
         painter.setPen(QColor("#272a2c"))
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), hint)

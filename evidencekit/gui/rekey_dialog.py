@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QProgressBar, QWidget
 
 from evidencekit.errors import EvidenceKitError, InputError
@@ -20,7 +19,7 @@ from evidencekit.gui.messages import show_error
 from evidencekit.gui.recovery_sheet import print_recovery_sheet
 from evidencekit.gui.session import VaultSession
 from evidencekit.gui.strength import strength
-from evidencekit.gui.theme import mono_family
+from evidencekit.gui.theme import mono_family, scaled_font
 from evidencekit.gui.widgets import (
     PassphraseField,
     button,
@@ -64,10 +63,7 @@ class RekeyDialog(QDialog):
         self.bar.hide()
         layout.addWidget(self.bar)
         self.key_label = QLabel()
-        font = QFont(mono_family())
-        font.setPointSize(16)
-        font.setBold(True)
-        self.key_label.setFont(font)
+        self.key_label.setFont(scaled_font(mono_family(), 16, bold=True))
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.hide()
         layout.addWidget(self.key_label)

@@ -22,6 +22,7 @@ __all__ = [
     "icon",
     "font_family",
     "heading_font",
+    "scaled_font",
     "set_display",
     "text_scale",
     "HIGH_CONTRAST",
@@ -107,6 +108,15 @@ def set_display(scale: float = 1.0, high_contrast: bool = False) -> None:
 
 def text_scale() -> float:
     return float(_DISPLAY["scale"])
+
+
+def scaled_font(family: str, point_size: float, bold: bool = False) -> QFont:
+    """A font of ``point_size`` points at the normal text size, scaled with the text
+    (Ctrl + / Ctrl −) like the application font: use it for every fixed size."""
+    font = QFont(family)
+    font.setPointSizeF(point_size * text_scale())
+    font.setBold(bold)
+    return font
 
 
 def heading_font(point_size: int = 18, bold: bool = True) -> QFont:

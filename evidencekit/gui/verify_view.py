@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -36,7 +36,7 @@ from evidencekit.errors import EvidenceKitError
 from evidencekit.gui import file_dialogs
 from evidencekit.gui.item_list import short_time
 from evidencekit.gui.messages import show_error
-from evidencekit.gui.theme import COLORS, mono_family
+from evidencekit.gui.theme import COLORS, mono_family, scaled_font
 from evidencekit.gui.verify_roots import TSA_ROOTS, TrustedRoots
 from evidencekit.gui.widgets import (
     card,
@@ -125,7 +125,7 @@ class VerifyWindow(QWidget):
         expect_row.addWidget(muted(tr("verify_trust.gui.expect")))
         self.expect = QLineEdit()
         self.expect.setPlaceholderText(tr("verify_trust.gui.expect_hint"))
-        self.expect.setFont(QFont(mono_family(), 10))
+        self.expect.setFont(scaled_font(mono_family(), 10))
         self.expect.returnPressed.connect(self._again)
         expect_row.addWidget(self.expect, 1)
         self.again_button = primary(tr("verify_trust.gui.again"), self._again)
@@ -283,8 +283,8 @@ class VerifyWindow(QWidget):
             layout.addWidget(heading(tr("gui.verify.items"), 13))
             for item in report.items:
                 detail = "; ".join(p.detail_text() for p in item.parts if p.ok is not True)
-                layout.addWidget(self._line(item.ok, f"#{item.number}  {item.title}",
-                                            detail or tr("gui.verify.item_ok")))
+                name = tr("gui.item.number", number=item.number) + f"  {item.title}"
+                layout.addWidget(self._line(item.ok, name, detail or tr("gui.verify.item_ok")))
         layout.addStretch(1)
         self.results_area.setWidget(body)
 
@@ -303,13 +303,13 @@ class VerifyWindow(QWidget):
         title.setStyleSheet(f"color: {colour};")
         col.addWidget(title)
         fp = QLabel(format_fingerprint(signer.fingerprint))
-        fp.setFont(QFont(mono_family(), 10))
+        fp.setFont(scaled_font(mono_family(), 10))
         fp.setWordWrap(True)
         fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(fp)
         col.addWidget(muted(tr("verify_trust.gui.short_label")))
         short = QLabel(short_fingerprint(signer.fingerprint))
-        short.setFont(QFont(mono_family(), 12, QFont.Weight.Bold))
+        short.setFont(scaled_font(mono_family(), 12, bold=True))
         short.setWordWrap(True)
         short.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(short)
@@ -325,14 +325,14 @@ class VerifyWindow(QWidget):
         row.setContentsMargins(4, 2, 4, 2)
         mark, color = _mark(ok)
         sign = QLabel(mark)
-        sign.setFont(QFont(sign.font().family(), 14, QFont.Weight.Bold))
+        sign.setFont(scaled_font(sign.font().family(), 14, bold=True))
         sign.setStyleSheet(f"color: {color};")
         sign.setFixedWidth(26)
         sign.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         row.addWidget(sign)
         text = QVBoxLayout()
         title_label = para(title)
-        title_label.setFont(QFont(title_label.font().family(), 11, QFont.Weight.Bold))
+        title_label.setFont(scaled_font(title_label.font().family(), 11, bold=True))
         text.addWidget(title_label)
         detail_label = para(_breakable(detail))
         detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

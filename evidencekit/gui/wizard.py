@@ -12,7 +12,6 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -32,7 +31,7 @@ from evidencekit.gui import file_dialogs
 from evidencekit.gui.messages import ask, show_error, show_info
 from evidencekit.gui.recovery_sheet import print_recovery_sheet, save_recovery_pdf
 from evidencekit.gui.strength import STRENGTH_KEYS, strength
-from evidencekit.gui.theme import COLORS, mono_family
+from evidencekit.gui.theme import COLORS, mono_family, scaled_font
 from evidencekit.gui.widgets import (
     PassphraseField,
     button,
@@ -151,7 +150,7 @@ class FirstRunWizard(QWidget):
         box, inner = card()
         for key in ("gui.wizard.intro1", "gui.wizard.intro2", "gui.wizard.intro3"):
             p = para(tr(key))
-            p.setFont(QFont(p.font().family(), 13))
+            p.setFont(scaled_font(p.font().family(), 13))
             inner.addWidget(p)
         layout.addWidget(box)
         layout.addWidget(muted(tr("gui.wizard.offline")))
@@ -250,10 +249,7 @@ class FirstRunWizard(QWidget):
         self.key_label.setObjectName("Key")
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setWordWrap(True)
-        font = QFont(mono_family())
-        font.setPointSize(17)
-        font.setBold(True)
-        self.key_label.setFont(font)
+        self.key_label.setFont(scaled_font(mono_family(), 17, bold=True))
         layout.addWidget(self.key_label)
         row = QHBoxLayout()
         # printing first: a paper in a drawer is found by nobody searching the computer

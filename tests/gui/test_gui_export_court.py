@@ -25,13 +25,13 @@ def test_export_dialog_warns_about_gps_and_passes_the_statement(  # type: ignore
     qtbot.waitExposed(dialog)
     assert dialog.located_chosen() == [added.number]
     note = dialog.location_note.text()
-    assert f"#{added.number}" in note and note == tr(
-        "court.gui.location_shown", items=f"#{added.number}")
+    assert f"Item #{added.number}" in note and note == tr(
+        "court.gui.location_shown", items=f"Item #{added.number}")
     assert dialog.hide_location.isVisible()
     dialog.hide_location.setChecked(True)
-    assert "원본 파일" in tr("court.gui.location_hidden", "ko", items="#1")
+    assert "원본 파일" in tr("court.gui.location_hidden", "ko", items="자료 #1")
     assert dialog.location_note.text() == tr("court.gui.location_hidden",
-                                             items=f"#{added.number}")
+                                             items=f"Item #{added.number}")
     dialog.grab().save(str(artifacts / "gui-export-dialog-court.png"))
     for i in range(dialog.items.count()):  # the photo only (the demo's link is pending)
         entry = dialog.items.item(i)
