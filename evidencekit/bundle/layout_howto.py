@@ -13,6 +13,7 @@ bilingual bundle; commands and the tools' own output as the tools print them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from xml.sax.saxutils import escape as esc
 
 from reportlab.lib.styles import ParagraphStyle
@@ -21,6 +22,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from evidencekit.bundle.manifest import CERT_NAME, MANIFEST_NAME
 from evidencekit.bundle.styles import Labels, Styles
+from evidencekit.i18n import tr
 
 __all__ = ["howto_story", "SIGNED_NAME", "route_steps"]
 
@@ -28,7 +30,24 @@ __all__ = ["howto_story", "SIGNED_NAME", "route_steps"]
 SIGNED_NAME = "signed.pdf"
 
 
-def route_steps(bundle_name: str, side_dir: str | None) -> list[tuple[str, list[str], list[str]]]:
+#: What ``evidencekit verify`` ends with, by exit code (the first sentence is shown).
+_VERDICTS = ((0, "verify_trust.verdict_ok"), (10, "verify_trust.verdict_unconfirmed"),
+             (3, "bundle.verify.verdict_failed"))
+
+
+def _verdict_lines(langs: Sequence[str]) -> list[str]:
+    """``exit 0: Result: everything holds. …`` in each language (evidencekit verify
+    answers in the reader's language: a Korean bundle shows the Korean lines)."""
+    out = []
+    for lang in langs:
+        for code, key in _VERDICTS:
+            text = tr(key, lang, how="…", fingerprint="…", short="…", failed="…")
+            out.append(f"exit {code}: {text.split('. ', 1)[0].rstrip('.')}. …")
+    return out
+
+
+def route_steps(bundle_name: str, side_dir: str | None, langs: Sequence[str] = ("en",)
+                ) -> list[tuple[str, list[str], list[str]]]:
     """The steps: (message key, commands, expected output lines)."""
     quoted = f'"{bundle_name}"' if " " in bundle_name else bundle_name
     steps: list[tuple[str, list[str], list[str]]] = [
@@ -68,11 +87,7 @@ def route_steps(bundle_name: str, side_dir: str | None) -> list[tuple[str, list[
     ], ["Verification: OK"]))
     steps.append(("verify_trust.howto.step_tool", [
         f"evidencekit verify {quoted} --expect-fingerprint AB:CD:…:EF",
-    ], [
-        "exit 0: Result: everything holds. …",
-        "exit 10: Result: INTACT, SIGNER NOT CONFIRMED. …",
-        "exit 3: Result: VERIFICATION FAILED (…)",
-    ]))
+    ], _verdict_lines(langs)))
     return steps
 
 
@@ -93,7 +108,9 @@ def howto_story(bundle_name: str, side_dir: str | None, st: Styles,
     expected = labels("verify_trust.howto.expected")
     code = ParagraphStyle("ek-howto-code", parent=st.code, fontSize=7.5, leading=9.5,
                           spaceBefore=2, spaceAfter=3)
-    for n, (key, commands, output) in enumerate(route_steps(bundle_name, side_dir), start=1):
+    langs = ("ko", "en") if labels.lang == "both" else (labels.lang,)
+    for n, (key, commands, output) in enumerate(route_steps(bundle_name, side_dir, langs),
+                                                start=1):
         block: list[Flowable] = []
         for i, text in enumerate(labels.texts(key, **params)):
             prefix = f"<b>{n}.</b> " if i == 0 else ""
