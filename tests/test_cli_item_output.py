@@ -5,6 +5,7 @@ each stored item (``자료 #N: …`` in Korean), or with ``--json`` the stored i
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.conftest import run_cli
@@ -52,5 +53,6 @@ def test_show_names_every_line(vault_dir: Path, tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[1].startswith("내부 식별자: ")
     assert not any(line.strip().startswith(("id:", "size:")) for line in lines), out
-    assert "T" not in next(line for line in lines if "최종 수정 일시" in line).split(": ", 1)[1]
+    modified = next(line for line in lines if "최종 수정 일시" in line).split(": ", 1)[1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+.*", modified), modified
     assert any(line.startswith("크기: ") and line.endswith(" B)") for line in lines)
