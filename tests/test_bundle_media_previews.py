@@ -6,6 +6,7 @@ printed at all); the attached originals stay exact."""
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
 
 import pikepdf
@@ -114,9 +115,18 @@ def test_video_pdf_text_previews(vault: FakeVault, tmp_path: Path, artifacts: Pa
     assert verify_bundle(blurred_pdf).intact
 
 
-def test_korean_video_facts(vault: FakeVault, tmp_path: Path) -> None:
-    out = tmp_path / "ko.pdf"
-    export_bundle(vault, out, items=[1], blur=True, lang="ko")
+def test_korean_video_facts(vault: FakeVault, tmp_path: Path,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # previews are made in memory: nothing lands in the temporary folder or beside the PDF
+    scratch, folder = tmp_path / "tmp", tmp_path / "out"
+    scratch.mkdir()
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    out = folder / "ko.pdf"
+    export_bundle(vault, out, items=[1, 2, 3], blur=True, lang="ko")
+    assert list(scratch.iterdir()) == []
+    assert [p.name for p in folder.iterdir()] == ["ko.pdf"]
     text = pdftotext(out)
     assert "영상 앞부분의 장면" in text and "영상 길이" in text and "320×240 픽셀" in text
     assert "증거 자료 #1 — 파일" in text

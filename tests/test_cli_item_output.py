@@ -5,6 +5,7 @@ each stored item (``자료 #N: …`` in Korean), or with ``--json`` the stored i
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.conftest import run_cli
@@ -42,3 +43,16 @@ def test_incident_and_offline_link_lines(vault_dir: Path) -> None:
     res = run_cli("link", vault_dir, "https://example.test/p", "--offline",
                   "--title", "a\x1b[2Jb\nc")
     assert res.out.count("\n") == 1 and "\x1b" not in res.out
+
+
+def test_show_names_every_line(vault_dir: Path, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    cf.write(photo, cf.png_bytes())
+    assert run_cli("add", vault_dir, photo).code == 0
+    out = run_cli("--lang", "ko", "show", vault_dir, "1").out
+    lines = out.splitlines()
+    assert lines[1].startswith("내부 식별자: ")
+    assert not any(line.strip().startswith(("id:", "size:")) for line in lines), out
+    modified = next(line for line in lines if "최종 수정 일시" in line).split(": ", 1)[1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+.*", modified), modified
+    assert any(line.startswith("크기: ") and line.endswith(" B)") for line in lines)

@@ -169,7 +169,7 @@ def _cover(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
 
 def _summary(inp: LayoutInput, labels: Labels, st: Styles) -> list[Flowable]:
     # The hash fits one line (6 pt), the time two (export zone, then UTC): ~20 rows a page.
-    widths = [9 * mm, 16 * mm, 37 * mm, 0.0, 73 * mm]
+    widths = [11 * mm, 16 * mm, 37 * mm, 0.0, 73 * mm]  # 11 mm: "번호" on one line
     widths[3] = FRAME_WIDTH - sum(widths)
     head = [
         Paragraph(esc(labels(k)), st.cell_head)

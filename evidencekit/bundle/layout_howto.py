@@ -15,6 +15,7 @@ them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from xml.sax.saxutils import escape as esc
 
 from reportlab.lib.styles import ParagraphStyle
@@ -23,6 +24,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from evidencekit.bundle.manifest import CERT_NAME, MANIFEST_NAME
 from evidencekit.bundle.styles import Labels, Styles
+from evidencekit.i18n import tr
 
 __all__ = ["howto_story", "SIGNED_NAME", "SIDE_LIST", "SIDE_LIST_AWK", "route_steps"]
 
@@ -44,7 +46,24 @@ SIDE_LIST_AWK = ("-F'\"' 'length($1)==2{f=$2==\"files\"} f&&$2==\"sha256\"{h=$4}
                  "f&&$2==\"path\"&&$4!=\"\"{print h\" *\"$4}'")
 
 
-def route_steps(bundle_name: str, side_dir: str | None) -> list[tuple[str, list[str], list[str]]]:
+#: What ``evidencekit verify`` ends with, by exit code (the first sentence is shown).
+_VERDICTS = ((0, "verify_trust.verdict_ok"), (10, "verify_trust.verdict_unconfirmed"),
+             (11, "verify_weak.verdict_counter_unconfirmed"), (3, "bundle.verify.verdict_failed"))
+
+
+def _verdict_lines(langs: Sequence[str]) -> list[str]:
+    """``exit 0: Result: everything holds. …`` in each language (evidencekit verify
+    answers in the reader's language: a Korean bundle shows the Korean lines)."""
+    out = []
+    for lang in langs:
+        for code, key in _VERDICTS:
+            text = tr(key, lang, how="…", fingerprint="…", short="…", failed="…", signers="…")
+            out.append(f"exit {code}: {text.split('. ', 1)[0].rstrip('.')}. …")
+    return out
+
+
+def route_steps(bundle_name: str, side_dir: str | None, langs: Sequence[str] = ("en",)
+                ) -> list[tuple[str, list[str], list[str]]]:
     """The steps: (message key, commands, expected output lines)."""
     quoted = f'"{bundle_name}"' if " " in bundle_name else bundle_name
     steps: list[tuple[str, list[str], list[str]]] = [
@@ -93,12 +112,7 @@ def route_steps(bundle_name: str, side_dir: str | None) -> list[tuple[str, list[
     ], ["Verification: OK"]))
     steps.append(("verify_weak.howto.step_tool", [
         f"evidencekit verify {quoted} --expect-fingerprint AB:CD:…:EF",
-    ], [
-        "exit 0: Result: everything holds. …",
-        "exit 10: Result: INTACT, SIGNER NOT CONFIRMED. …",
-        "exit 11: Result: INTACT, HOLDER CONFIRMED, COUNTER-SIGNATURE NOT CONFIRMED. …",
-        "exit 3: Result: VERIFICATION FAILED (…)",
-    ]))
+    ], _verdict_lines(langs)))
     return steps
 
 
@@ -119,7 +133,9 @@ def howto_story(bundle_name: str, side_dir: str | None, st: Styles,
     expected = labels("verify_trust.howto.expected")
     code = ParagraphStyle("ek-howto-code", parent=st.code, fontSize=7.5, leading=9.5,
                           spaceBefore=2, spaceAfter=3)
-    for n, (key, commands, output) in enumerate(route_steps(bundle_name, side_dir), start=1):
+    langs = ("ko", "en") if labels.lang == "both" else (labels.lang,)
+    for n, (key, commands, output) in enumerate(route_steps(bundle_name, side_dir, langs),
+                                                start=1):
         block: list[Flowable] = []
         for i, text in enumerate(labels.texts(key, **params)):
             prefix = f"<b>{n}.</b> " if i == 0 else ""

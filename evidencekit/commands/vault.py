@@ -4,6 +4,7 @@ rekey, recovery."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -219,21 +220,28 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def _show_text(item: Item) -> str:
     lines = [
         f"{tr('cli.col.number')}: {item.number}",
-        f"id: {item.id}",
+        f"{tr('bundle.field.id')}: {item.id}",
         f"{tr('cli.col.kind')}: {tr('kind.' + item.kind)} ({tr('state.' + item.state)})",
         f"{tr('cli.col.title')}: {item.title}",
         f"{tr('cli.col.source')}: {display_source(item.kind, item.source)}",
         f"{tr('cli.col.captured')}: {formal_time(item.captured_at, item.timezone)}",
         f"SHA-256: {item.sha256 or '-'}",
-        f"{tr('cli.col.size')}: {item.size}",
+        f"{tr('cli.col.size')}: {_size(item.size)} ({item.size:,} B)",
     ]
+    # Named details only: the raw keys of the rest are in --json, not in the sentence text.
     for key, value in sorted(item.metadata.items()):
-        if isinstance(value, str | int | float | bool) and value != "":
-            label = f"bundle.meta.{key}"
-            lines.append(f"  {tr(label) if label in catalogue('en') else key}: {value}")
+        label = f"bundle.meta.{key}"
+        if isinstance(value, str | int | float | bool) and value != "" and \
+                label in catalogue("en"):
+            if isinstance(value, str) and _ISO_TIME.match(value):
+                value = formal_time(value)
+            lines.append(f"  {tr(label)}: {value}")
     for n, p in enumerate(item.parts, 1):
         ts = ""
         if p.timestamp:
