@@ -85,7 +85,7 @@ class Match:
 
 
 def _words(hexes: Sequence[str]) -> U64:
-    raw = b"".join(bytes.fromhex(h) for h in hexes)
+    raw = bytes.fromhex("".join(hexes))
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(len(hexes), 4)
 
 
@@ -109,8 +109,9 @@ class HashIndex:
         #: the entries whose dihedral variants are looked up (whole pictures)
         self._qidx = np.array([i for i, e in enumerate(self.entries) if e.whole],
                               dtype=np.int64)
-        hexes = [e.hashes[v] if v < len(e.hashes) else e.hashes[0]
-                 for e in (self.entries[int(i)] for i in self._qidx) for v in range(8)]
+        hexes = [h for i in self._qidx.tolist() for h in (
+            self.entries[i].hashes if len(self.entries[i].hashes) == 8
+            else (self.entries[i].hashes[0],) * 8)]
         self._q = _words(hexes) if hexes else np.zeros((0, 4), np.uint64)  # (nq*8, 4)
         self._q0, self._q1 = self._q[:, 0].copy(), self._q[:, 1].copy()
 
