@@ -13,8 +13,9 @@ too); the table holds the plain hashes of every entry, whole pictures and their 
 (the centre, and the picture cut by 5 % on one side), so a picture that was rotated,
 mirrored or cut is found as well: two items match when the whole-picture hash of one
 lies within the distance of any stored hash of the other. Crops are never compared with
-crops (that would add false matches between different pictures without finding more
-copies). Hashes below quality 50 take no part. Items are grouped by connecting every
+crops: every extra comparison is one more chance of a false match between different
+pictures, and a copy always brings its whole picture. Hashes below quality 50 take no
+part. Items are grouped by connecting every
 pair of items with a matching hash.
 """
 
