@@ -6,6 +6,8 @@ whole and cropped hashes), and OCR of a 1920×1080 screenshot."""
 from __future__ import annotations
 
 import io
+import statistics
+import time
 
 import numpy as np
 from PIL import Image
@@ -91,9 +93,12 @@ def group_rows() -> list[Row]:
                                  side=side) for s, side in enumerate(sides))
     found: list[int] = []
     found_plain: list[int] = []
+    cpu: list[float] = []
 
     def run() -> None:
+        c = time.process_time()
         found.append(len(planted & set(HashIndex(entries).item_distances())))
+        cpu.append(time.process_time() - c)
 
     def run_plain() -> None:
         found_plain.append(len(planted & set(HashIndex(plain).item_distances())))
@@ -103,8 +108,9 @@ def group_rows() -> list[Row]:
     return [Row("grouping 10,000 pictures (whole ×8 dihedral variants, centre and 4 "
                 "one-sided crops: 60,000 hashes, distance ≤ 31)",
                 f"{t * 1000:.0f} ms",
-                f"{found[-1]} of 200 planted copies found (100 through crops); whole "
-                f"hashes alone {t_plain * 1000:.0f} ms, {found_plain[-1]} found",
+                f"{found[-1]} of 200 planted copies found (100 through crops), CPU "
+                f"{statistics.median(cpu) * 1000:.0f} ms over 2 threads; whole hashes "
+                f"alone {t_plain * 1000:.0f} ms, {found_plain[-1]} found",
                 "< 1 s", t < 1.0 and found[-1] == 200)]
 
 

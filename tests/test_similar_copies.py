@@ -122,9 +122,16 @@ def test_multi_index_finds_what_full_comparison_finds() -> None:
     assert not any((k, 200 + k) in got for k in range(32, 41))
 
 
-def test_multi_index_with_crop_hashes_finds_what_full_comparison_finds() -> None:
+@pytest.mark.parametrize(("chunk", "sparse"), [(65536, 32768), (1000, 0)])
+def test_multi_index_with_crop_hashes_finds_what_full_comparison_finds(
+        chunk: int, sparse: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whole pictures (eight dihedral hashes) against the whole and cropped hashes of
-    every other item; crops are never compared with crops."""
+    every other item; crops are never compared with crops. Also with the queries looked
+    up a few at a time, and the way a large table is searched."""
+    from evidencekit.similar import index
+
+    monkeypatch.setattr(index, "_CHUNK", chunk)
+    monkeypatch.setattr(index, "_SPARSE", sparse)
     rng = np.random.default_rng(7)
     n = 300
     whole = _random_hashes(rng, n)

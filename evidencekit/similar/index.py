@@ -13,8 +13,9 @@ too); the table holds the plain hashes of every entry, whole pictures and their 
 (the centre, and the picture cut by 5 % on one side), so a picture that was rotated,
 mirrored or cut is found as well: two items match when the whole-picture hash of one
 lies within the distance of any stored hash of the other. Crops are never compared with
-crops (that would add false matches between different pictures without finding more
-copies). Hashes below quality 50 take no part. Items are grouped by connecting every
+crops: every extra comparison is one more chance of a false match between different
+pictures, and a copy always brings its whole picture. Hashes below quality 50 take no
+part. Items are grouped by connecting every
 pair of items with a matching hash.
 """
 
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 _SEGMENTS = 16
 _THREADS = 2
+_SPARSE = 32768  # tables smaller than this: round 0 skips the probes of empty buckets
+_CHUNK = 65536  # query rows looked up at once (bounds the memory a lookup takes)
 _PROBES = np.concatenate([[0], 1 << np.arange(16)]).astype(np.uint16)  # radius 1
 
 U64 = npt.NDArray[np.uint64]
@@ -85,7 +88,7 @@ class Match:
 
 
 def _words(hexes: Sequence[str]) -> U64:
-    raw = b"".join(bytes.fromhex(h) for h in hexes)
+    raw = bytes.fromhex("".join(hexes))
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(len(hexes), 4)
 
 
@@ -109,8 +112,9 @@ class HashIndex:
         #: the entries whose dihedral variants are looked up (whole pictures)
         self._qidx = np.array([i for i, e in enumerate(self.entries) if e.whole],
                               dtype=np.int64)
-        hexes = [e.hashes[v] if v < len(e.hashes) else e.hashes[0]
-                 for e in (self.entries[int(i)] for i in self._qidx) for v in range(8)]
+        hexes = [h for i in self._qidx.tolist() for h in (
+            self.entries[i].hashes if len(self.entries[i].hashes) == 8
+            else (self.entries[i].hashes[0],) * 8)]
         self._q = _words(hexes) if hexes else np.zeros((0, 4), np.uint64)  # (nq*8, 4)
         self._q0, self._q1 = self._q[:, 0].copy(), self._q[:, 1].copy()
 
@@ -118,54 +122,72 @@ class HashIndex:
                  q_segs: npt.NDArray[np.uint16]) -> tuple[I64, I64]:
         """(query row, table row) of the pairs within the distance whose segment ``s``
         differs in at most one bit."""
+        n = self._d.shape[0]
         col = d_segs[:, s]
         order = np.argsort(col, kind="stable").astype(np.int64)  # counting sort
         counts = np.bincount(col, minlength=65536)
         starts = np.zeros(65537, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
+        np.minimum(starts, n - 1, out=starts)  # an empty bucket points at some hash
         d0, d1 = self._d[order, 0], self._d[order, 1]  # the table in bucket order
-        probes = (q_segs[:, s].reshape(-1, 1) ^ _PROBES[None, :]).reshape(-1)
-        cnt_all = counts[probes]
-        hit = np.flatnonzero(cnt_all)  # the probes that found a bucket holding hashes
-        hq = hit // _PROBES.size  # their query rows
-        first = starts[probes[hit]]  # the place of their bucket's first hash
-        cnt = cnt_all[hit]
-        # Round r compares every probe whose bucket holds more than r hashes with the
-        # r-th hash in it (most buckets hold one hash or none), so no list of candidate
-        # pairs is built: round 0 takes every probe that found something, the later ones
-        # a prefix of those whose bucket holds more, sorted most first (counting sort).
-        # The first two words decide nearly every candidate (a random pair differs in
-        # about 64 of their 128 bits); the few left are compared in full.
         found_q: list[I64] = []
         found_d: list[I64] = []
-        self._compare(hq, first, d0, d1, order, found_q, found_d)
-        more = np.flatnonzero(cnt > 1)
-        if more.size:
+        for lo in range(0, q_segs.shape[0], _CHUNK):
+            hi = min(lo + _CHUNK, q_segs.shape[0])
+            probes = (q_segs[lo:hi, s].reshape(-1, 1) ^ _PROBES[None, :]).reshape(-1)
+            # Round 0 compares every probe with the first hash of its bucket (with a
+            # table of more than half as many hashes as buckets, an empty bucket's probe
+            # too, with a hash of the next bucket: a wasted comparison is then cheaper
+            # than leaving it out, and a pair is only kept for its true distance).
+            # Round r compares the probes whose bucket holds more than r hashes with
+            # the r-th one: a prefix of those probes, sorted fullest first (counting
+            # sort). Most buckets hold one hash or none, so no list of candidate pairs
+            # is built. The first two words decide nearly every candidate (a random
+            # pair differs in about 64 of their 128 bits); the few left are compared in
+            # full.
+            first = starts[probes]
+            cnt = counts[probes]
+            if n >= _SPARSE:
+                self._compare(lo, np.repeat(self._q0[lo:hi], _PROBES.size),
+                              np.repeat(self._q1[lo:hi], _PROBES.size), None, first,
+                              d0, d1, order, found_q, found_d)
+            else:  # a small table: most buckets are empty, leave their probes out
+                hit = np.flatnonzero(cnt)
+                hq = hit // _PROBES.size
+                self._compare(lo, self._q0[lo + hq], self._q1[lo + hq], hq, first[hit],
+                              d0, d1, order, found_q, found_d)
+            more = np.flatnonzero(cnt > 1)
+            if more.size == 0:
+                continue
             many = cnt[more]
             by = more[np.argsort((65535 - many).astype(np.uint16) if many.max() <= 65535
                                  else -many, kind="stable")]
-            cnt, hq, first = cnt[by], hq[by], first[by]
+            cnt, hq, first = cnt[by], by // _PROBES.size, first[by]
             ahead = np.searchsorted(-cnt, -np.arange(1, int(cnt[0])), side="left")
             for r, m in enumerate(ahead, start=1):
-                self._compare(hq[:m], first[:m] + r, d0, d1, order, found_q, found_d)
+                self._compare(lo, self._q0[lo + hq[:m]], self._q1[lo + hq[:m]], hq[:m],
+                              first[:m] + r, d0, d1, order, found_q, found_d)
         if not found_q:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(found_q), np.concatenate(found_d)
 
-    def _compare(self, qr: I64, pos: I64, d0: U64, d1: U64, order: I64,
-                 found_q: list[I64], found_d: list[I64]) -> None:
-        """Compare query rows ``qr`` with the hashes at ``pos`` of the bucket-ordered
-        table (first words ``d0``, ``d1``; ``order`` maps back to table rows) and keep
-        the pairs within the distance."""
-        dist = np.bitwise_count(self._q0[qr] ^ d0[pos])
-        dist += np.bitwise_count(self._q1[qr] ^ d1[pos])
+    def _compare(self, lo: int, q0: U64, q1: U64, qr: I64 | None, pos: I64, d0: U64,
+                 d1: U64, order: I64, found_q: list[I64], found_d: list[I64]) -> None:
+        """Compare the queries with first words ``q0``, ``q1`` (rows ``lo + qr``, or
+        with ``qr`` None one row per :data:`_PROBES` entries from ``lo``) with the
+        hashes at ``pos`` of the bucket-ordered table (first words ``d0``, ``d1``;
+        ``order`` maps back to table rows); keep the pairs within the distance."""
+        dist = np.bitwise_count(q0 ^ d0[pos])
+        dist += np.bitwise_count(q1 ^ d1[pos])
         near = np.flatnonzero(dist <= self.max_distance)
-        if near.size:
-            qrow, drow = qr[near], order[pos[near]]
-            full = np.bitwise_count(self._q[qrow] ^ self._d[drow]).sum(axis=1)
-            ok = full <= self.max_distance
-            found_q.append(qrow[ok])
-            found_d.append(drow[ok])
+        if near.size == 0:
+            return
+        qrow = lo + (qr[near] if qr is not None else near // _PROBES.size)
+        drow = order[pos[near]]
+        full = np.bitwise_count(self._q[qrow] ^ self._d[drow]).sum(axis=1)
+        ok = full <= self.max_distance
+        found_q.append(qrow[ok])
+        found_d.append(drow[ok])
 
     def _candidates(self) -> tuple[I64, I64]:
         """(query row, table row) of every pair within the distance, found through the
