@@ -3,8 +3,9 @@ format is made for): a local Korean page with pictures is captured with its rend
 exported with `evidencekit export-wacz`, the live site is stopped, and ReplayWeb.page
 (fetched at set-up time by scripts/fetch-replaywebpage.sh, never by the test) is served
 from 127.0.0.1 with the WACZ and opened in QtWebEngine offscreen. The replayed page must
-show the captured text, and its pictures must have loaded, from the archive, at their
-captured sizes."""
+show the captured text (and what its script wrote), and its pictures (those in the
+markup and the one its script loaded with fetch()) must have loaded, from the archive, at
+their captured sizes."""
 
 from __future__ import annotations
 
@@ -163,6 +164,10 @@ def test_exported_wacz_replays_in_replaywebpage(vault_dir: Path, tmp_path: Path,
         assert img["complete"] and (img["width"], img["height"]) == (width, height), img
         assert "/replay/w/" in img["src"] and img["src"].endswith(f"/{target.rsplit('/', 1)[0]}"
                                                                    f"/img/{name}"), img
+    # The picture the page's script loaded with fetch() came through the replay too.
+    fetched = [img for img in state["images"] if img["src"].startswith("blob:")]
+    assert [(i["complete"], i["width"], i["height"]) for i in fetched] == [(True, 120, 90)], \
+        state["images"]
     # The replay server served ReplayWeb.page and the WACZ, and nothing of the site itself.
     assert "/captures.wacz" in server.asked
     assert not [p for p in server.asked if p.startswith("/img/")]

@@ -31,7 +31,7 @@ import json
 import logging
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from evidencekit.capture.fetch import (
@@ -73,6 +73,9 @@ from evidencekit.capture.warc import WARC_MEDIA_TYPE, write_warc
 from evidencekit.errors import CaptureError
 from evidencekit.i18n import both, tr
 from evidencekit.model import ItemKind, NewItem, PartInput, Progress, iso
+
+if TYPE_CHECKING:
+    from evidencekit.capture.render import RenderChild
 
 __all__ = [
     "SUMMARY_FORMAT",
@@ -150,6 +153,18 @@ def _render(
     meta = rendering.metadata()
     meta["banner"] = banner
     return rendering, meta
+
+
+def _early_child(record: bool) -> RenderChild | None:
+    """A rendering child started before the fetch (None if it cannot start: rendering
+    then starts its own and reports the problem)."""
+    from evidencekit.capture.render import RenderChild
+
+    try:
+        return RenderChild(preload=record)
+    except CaptureError as exc:
+        log.info("rendering child not started early: %s", exc.key)
+        return None
 
 
 def _telegram_shown(checked: CheckedUrl, result: FetchResult, charset: str | None
@@ -245,31 +260,38 @@ def capture_link(
         if progress:
             progress(n, _STEPS, key)
 
-    step(0, "links.progress.connecting")
-    result = fetch_url(
-        checked.url, timeout=timeout, max_body=max_body, verify_tls=verify_tls,
-        ca_file=ca_file, ssl_context=ssl_context, progress=progress,
-    )
-    final = result.final
-    step(1, "links.progress.archiving")
-    is_text = final.media_type in ("", "text/html", "application/xhtml+xml", "text/plain")
-    charset = detect_charset(final.body, final.content_type) if is_text else None
-    shown = _telegram_shown(checked, result, charset)
-    page_title = (
-        extract_title(final.body, charset)
-        if final.media_type in ("", "text/html", "application/xhtml+xml") else None
-    )
-    rendering: Rendering | None = None
-    recorded: list[RecordedExchange] = []
-    if render:
-        step(2, "links.progress.rendering")
-        rendering, render_meta = _render(
-            checked, result, charset, render_timeout or timeout,
-            {"scroll_screens": scroll_screens, "scroll_seconds": scroll_seconds,
-             "settle_seconds": settle_seconds, "record": record,
-             "upstream_ca_file": str(ca_file) if ca_file else None, "recorded": recorded})
-    else:
-        render_meta = {"status": "not-requested"}
+    # The rendering child starts now and gets ready while the page is fetched.
+    child = _early_child(record) if render else None
+    try:
+        step(0, "links.progress.connecting")
+        result = fetch_url(
+            checked.url, timeout=timeout, max_body=max_body, verify_tls=verify_tls,
+            ca_file=ca_file, ssl_context=ssl_context, progress=progress,
+        )
+        final = result.final
+        step(1, "links.progress.archiving")
+        is_text = final.media_type in ("", "text/html", "application/xhtml+xml", "text/plain")
+        charset = detect_charset(final.body, final.content_type) if is_text else None
+        shown = _telegram_shown(checked, result, charset)
+        page_title = (
+            extract_title(final.body, charset)
+            if final.media_type in ("", "text/html", "application/xhtml+xml") else None
+        )
+        rendering: Rendering | None = None
+        recorded: list[RecordedExchange] = []
+        if render:
+            step(2, "links.progress.rendering")
+            rendering, render_meta = _render(
+                checked, result, charset, render_timeout or timeout,
+                {"scroll_screens": scroll_screens, "scroll_seconds": scroll_seconds,
+                 "settle_seconds": settle_seconds, "record": record,
+                 "upstream_ca_file": str(ca_file) if ca_file else None, "recorded": recorded,
+                 "child": child})
+        else:
+            render_meta = {"status": "not-requested"}
+    finally:
+        if child is not None:
+            child.close()
     extra: list[FetchResult] = []
     resources: list[dict[str, Any]] = []
     if shown is not None and shown.image_urls and not any(

@@ -69,6 +69,7 @@ __all__ = [
     "kst",
     "fits_in_memory_load",
     "render_page",
+    "RenderChild",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def render_page(
     scroll_screens: int = DEFAULT_SCROLL_SCREENS,
     scroll_seconds: float = DEFAULT_SCROLL_SECONDS,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    child: RenderChild | None = None,
 ) -> Rendering:
     """Render a page to PNG and PDF with a banner above it.
 
@@ -114,6 +116,7 @@ def render_page(
     recording proxy in the child (:mod:`evidencekit.capture.recorder`; real servers are
     checked against ``upstream_ca_file`` or the public roots) and the exchanges are
     appended to ``recorded`` - also when the rendering fails or the child crashes.
+    ``child``: a :class:`RenderChild` started earlier (it is used up either way).
 
     Blocking; callable from any thread (the GUI calls it from a worker). Nothing is ever
     shown on screen.
@@ -147,7 +150,7 @@ def render_page(
         scroll_seconds=float(scroll_seconds),
         settle_seconds=float(settle_seconds),
     )
-    result = run_child(request, recorded)
+    result = run_child(request, recorded, child)
     from evidencekit.capture.pdf_banner import stamp_banner
 
     result = replace(result, pdf=stamp_banner(result.pdf, request.banner))
@@ -244,35 +247,90 @@ def _talk(proc: subprocess.Popen[bytes], message: bytes, limit: float
     return got.get("out", b""), got.get("err", b""), timed_out
 
 
-def run_child(request: RenderRequest, recorded: list[RecordedExchange] | None = None
-              ) -> Rendering:
-    """Run ``request`` in a new child process and return its rendering (PDF unstamped).
+class RenderChild:
+    """A rendering child process started before its request is known, in its own
+    throw-away home: Python starts (and with ``preload`` loads the recording proxy's
+    modules) while the caller is still fetching the page. Its environment does not
+    depend on the request (the proxy flags are the child's own). Used up by
+    :func:`run_child`; :meth:`close` (or leaving the ``with`` block) ends it and removes
+    its home if it was not used.
+
+    Raises :class:`CaptureError` ``links.render_unavailable`` when it cannot start.
+    """
+
+    def __init__(self, *, preload: bool = False) -> None:
+        from evidencekit.capture.render_child import PRELOAD_ENV, child_env
+
+        self.home = _scratch_home()
+        env = child_env(None, self.home)
+        if preload:
+            env[PRELOAD_ENV] = "1"
+        try:
+            for name in ("config", "cache", "data"):
+                (self.home / name).mkdir()
+            self.proc = subprocess.Popen(
+                _child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=env, cwd=str(self.home), start_new_session=True,
+            )
+        except OSError as exc:
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
+        self.used = False
+        self._closed = False
+
+    def close(self) -> None:
+        """End the child (and anything it started) and remove its home (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            # Only while it runs: the id of a child already waited for may be reused.
+            # (After a rendering, _talk has already ended its whole process group.)
+            if self.proc.poll() is None:
+                if hasattr(os, "killpg"):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                else:
+                    self.proc.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log.warning("the rendering child did not end after being killed")
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self) -> RenderChild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_child(request: RenderRequest, recorded: list[RecordedExchange] | None = None,
+              child: RenderChild | None = None) -> Rendering:
+    """Run ``request`` in a child process (``child``, or a new one) and return its
+    rendering (PDF unstamped).
 
     The exchanges its recording proxy wrote are appended to ``recorded`` whatever happens.
 
     Raises :class:`CaptureError`: ``links.render_timeout`` (killed at the time limit),
     ``webcapture.render_crashed`` (died or answered nonsense), or the child's own error.
     """
-    from evidencekit.capture.render_child import child_env, read_answer
+    from evidencekit.capture.render_child import read_answer
 
     limit = (request.timeout + request.scroll_seconds + request.settle_seconds
              + CHILD_EXTRA_SECONDS)
-    home = _scratch_home()
+    if child is None or child.used:
+        child = RenderChild()
+    child.used = True
+    proc, home = child.proc, child.home
     try:
-        (home / "config").mkdir()
-        (home / "cache").mkdir()
-        (home / "data").mkdir()
         message = json.dumps(request.header(), ensure_ascii=False).encode("utf-8") + b"\n"
         if request.body is not None:
             message += request.body
-        try:
-            proc = subprocess.Popen(
-                _child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=child_env(request, home), cwd=str(home),
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise CaptureError("links.render_unavailable", reason=str(exc)) from exc
         out, err, timed_out = _talk(proc, message, limit)
         if timed_out:
             log.warning("rendering child killed after %.0f s", limit)
@@ -300,4 +358,4 @@ def run_child(request: RenderRequest, recorded: list[RecordedExchange] | None = 
     finally:
         if recorded is not None:
             recorded.extend(read_records(home / RECORDS_DIR))
-        shutil.rmtree(home, ignore_errors=True)
+        child.close()

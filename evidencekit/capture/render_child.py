@@ -24,7 +24,8 @@ from typing import Any, BinaryIO
 
 from evidencekit.capture.render_types import Rendering, RenderRequest
 
-__all__ = ["ENV_KEEP", "chromium_flags", "child_env", "read_answer", "main", "JS_HEAP_MB"]
+__all__ = ["ENV_KEEP", "PRELOAD_ENV", "chromium_flags", "child_env", "read_answer", "main",
+           "JS_HEAP_MB"]
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,9 @@ ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "WINDIR", "COMSP
 _MAX_HEADER = 4 * 1024 * 1024
 
 
-def chromium_flags(req: RenderRequest) -> list[str]:
-    """The Chromium command-line flags of the rendering child for ``req``."""
+def chromium_flags(req: RenderRequest | None) -> list[str]:
+    """The Chromium command-line flags of the rendering child for ``req`` (None: before
+    the request is known, without the recording proxy's)."""
     flags = [
         "--disable-gpu",
         "--log-level=3",
@@ -55,6 +57,8 @@ def chromium_flags(req: RenderRequest) -> list[str]:
         "--disable-sync",
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     ]
+    if req is None:
+        return flags
     if req.proxy:
         flags.append(f"--proxy-server={req.proxy}")
         # Loopback is not sent through a proxy by default; with this it is, so the
@@ -65,8 +69,9 @@ def chromium_flags(req: RenderRequest) -> list[str]:
     return flags
 
 
-def child_env(req: RenderRequest, home: Path) -> dict[str, str]:
-    """The child's whole environment: a few system variables, a throw-away home, Qt's."""
+def child_env(req: RenderRequest | None, home: Path) -> dict[str, str]:
+    """The child's whole environment: a few system variables, a throw-away home, Qt's
+    (``req`` None: the child is started before its request is known)."""
     import evidencekit
 
     env = {k: os.environ[k] for k in ENV_KEEP if k in os.environ}
@@ -136,6 +141,22 @@ def _start_recording(req: RenderRequest) -> RenderRequest:
     return req
 
 
+#: Set by :class:`evidencekit.capture.render.RenderChild`: the child was started ahead of
+#: its request and loads the recording proxy's modules while it waits.
+PRELOAD_ENV = "EVIDENCEKIT_RENDER_PRELOAD"
+
+
+def _preload() -> None:
+    """Import proxy.py and the recorder (a quarter of a second) while the parent is still
+    fetching the page. Not Qt: proxy.py forks its acceptor before Qt may start."""
+    try:
+        import proxy  # noqa: F401 - proxy.py
+
+        from evidencekit.capture import recorder  # noqa: F401
+    except ImportError:
+        pass  # recording is then reported unavailable as before
+
+
 def main() -> int:
     """Entry point of the child: read a request, render, answer, exit at once."""
     answer_fd = os.dup(1)
@@ -144,6 +165,8 @@ def main() -> int:
                         format="render-child %(levelname)s %(name)s: %(message)s")
     from evidencekit.errors import CaptureError
 
+    if os.environ.pop(PRELOAD_ENV, None) == "1":
+        _preload()
     try:
         req = _read_request(sys.stdin.buffer)
     except (ValueError, KeyError, TypeError) as exc:
