@@ -12,8 +12,11 @@ timestamp comes from a trusted authority and lies where the manifest says it sho
 Who signed is the certificate inside the CMS signature - never the printed text or the
 attached certificate copy. The bundle passes (exit 0) only when it is intact and that
 signer is confirmed: by the fingerprint the holder gave (``expect_fingerprint``, either
-form) or by a root the recipient trusts (``signer_roots_pem``). Intact but unconfirmed is
-exit 10. Any input - garbage, a truncated file, a hostile PDF - gives a report, never a
+form) or by a root the recipient trusts (``signer_roots_pem``; a certificate that has
+expired since is judged at the time of the signature's trusted timestamp,
+:mod:`.verify_expired`) - and every counter-signature is confirmed too. Intact but the
+holder unconfirmed is exit 10; intact, the holder confirmed but a counter-signature not is
+exit 11. Any input - garbage, a truncated file, a hostile PDF - gives a report, never a
 traceback.
 """
 
@@ -177,8 +180,10 @@ def verify_bundle(
         handed over) that confirm a signer whose certificate chains to one of them.
         Without a matching fingerprint or root the signer is unconfirmed (exit 10).
     :return: a :class:`VerifyReport`; ``report.exit_code`` gives the verdict (0 intact
-        and confirmed, 10 intact but unconfirmed, 3 failed); ``report.intact`` and
-        ``report.confirmed`` the two halves.
+        and every signer confirmed, 10 intact but the holder unconfirmed, 11 intact and
+        the holder confirmed but a counter-signature not, 3 failed); ``report.intact``,
+        ``report.confirmed`` (the holder) and ``report.countersignatures_confirmed`` the
+        parts.
 
     Like the export, it runs pyHanko through ``asyncio.run``: call it from a worker thread,
     not from a thread running an asyncio event loop.
