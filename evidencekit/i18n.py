@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from functools import cache
 
+from evidencekit.josa import resolve_particles
 from evidencekit.resources import resource_path
 
 __all__ = ["LANGUAGES", "tr", "current_language", "set_language", "catalogue", "both",
@@ -116,10 +117,12 @@ def tr(key: str, lang: str | None = None, /, **params: object) -> str:
                           else v)
                       for k, v in params.items()}
         try:
-            return text.format(**params)
+            formatted = text.format(**params)
         except (KeyError, IndexError, ValueError):
             log.warning("bad placeholders for message key %s", key)
             return text
+        # 자료 #4(으)로 → 자료 #4로: the particle after a filled-in value, as it is read
+        return resolve_particles(formatted) if language == "ko" else formatted
     return text
 
 

@@ -136,10 +136,13 @@ def test_window_not_found(x_display: str, tmp_path: Path) -> None:
 @pytest.mark.xvfb
 def test_black_screen_without_portal_is_refused(tmp_path: Path) -> None:
     """A real all-black grab (an empty Xvfb screen, as Wayland gives) with no desktop
-    portal on the (absent) session bus: a clear error, no image."""
+    portal on the (absent) session bus: a clear error, no image. In a Wayland session the
+    message names Wayland; in an X11 session the screen itself was black."""
     with xvfb(640, 480) as display:
-        result = capture(display, {"kind": "all"}, tmp_path / "black.png")
+        result = capture(display, {"kind": "all"}, tmp_path / "black.png", session="wayland")
+        x11 = capture(display, {"kind": "all"}, tmp_path / "black.png")
     assert result == {"error": "CaptureError", "key": "capture.screen.black_no_portal"}
+    assert x11 == {"error": "CaptureError", "key": "capture.screen.black_x11"}
     assert not (tmp_path / "black.png").exists()
 
 
@@ -172,11 +175,25 @@ def _desktop() -> Image.Image:
 def test_black_grab_and_no_portal_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeBackend([(screen(0, 0, 0, 200, 100), Image.new("RGB", (200, 100)))])
     monkeypatch.setattr(screen_mod, "_qt_backend", lambda: fake)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
     with pytest.raises(CaptureError) as info:
         grab(ScreenTarget.all_screens())
     assert info.value.key == "capture.screen.black_no_portal"
     assert "portal" in fake.events
     assert "Wayland" in info.value.message("en")
+
+
+def test_black_x11_grab_is_not_blamed_on_wayland(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On X11 a fully black grab means the screen was black (off, locked, screen saver)."""
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    for target in (ScreenTarget.all_screens(), ScreenTarget.one_screen(0)):
+        fake = FakeBackend([(screen(0, 0, 0, 200, 100), Image.new("RGB", (200, 100)))])
+        with pytest.raises(CaptureError) as info:
+            grab(target, backend=fake)
+        assert info.value.key == "capture.screen.black_x11"
+        for lang in ("en", "ko"):
+            assert "Wayland" not in info.value.message(lang)
 
 
 def test_black_grab_uses_the_portal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,6 +209,7 @@ def test_black_grab_uses_the_portal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_black_window_grab_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
     fake = FakeBackend([(screen(0, 0, 0, 200, 100), Image.new("RGB", (200, 100)))])
     with pytest.raises(CaptureError) as info:
         grab(ScreenTarget.one_screen(0), backend=fake)
@@ -357,7 +375,8 @@ def test_session_bus_without_portal(tmp_path: Path) -> None:
     from tests.support.capture_portal import session_bus
 
     with xvfb(640, 480) as display, session_bus() as bus:
-        result = capture(display, {"kind": "all"}, tmp_path / "x.png", bus=bus)
+        result = capture(display, {"kind": "all"}, tmp_path / "x.png", bus=bus,
+                         session="wayland")
     assert result == {"error": "CaptureError", "key": "capture.screen.black_no_portal"}
 
 

@@ -289,15 +289,25 @@ def _grab_pixels(target: ScreenTarget, b: Backend) -> tuple[Image.Image, dict[st
     return canvas, meta
 
 
+def _wayland_session() -> bool:
+    return bool(os.environ.get("WAYLAND_DISPLAY")) or \
+        os.environ.get("XDG_SESSION_TYPE", "").lower() == "wayland"
+
+
 def _portal_instead(target: ScreenTarget, b: Backend) -> tuple[Image.Image, bytes | None]:
     if target.kind in ("screen", "window"):
-        raise CaptureError("capture.screen.black_target")
+        # Wayland hands Qt a black picture of a screen or window; on X11 the screen itself
+        # was black (switched off, locked, a black screen saver): blame the right one.
+        raise CaptureError("capture.screen.black_target" if _wayland_session()
+                           else "capture.screen.black_x11")
     try:
         png = b.portal_screenshot()
     except CaptureError as exc:
         log.info("desktop portal: %s", exc.key)
         if exc.key != "capture.portal.unavailable":
             raise  # cancelled, timed out or failed: say exactly that
+        if not _wayland_session():
+            raise CaptureError("capture.screen.black_x11") from None
         raise CaptureError("capture.screen.black_no_portal", reason=exc.message()) from None
     try:
         with Image.open(io.BytesIO(png)) as im:

@@ -14,6 +14,7 @@ from evidencekit.errors import InputError
 from evidencekit.hardening import secret_from_environment
 from evidencekit.i18n import tr
 from evidencekit.vault import Vault
+from evidencekit.vault.keys import MIN_PASSPHRASE_LENGTH
 
 __all__ = [
     "add_secret_options",
@@ -72,21 +73,36 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool = False,
                     prompt_key: str = "cli.prompt.passphrase",
                     file_attr: str = "passphrase_file",
                     env_var: str = "EVIDENCEKIT_PASSPHRASE") -> str:
-    """The passphrase from ``--passphrase-file``, ``EVIDENCEKIT_PASSPHRASE`` or a prompt."""
+    """The passphrase from ``--passphrase-file``, ``EVIDENCEKIT_PASSPHRASE`` or a prompt.
+
+    The vault's passphrase is never empty: an empty one (an empty file, an empty variable,
+    Enter at the prompt) is named as such instead of being tried and reported as wrong. A
+    new passphrase that is too short is refused before it is asked for a second time.
+    Other secrets (a PKCS#12 file's, read through another ``file_attr``) may be empty."""
+    vault_secret = file_attr in ("passphrase_file", "new_passphrase_file")
     pf = getattr(args, file_attr, None)
     if pf is not None:
-        return _from_file(pf)
+        return _not_empty(_from_file(pf), vault_secret, "error.empty_passphrase_file")
     env = secret_from_environment(env_var)
     if env is not None:
-        return env
+        return _not_empty(env, vault_secret, "error.empty_passphrase_variable")
     if not sys.stdin.isatty():
         raise InputError("error.no_passphrase")
-    first = getpass.getpass(tr(prompt_key) + " ")
+    first = _not_empty(getpass.getpass(tr(prompt_key) + " "), vault_secret,
+                       "error.empty_passphrase_typed")
+    if confirm and vault_secret and len(first) < MIN_PASSPHRASE_LENGTH:
+        raise InputError("error.passphrase_short", minimum=MIN_PASSPHRASE_LENGTH)
     if confirm:
         second = getpass.getpass(tr("cli.prompt.passphrase_again") + " ")
         if first != second:
             raise InputError("error.passphrase_mismatch")
     return first
+
+
+def _not_empty(secret: str, check: bool, key: str) -> str:
+    if check and secret == "":
+        raise InputError(key)
+    return secret
 
 
 def read_recovery_key(args: argparse.Namespace) -> str | None:

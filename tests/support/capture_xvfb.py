@@ -76,10 +76,13 @@ def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
     raise last or RuntimeError("Xvfb did not start")
 
 
-def x_env(display: str, bus: str | None = None) -> dict[str, str]:
+def x_env(display: str, bus: str | None = None, session: str = "x11") -> dict[str, str]:
     """The environment of a program on ``display``; the session bus is ``bus`` (a
-    private one from ``capture_portal``) or none at all."""
+    private one from ``capture_portal``) or none at all. ``session="wayland"`` makes the
+    program believe it runs in a Wayland session (XWayland gives Qt the black grab an
+    empty Xvfb screen gives)."""
     env = dict(os.environ)
+    env["XDG_SESSION_TYPE"] = session
     env["DISPLAY"] = display
     env["QT_QPA_PLATFORM"] = "xcb"
     env.pop("WAYLAND_DISPLAY", None)
@@ -174,7 +177,8 @@ _CAPTURE = textwrap.dedent(
 
 
 def capture(
-    display: str, spec: Mapping[str, object], out: Path, *, bus: str | None = None
+    display: str, spec: Mapping[str, object], out: Path, *, bus: str | None = None,
+    session: str = "x11",
 ) -> dict[str, object]:
     """Run :func:`evidencekit.capture.screen.grab` in a subprocess on ``display``.
 
@@ -184,7 +188,7 @@ def capture(
     spec = {**spec, "out": str(out)}
     done = subprocess.run(
         [PYTHON, "-c", _CAPTURE, json.dumps(spec)],
-        env=x_env(display, bus),
+        env=x_env(display, bus, session),
         capture_output=True,
         text=True,
         timeout=120,
