@@ -29,7 +29,7 @@ PKGS=(
 # Every command the README, the tests and the benchmarks call; checked after installing.
 COMMANDS=(
   make python3 bash Xvfb xauth xdotool dbus-daemon pdfsig pdfdetach pdftoppm pdfinfo
-  openssl sha256sum head certutil tesseract age img2pdf npm
+  openssl sha256sum head wc awk certutil tesseract age img2pdf npm
 )
 
 mode="${1:-install}"
