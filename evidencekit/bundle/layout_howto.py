@@ -52,13 +52,14 @@ _VERDICTS = ((0, "verify_trust.verdict_ok"), (10, "verify_trust.verdict_unconfir
 
 
 def _verdict_lines(langs: Sequence[str]) -> list[str]:
-    """``exit 0: Result: everything holds. …`` in each language (evidencekit verify
-    answers in the reader's language: a Korean bundle shows the Korean lines)."""
+    """``exit 0: Result: everything holds. …`` (evidencekit verify answers in the reader's
+    language: a Korean bundle shows the Korean lines, a bilingual one both on one line)."""
     out = []
-    for lang in langs:
-        for code, key in _VERDICTS:
-            text = tr(key, lang, how="…", fingerprint="…", short="…", failed="…", signers="…")
-            out.append(f"exit {code}: {text.split('. ', 1)[0].rstrip('.')}. …")
+    for code, key in _VERDICTS:
+        texts = [tr(key, lang, how="…", fingerprint="…", short="…", failed="…", signers="…")
+                 for lang in langs]
+        out.append(f"exit {code}: " + " / ".join(
+            f"{text.split('. ', 1)[0].rstrip('.')}. …" for text in texts))
     return out
 
 
