@@ -1,8 +1,10 @@
 """The bundle's item pages name the other items holding the same picture, with the PDQ
-hash; items without a copy say nothing of copies."""
+hash, and say which copy was matched as a cut version; items without a copy say nothing
+of copies."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from evidencekit.model import NewItem, PartInput
@@ -16,7 +18,8 @@ def test_item_pages_name_the_other_copies(vault_dir: Path, tmp_path: Path) -> No
     img = photo()
     pictures = [("original.jpg", encode(img, quality=90)),
                 ("mirrored.jpg", copies_of(img)["mirrored.jpg"]),
-                ("other.png", different_picture(3))]
+                ("other.png", different_picture(3)),
+                ("cut_left.jpg", copies_of(img)["cut_left.jpg"])]
     with open_vault(vault_dir) as v:
         for name, data in pictures:
             v.add_item(NewItem(kind="file", title=name, source=name, parts=[
@@ -27,6 +30,9 @@ def test_item_pages_name_the_other_copies(vault_dir: Path, tmp_path: Path) -> No
     assert res.code == 0, res.err
     text = " ".join(pdftotext(out).split())
     assert "Same picture also in" in text
-    assert "item #2 (distance" in text  # a copy outside the bundle is still named
+    # a copy outside the bundle is still named; only the one cut on one side is labelled
+    assert re.search(r"item #2 \(distance \d+\)", text), text
+    assert re.search(r"item #4 \(distance \d+, cut copy\)", text), text
+    assert text.count("cut copy)") == 1 and text.count("Cut copy: found by") == 1
     assert text.count("Same picture also in") == 1  # item 3 has no copy
     assert pdq[:16] in text.replace(" ", "")

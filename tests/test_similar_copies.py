@@ -210,6 +210,32 @@ def test_rehash_and_similar_commands(vault_dir: Path, monkeypatch: pytest.Monkey
     assert run_cli("check", vault_dir).code == 0
 
 
+def test_similar_command_labels_cut_copies(vault_dir: Path) -> None:
+    """``similar N`` says which copy was matched as a cut version (text and ``--json``);
+    a plain copy is not labelled, and the first two fields stay item and distance."""
+    img = photo()
+    with open_vault(vault_dir) as v:
+        a = _add(v, "a.jpg", encode(img, quality=85), "image/jpeg")
+        plain = _add(v, "plain.jpg", copies_of(img)["mirrored.jpg"], "image/jpeg")
+        cut = _add(v, "cut.jpg", copies_of(img)["cut_left.jpg"], "image/jpeg")
+    data = json.loads(run_cli("similar", vault_dir, str(a), "--json").out)
+    assert {x["number"]: x["cropped"] for x in data["copies"]} == {plain: False, cut: True}
+    pairs = json.loads(run_cli("similar", vault_dir, "--json").out)["pairs"]
+    assert {(p["a"], p["b"]): p["cropped"] for p in pairs if p["a"] == a} == {
+        (a, plain): False, (a, cut): True}
+    res = run_cli("similar", vault_dir, str(a))
+    assert res.code == 0, res.err
+    lines = {line.split()[0]: line for line in res.out.splitlines() if line.startswith("#")}
+    distances = {x["number"]: x["distance"] for x in data["copies"]}
+    for number, title, how in ((plain, "plain.jpg", "whole picture"), (cut, "cut.jpg",
+                                                                        "cut copy")):
+        fields = lines[f"#{number}"].split()
+        assert fields[:3] == [f"#{number}", str(distances[number]), title], fields
+        assert lines[f"#{number}"].endswith(how)
+    assert "cut copy" not in lines[f"#{plain}"]
+    assert res.out.splitlines()[1].split()[-2:] == ["Matched", "as"]  # the header
+
+
 def test_large_png_is_left_to_rehash(vault_dir: Path) -> None:
     from PIL import Image
 

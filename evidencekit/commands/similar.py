@@ -113,7 +113,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
             print_json({"number": target.number,
                         "pdq": entry.hashes[0] if entry else None,
                         "quality": entry.quality if entry else None,
-                        "copies": [{"number": c.number, "distance": c.distance}
+                        "copies": [{"number": c.number, "distance": c.distance,
+                                    "cropped": c.cropped}
                                    for c in found],
                         "group": copies.group_of(target.number), "unhashed": unhashed})
             return 0
@@ -126,10 +127,15 @@ def cmd_similar(args: argparse.Namespace) -> int:
             sys.stdout.write(tr("similar.cli.no_copies", number=target.number) + "\n")
         else:
             by_number = {i.number: i for i in items}
+            # the matching way comes after the title: scripts keep reading the item and
+            # the distance as the first two fields
             rows = [[f"#{c.number}", str(c.distance), by_number[c.number].title or
-                     by_number[c.number].source] for c in found]
+                     by_number[c.number].source,
+                     tr("similar.cli.match_cut" if c.cropped else "similar.cli.match_whole")]
+                    for c in found]
             sys.stdout.write(table([tr("similar.cli.col_item"), tr("similar.cli.col_distance"),
-                                    tr("similar.cli.col_title")], rows, right={1}))
+                                    tr("similar.cli.col_title"), tr("similar.cli.col_match")],
+                                   rows, right={1}))
             group = copies.group_of(target.number)
             if len(group) > len(found) + 1:
                 sys.stdout.write(tr("similar.cli.group", n=1, numbers=", ".join(

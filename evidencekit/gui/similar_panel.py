@@ -68,8 +68,10 @@ def add_copies_section(layout: QVBoxLayout, session: VaultSession, item: Item,
     row.setSpacing(6)
     row.addWidget(muted(tr("gui.similar.also_in")))
     for c in copies[:12]:
-        b = link(tr("gui.similar.item", number=c.number), functools.partial(open_item, c.number))
-        b.setToolTip(tr("gui.similar.distance", distance=c.distance))
+        b = link(tr("gui.similar.item_cut" if c.cropped else "gui.similar.item",
+                    number=c.number), functools.partial(open_item, c.number))
+        b.setToolTip(tr("gui.similar.distance_cut" if c.cropped else "gui.similar.distance",
+                        distance=c.distance))
         row.addWidget(b)
     if len(copies) > 12:
         row.addWidget(muted(tr("gui.similar.more", count=len(copies) - 12)))

@@ -36,7 +36,11 @@ def similar_groups(item: Item, copies: list[Copy], labels: Labels) -> list[Group
         Line(entry.hashes[0], mono=True),
         Line(labels("bundle.similar.quality", quality=entry.quality))]))
     if copies:
+        notes = [Line(labels("bundle.similar.note"))]
+        if any(c.cropped for c in copies):
+            notes.append(Line(labels("bundle.similar.cut_note")))
         group.rows.append(Row(labels("bundle.similar.copies"), [
-            Line(labels("bundle.similar.copy", number=c.number, distance=c.distance))
-            for c in copies] + [Line(labels("bundle.similar.note"))]))
+            Line(labels("bundle.similar.copy_cut" if c.cropped else "bundle.similar.copy",
+                        number=c.number, distance=c.distance))
+            for c in copies] + notes))
     return [group]

@@ -56,7 +56,7 @@ class CopyMap:
 
     def public(self) -> dict[str, Any]:
         return {"groups": self.groups,
-                "pairs": [{"a": a, "b": c.number, "distance": c.distance}
+                "pairs": [{"a": a, "b": c.number, "distance": c.distance, "cropped": c.cropped}
                           for a, cs in sorted(self.direct.items()) for c in cs
                           if a < c.number]}
 

@@ -38,6 +38,29 @@ def test_detail_pane_links_the_copies(qtbot, main_window, artifacts: Path) -> No
     qtbot.waitUntil(lambda: main_window.detail.item.number == b, timeout=5000)
 
 
+def test_detail_pane_labels_a_cut_copy(qtbot, main_window, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    a, plain = _add_copies(main_window)
+    cut = main_window.session.vault.add_item(NewItem(
+        kind="file", title="bridge-cut.jpg", source="bridge-cut.jpg",
+        parts=[PartInput(name="bridge-cut.jpg", media_type="image/jpeg",
+                         data=copies_of(photo())["cut_left.jpg"])])).number
+    main_window.session.refresh()
+    main_window.select_item(a)
+    qtbot.waitUntil(lambda: main_window.detail.item is not None
+                    and main_window.detail.item.number == a, timeout=5000)
+    pane = main_window.detail.widget()
+    links = {w.text(): w for w in pane.findChildren(QPushButton)
+             if w.text().startswith("Item #")}
+    assert set(links) == {f"Item #{plain}", f"Item #{cut} (cut copy)"}, set(links)
+    assert "strip off one edge" in links[f"Item #{cut} (cut copy)"].toolTip()
+    assert links[f"Item #{plain}"].toolTip().startswith("Difference: ")
+    assert "edge" not in links[f"Item #{plain}"].toolTip()
+    main_window.detail.ensureWidgetVisible(links[f"Item #{cut} (cut copy)"])
+    main_window.grab().save(str(artifacts / "gui-similar-cut.png"))
+    links[f"Item #{cut} (cut copy)"].click()
+    qtbot.waitUntil(lambda: main_window.detail.item.number == cut, timeout=5000)
+
+
 def test_groups_dialog_lists_groups(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
     from evidencekit.gui.similar_panel import GroupsDialog
 
