@@ -4,8 +4,9 @@ exported with `evidencekit export-wacz`, the live site is stopped, and ReplayWeb
 (fetched at set-up time by scripts/fetch-replaywebpage.sh, never by the test) is served
 from 127.0.0.1 with the WACZ and opened in QtWebEngine offscreen. The replayed page must
 show the captured text (and what its script wrote), and its pictures (those in the
-markup and the one its script loaded with fetch()) must have loaded, from the archive, at
-their captured sizes."""
+markup, the one its script loaded with fetch(), and the lazily loaded one below the fold
+once the replayed page is scrolled to it) must have loaded, from the archive, at their
+captured sizes."""
 
 from __future__ import annotations
 
@@ -164,6 +165,14 @@ def test_exported_wacz_replays_in_replaywebpage(vault_dir: Path, tmp_path: Path,
         assert img["complete"] and (img["width"], img["height"]) == (width, height), img
         assert "/replay/w/" in img["src"] and img["src"].endswith(f"/{target.rsplit('/', 1)[0]}"
                                                                    f"/img/{name}"), img
+    # The picture loaded lazily below the fold (loading="lazy") loads once the replayed
+    # page's frame is scrolled to it: from the archive, at its natural size.
+    lazy = [img for img in state["images"] if img["lazy"]]
+    assert len(lazy) == 1, state["images"]
+    assert lazy[0]["inView"] and state["scrollY"] > 0, (lazy, state["scrollY"])
+    assert lazy[0]["complete"] and (lazy[0]["width"], lazy[0]["height"]) == (300, 300), lazy
+    assert "/replay/w/" in lazy[0]["src"] and lazy[0]["src"].endswith(
+        f"/{target.rsplit('/', 1)[0]}/img/lazy.png"), lazy
     # The picture the page's script loaded with fetch() came through the replay too.
     fetched = [img for img in state["images"] if img["src"].startswith("blob:")]
     assert [(i["complete"], i["width"], i["height"]) for i in fetched] == [(True, 120, 90)], \

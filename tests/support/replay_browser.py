@@ -7,7 +7,10 @@ tests/test_links_replay.py:
 It walks every document reachable from the page (through shadow roots and same-origin
 frames), finds the one ReplayWeb.page replays ``TARGET_URL`` in (its address holds
 ``mp_/TARGET_URL``), waits until that document has loaded and its pictures are decoded,
-and writes its address, text and pictures (address, complete, natural size) to OUT.json.
+then scrolls that document's lazily loaded pictures (``loading="lazy"``, below the fold)
+into view and waits until they are decoded too, and writes its address, text and pictures
+(address, complete, natural size, lazy, shown in the frame's viewport) to OUT.json; a
+lazy picture that never loads is written as it stood when the wait ran out (30 s).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 _PROBE = r"""
-(function (target) {
+(function (target, scroll) {
   function collect(doc, out) {
     out.push(doc);
     (function walk(root) {
@@ -37,20 +40,38 @@ _PROBE = r"""
     return d.location.href.indexOf('mp_/' + target) >= 0; })[0];
   if (!hit) return JSON.stringify({found: false,
                                    documents: docs.map(function (d) { return d.location.href; })});
+  var view = hit.defaultView;
+  if (scroll) {
+    // Scroll the replayed page's own frame (not the outer page) so the lazy pictures come
+    // into its viewport, as a reader scrolling down would.
+    Array.prototype.forEach.call(hit.images, function (i) {
+      if (i.loading === 'lazy') i.scrollIntoView({block: 'center'}); });
+  }
   var imgs = Array.prototype.map.call(hit.images, function (i) {
+    var r = i.getBoundingClientRect();
     return {src: i.currentSrc, complete: i.complete, lazy: i.loading === 'lazy',
-            width: i.naturalWidth, height: i.naturalHeight}; });
+            width: i.naturalWidth, height: i.naturalHeight,
+            inView: r.bottom > 0 && r.top < view.innerHeight}; });
   return JSON.stringify({found: true, href: hit.location.href, ready: hit.readyState,
+                         scrollY: view.scrollY, viewHeight: view.innerHeight,
                          text: hit.body ? hit.body.innerText : '', images: imgs});
-})(%s)
+})(%s, %s)
 """
 
 
 def _settled(state: dict[str, Any]) -> bool:
-    # Lazily loaded pictures below the fold load only when scrolled to: not waited for.
+    # Lazily loaded pictures below the fold load only when scrolled to: waited for after
+    # the scroll (see _lazy_settled).
     images = [i for i in state.get("images") or [] if not i["lazy"]]
     return bool(state.get("found") and state.get("ready") == "complete" and images
                 and all(i["complete"] for i in images))
+
+
+def _lazy_settled(state: dict[str, Any]) -> bool:
+    """Every lazy picture is decoded (``complete`` with a size: a lazy picture not yet
+    asked for is also ``complete``, with no size)."""
+    lazy = [i for i in state.get("images") or [] if i["lazy"]]
+    return bool(state.get("found")) and all(i["complete"] and i["width"] for i in lazy)
 
 
 def main(argv: list[str]) -> int:
@@ -72,9 +93,11 @@ def main(argv: list[str]) -> int:
     view.setPage(page)
     view.resize(1100, 900)
     view.show()
-    probe = _PROBE % json.dumps(target)
+    probe = _PROBE % (json.dumps(target), "false")
+    scroll = _PROBE % (json.dumps(target), "true")
     last: dict[str, Any] = {}
     polls = [0]
+    lazy_polls = [0]
 
     def finish() -> None:
         if shot is not None:
@@ -88,12 +111,23 @@ def main(argv: list[str]) -> int:
             last.clear()
             last.update(json.loads(result))
         if _settled(last):
-            # One more second for late scripts and painting, then the final state.
-            QTimer.singleShot(1000, lambda: page.runJavaScript(probe, 0, final))
+            # Then scroll the lazy pictures into view and wait for them.
+            page.runJavaScript(scroll, 0, scrolled)
         elif polls[0] > 120:  # 60 s
             finish()
         else:
             QTimer.singleShot(500, poll)
+
+    def scrolled(result: object) -> None:
+        lazy_polls[0] += 1
+        if isinstance(result, str):
+            last.clear()
+            last.update(json.loads(result))
+        if _lazy_settled(last) or lazy_polls[0] > 60:  # 30 s
+            # One more second for late scripts and painting, then the final state.
+            QTimer.singleShot(1000, lambda: page.runJavaScript(probe, 0, final))
+        else:
+            QTimer.singleShot(500, lambda: page.runJavaScript(scroll, 0, scrolled))
 
     def final(result: object) -> None:
         if isinstance(result, str):
