@@ -4,13 +4,16 @@ tests/test_links_replay.py:
 
     python -m tests.support.replay_browser PAGE_URL TARGET_URL OUT.json [SHOT.png]
 
+(SHOT.png shows the top of the replayed page, SHOT-lazy.png the view scrolled down.)
+
 It walks every document reachable from the page (through shadow roots and same-origin
 frames), finds the one ReplayWeb.page replays ``TARGET_URL`` in (its address holds
 ``mp_/TARGET_URL``), waits until that document has loaded and its pictures are decoded,
 then scrolls that document's lazily loaded pictures (``loading="lazy"``, below the fold)
 into view and waits until they are decoded too, and writes its address, text and pictures
-(address, complete, natural size, lazy, shown in the frame's viewport) to OUT.json; a
-lazy picture that never loads is written as it stood when the wait ran out (30 s).
+(address, complete, natural size, lazy, shown in the frame's viewport) to OUT.json, with
+the lazy pictures as they stood just before the scroll (``lazy_before_scroll``); a lazy
+picture that never loads is written as it stood when the wait ran out (30 s).
 """
 
 from __future__ import annotations
@@ -98,10 +101,11 @@ def main(argv: list[str]) -> int:
     last: dict[str, Any] = {}
     polls = [0]
     lazy_polls = [0]
+    before: list[dict[str, Any]] = []
 
     def finish() -> None:
-        if shot is not None:
-            view.grab().save(str(shot))
+        if shot is not None:  # the scrolled view, beside the top of the page (SHOT)
+            view.grab().save(str(shot.with_name(f"{shot.stem}-lazy{shot.suffix}")))
         out.write_text(json.dumps(last, ensure_ascii=False), encoding="utf-8")
         app.quit()
 
@@ -112,6 +116,9 @@ def main(argv: list[str]) -> int:
             last.update(json.loads(result))
         if _settled(last):
             # Then scroll the lazy pictures into view and wait for them.
+            before[:] = [i for i in last["images"] if i["lazy"]]
+            if shot is not None:
+                view.grab().save(str(shot))
             page.runJavaScript(scroll, 0, scrolled)
         elif polls[0] > 120:  # 60 s
             finish()
@@ -133,6 +140,7 @@ def main(argv: list[str]) -> int:
         if isinstance(result, str):
             last.clear()
             last.update(json.loads(result))
+        last["lazy_before_scroll"] = before
         finish()
 
     def poll() -> None:
