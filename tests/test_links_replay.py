@@ -165,13 +165,12 @@ def test_exported_wacz_replays_in_replaywebpage(vault_dir: Path, tmp_path: Path,
         assert img["complete"] and (img["width"], img["height"]) == (width, height), img
         assert "/replay/w/" in img["src"] and img["src"].endswith(f"/{target.rsplit('/', 1)[0]}"
                                                                    f"/img/{name}"), img
-    # The picture loaded lazily below the fold (loading="lazy") loads once the replayed
-    # page's frame is scrolled to it: from the archive, at its natural size. (Whether it
-    # was still waiting before the scroll is a race, not asserted: the 5000 px gap above it
-    # comes from site.css, and when Chromium first lays the page out before the replay's
-    # service worker has delivered that stylesheet, the picture sits ~830 px from the top,
-    # inside Chromium's lazy-loading margin, and is fetched at once. The state before the
-    # scroll is in state["lazy_before_scroll"].)
+    # The picture loaded lazily below the fold (loading="lazy") was still waiting before
+    # the replayed page's frame was scrolled (the 5000 px gap above it is inline, so it
+    # holds even before the replay delivers site.css) and loads once the frame is
+    # scrolled to it: from the archive, at its natural size.
+    assert [img["width"] for img in state["lazy_before_scroll"]] == [0], \
+        state["lazy_before_scroll"]
     lazy = [img for img in state["images"] if img["lazy"]]
     assert len(lazy) == 1, state["images"]
     assert lazy[0]["inView"] and state["scrollY"] > 0, (lazy, state["scrollY"])

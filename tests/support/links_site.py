@@ -98,7 +98,7 @@ SITE_PAGE = f"""<!doctype html>
 <video width="400" height="225" poster="/img/poster.png"></video>
 <iframe src="/frame" width="200" height="150"></iframe>
 <div id="fetched"></div>
-<div class="gap"></div>
+<div class="gap" style="height:5000px"></div>
 <img src="/img/lazy.png" loading="lazy" width="300" height="300" alt="아래쪽 이미지">
 <script src="/site.js"></script>
 <script>
