@@ -18,9 +18,8 @@ $(error Please run make as yourself, not with sudo: scripts/install-system-deps.
 endif
 endif
 
-$(STAMP): pyproject.toml $(LOCK) scripts/install-system-deps.sh scripts/fetch-replaywebpage.sh
+$(STAMP): pyproject.toml $(LOCK) scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
-	bash scripts/fetch-replaywebpage.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c $(LOCK) -e '.[dev]'
@@ -38,7 +37,9 @@ lint: $(STAMP)
 
 # Every test's HOME, XDG folders and temp folder point into its own tmp_path (see
 # tests/conftest.py); the base temp folder lives in the checkout and goes after a passing run.
+# The WACZ replay test needs ReplayWeb.page: fetched once (pinned, integrity-checked).
 test: lint
+	bash scripts/fetch-replaywebpage.sh
 	rm -rf $(TESTTMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider --basetemp=$(TESTTMP)
 	rm -rf $(TESTTMP)
