@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from asn1crypto import cms
@@ -92,11 +92,12 @@ def _tst_time(signed_data: cms.SignedData | None) -> datetime | None:
     return moment if isinstance(moment, datetime) else None
 
 
-def _ts_context(signed_data: cms.SignedData | None,
-                roots: Sequence[asn1_x509.Certificate]) -> ValidationContext:
-    """Trust for a timestamp: the trust store only, at the time the token states."""
+def _ts_context(signed_data: cms.SignedData | None, roots: Sequence[asn1_x509.Certificate],
+                at: datetime | None = None) -> ValidationContext:
+    """Trust for a timestamp: the trust store only, at ``at`` (default: the time the token
+    states)."""
     return ValidationContext(trust_roots=list(roots), allow_fetching=False,
-                             moment=_tst_time(signed_data), revocation_mode="soft-fail")
+                             moment=at or _tst_time(signed_data), revocation_mode="soft-fail")
 
 
 def _signature_tst(sig: EmbeddedPdfSignature) -> cms.SignedData | None:
@@ -131,14 +132,16 @@ def _container(sig: EmbeddedPdfSignature, report: VerifyReport, name: str,
 
 def _status(sig: EmbeddedPdfSignature, sig_roots: Sequence[asn1_x509.Certificate],
             ts_roots: Sequence[asn1_x509.Certificate], skip_diff: bool,
-            moment: datetime | None = None) -> Any:
+            moment: datetime | None = None, ts_at: datetime | None = None) -> Any:
     """pyHanko's verdict on a signature, or the name of the error it refused it with;
-    ``moment``: validate the signer's certificate path at that time instead of now."""
+    ``moment``: validate the signer's certificate path at that time instead of now;
+    ``ts_at``: validate the signature timestamp's authority then instead of at the
+    token's own time."""
     try:
         return validate_pdf_signature(
             sig,
             signer_validation_context=_signer_context(sig, sig_roots, moment),
-            ts_validation_context=_ts_context(_signature_tst(sig), ts_roots),
+            ts_validation_context=_ts_context(_signature_tst(sig), ts_roots, ts_at),
             key_usage_settings=_KEY_USAGE,
             skip_diff=skip_diff,
         )
@@ -188,14 +191,50 @@ def _trusted_time(status: object) -> datetime | None:
     return moment if isinstance(moment, datetime) else None
 
 
+def _provable_now(sig: EmbeddedPdfSignature, stamp: datetime,
+                  sig_roots: Sequence[asn1_x509.Certificate],
+                  ts_roots: Sequence[asn1_x509.Certificate],
+                  archives: Sequence[EmbeddedPdfSignature]) -> bool:
+    """The signature timestamp still proves its time today: its authority's certificate
+    is trusted now, or it was at the time of a later document timestamp (which covers the
+    token) whose own authority is trusted now. A token is otherwise judged at the time it
+    states itself - and whoever holds an expired authority's old key can state any time."""
+    now = datetime.now(UTC)
+    moments = [now]
+    for stamp_sig in archives:
+        if stamp_sig.signed_revision <= sig.signed_revision:
+            continue
+        try:
+            ts = validate_pdf_timestamp(stamp_sig, skip_diff=True, validation_context=_ts_context(
+                stamp_sig.signed_data, ts_roots, now))
+        except Exception:  # noqa: BLE001 - a hostile token proves nothing
+            continue
+        if ts.intact and ts.valid and ts.trusted and isinstance(ts.timestamp, datetime):
+            moments.append(ts.timestamp)
+    for moment in moments:
+        status = _status(sig, sig_roots, ts_roots, skip_diff=True, ts_at=moment)
+        if not isinstance(status, str) and _trusted_time(status) == stamp:
+            return True
+    return False
+
+
 def _past_validity(sig: EmbeddedPdfSignature, cert: x509.Certificate, status: Any,
                    sig_roots: Sequence[asn1_x509.Certificate],
                    ts_roots: Sequence[asn1_x509.Certificate], report: VerifyReport,
-                   subject: str) -> bool:
+                   subject: str, archives: Sequence[EmbeddedPdfSignature]) -> bool:
     """For a valid signature that no root confirms now: if its certificate has expired,
     judge it at the time of the trusted signature timestamp (:mod:`.verify_expired`) and
-    say so. True when the recipient's roots confirm it at that time."""
+    say so - only while that timestamp's authority is trusted now or was at a later
+    document timestamp's time (:func:`_provable_now`). True when the recipient's roots
+    confirm it at that time."""
     if not sig_roots or bool(status.trusted):
+        return False
+    stamp = _trusted_time(status)
+    if stamp is not None and cert.not_valid_after_utc < datetime.now(UTC) and \
+            not _provable_now(sig, stamp, sig_roots, ts_roots, archives):
+        report.add("signature.validity", None, "verify_round2.tsa_expired_now",
+                   field=sig.field_name, signer=display_name(subject), time=stamp.isoformat(),
+                   expired=cert.not_valid_after_utc.isoformat())
         return False
     judged = judge_expired(
         cert, _trusted_time(status),
@@ -203,7 +242,7 @@ def _past_validity(sig: EmbeddedPdfSignature, cert: x509.Certificate, status: An
     if judged is None:
         return False
     if judged.key is not None:
-            report.add("signature.validity", True if judged.trusted else None, judged.key,
+        report.add("signature.validity", True if judged.trusted else None, judged.key,
                    field=sig.field_name, signer=display_name(subject), **judged.params)
     return judged.trusted
 
@@ -221,7 +260,8 @@ def _confirm(fp: str, trusted: bool, expect: str | None) -> str:
 
 def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFacts,
             sig_roots: Sequence[asn1_x509.Certificate], ts_roots: Sequence[asn1_x509.Certificate],
-            expect: str | None, later: bool) -> Any:
+            expect: str | None, later: bool,
+            archives: Sequence[EmbeddedPdfSignature] = ()) -> Any:
     cert = _signer_cert(sig)
     container_ok = _container(sig, report, sig.field_name)
     if cert is None:
@@ -255,7 +295,7 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
     trusted = bool(status.trusted)
     if intact and expect is None and not trusted:
         trusted = _past_validity(sig, cert, status, sig_roots, ts_roots, report,
-                                 report.signer)
+                                 report.signer, archives)
     state = _confirm(fp, trusted, expect) if intact else INVALID
     report.signers.append(SignerResult("holder", sig.field_name, report.signer, fp, state,
                                        report.signed_at, stamp))
@@ -283,7 +323,8 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
 
 def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
                    sig_roots: Sequence[asn1_x509.Certificate],
-                   ts_roots: Sequence[asn1_x509.Certificate]) -> None:
+                   ts_roots: Sequence[asn1_x509.Certificate],
+                   archives: Sequence[EmbeddedPdfSignature] = ()) -> None:
     cert = _signer_cert(sig)
     container_ok = _container(sig, report, sig.field_name)
     fp = cert_fingerprint(cert) if cert is not None else "00" * 32
@@ -297,7 +338,8 @@ def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
         if intact and container_ok:
             trusted = bool(status.trusted) or (
                 cert is not None and
-                _past_validity(sig, cert, status, sig_roots, ts_roots, report, subject))
+                _past_validity(sig, cert, status, sig_roots, ts_roots, report, subject,
+                               archives))
             state = CONFIRMED_ROOT if trusted else UNCONFIRMED
     report.signers.append(SignerResult("countersigner", sig.field_name, subject, fp, state,
                                        when.isoformat() if when else None, stamp))
@@ -420,8 +462,10 @@ def check_signatures(reader: PdfFileReader, report: VerifyReport, *,
     if sigs[0] is not holder:
         report.add("signature.present", False, "verify_trust.timestamp_before_signature")
     later = [s for s in sigs if s.signed_revision > holder.signed_revision]
+    archives = [s for s in later if s.sig_object_type == "/DocTimeStamp"]
     status = _holder(holder, report, facts, signer_roots, ts_roots, expect,
-                     later=reader.xrefs.total_revisions - 1 > holder.signed_revision)
+                     later=reader.xrefs.total_revisions - 1 > holder.signed_revision,
+                     archives=archives)
     after = None
     if status is not None:
         _coverage(reader, holder, status, report, tail)
@@ -432,5 +476,5 @@ def check_signatures(reader: PdfFileReader, report: VerifyReport, *,
             if facts.document_timestamps:
                 after = facts.document_timestamps[-1]
         else:
-            _countersigner(sig, report, signer_roots, ts_roots)
+            _countersigner(sig, report, signer_roots, ts_roots, archives)
     return facts
