@@ -558,3 +558,42 @@ def export_signed(out: Path, key: Any, cert: x509.Certificate, chain: tuple[x509
                            (lambda: when) if when else export_module.now_utc):
         export_module.export_bundle(ca_vault(key, cert, chain), out, timestamper=stamper)
     return out
+
+
+def countersign_as(data: bytes, key: Any, cert: x509.Certificate, *, name: str,
+                   box: tuple[int, int, int, int] | None = None, reserve: int = 32768) -> bytes:
+    """A counter-signature as pyHanko makes it, in field ``name``; ``box``: visible on
+    the first page there; ``reserve``: bytes reserved for its container (room for another
+    signature's container to be moved in)."""
+    from evidencekit.bundle.signing import to_asn1
+
+    asn1_key, asn1_cert = to_asn1(key, cert)
+    buf = io.BytesIO(data)
+    writer = IncrementalPdfFileWriter(buf)
+    meta = signers.PdfSignatureMetadata(field_name=name, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    spec = fields.SigFieldSpec(name, on_page=0, box=box) if box is not None else None
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    signer = signers.SimpleSigner(signing_cert=asn1_cert, signing_key=asn1_key,
+                                  cert_registry=SimpleCertificateStore())
+    signers.PdfSigner(meta, signer=signer,
+                      new_field_spec=spec).sign_pdf(writer, in_place=True,
+                                                    bytes_reserved=reserve)
+    return buf.getvalue()
+
+
+def rename_signature_field(data: bytes, old: str, new: str,
+                           stamper: DummyTimeStamper | None) -> bytes:
+    """An update that renames the signature field ``old`` to ``new`` (the holder's
+    signature dressed as a counter-signature), a document timestamp over it."""
+    def change(writer: IncrementalPdfFileWriter) -> None:
+        for ref in writer.root["/AcroForm"]["/Fields"]:
+            field = ref.get_object()
+            if str(field.get("/T")) == old:
+                field[pdf_name("/T")] = pdf_string(new)
+                writer.update_container(field)
+                return
+        raise AssertionError(f"no field {old}")
+
+    return update(data, change, stamper)
