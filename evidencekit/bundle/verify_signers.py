@@ -23,13 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
 from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     validate_pdf_signature,
@@ -37,9 +35,9 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko_certvalidator import ValidationContext
 
 from evidencekit.bundle.verify_cms import container_problems, signer_certificate
+from evidencekit.bundle.verify_contexts import signature_tst, signer_context, ts_context
 from evidencekit.bundle.verify_expired import judge_expired
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
@@ -81,46 +79,6 @@ class SignatureFacts:
     document_timestamps: list[datetime] = field(default_factory=list)  # trusted, in order
 
 
-def _tst_time(signed_data: cms.SignedData | None) -> datetime | None:
-    """The genTime a time-stamp token states (unverified), or None."""
-    if signed_data is None:
-        return None
-    try:
-        moment = signed_data["encap_content_info"]["content"].parsed["gen_time"].native
-    except PARSE_ERRORS:
-        return None
-    return moment if isinstance(moment, datetime) else None
-
-
-def _ts_context(signed_data: cms.SignedData | None, roots: Sequence[asn1_x509.Certificate],
-                at: datetime | None = None) -> ValidationContext:
-    """Trust for a timestamp: the trust store only, at ``at`` (default: the time the token
-    states)."""
-    return ValidationContext(trust_roots=list(roots), allow_fetching=False,
-                             moment=at or _tst_time(signed_data), revocation_mode="soft-fail")
-
-
-def _signature_tst(sig: EmbeddedPdfSignature) -> cms.SignedData | None:
-    try:
-        token = find_unique_cms_attribute(sig.signer_info["unsigned_attrs"],
-                                          "signature_time_stamp_token")
-        content = token["content"]
-    except NonexistentAttributeError:
-        return None
-    except PARSE_ERRORS:
-        return None
-    return content if isinstance(content, cms.SignedData) else None
-
-
-def _signer_context(sig: EmbeddedPdfSignature, roots: Sequence[asn1_x509.Certificate],
-                    moment: datetime | None = None) -> ValidationContext:
-    """Trust for a signer: only the roots the recipient named (never the bundle's own),
-    at ``moment`` (default: now; a trusted timestamp's time for :mod:`.verify_expired`)."""
-    return ValidationContext(trust_roots=list(roots), allow_fetching=False,
-                             other_certs=list(sig.other_embedded_certs), moment=moment,
-                             revocation_mode="soft-fail")
-
-
 def _container(sig: EmbeddedPdfSignature, report: VerifyReport, name: str,
                timestamp: bool = False) -> bool:
     signer_der = signer_certificate(sig.pkcs7_content)
@@ -140,8 +98,8 @@ def _status(sig: EmbeddedPdfSignature, sig_roots: Sequence[asn1_x509.Certificate
     try:
         return validate_pdf_signature(
             sig,
-            signer_validation_context=_signer_context(sig, sig_roots, moment),
-            ts_validation_context=_ts_context(_signature_tst(sig), ts_roots, ts_at),
+            signer_validation_context=signer_context(sig, sig_roots, moment),
+            ts_validation_context=ts_context(signature_tst(sig), ts_roots, ts_at),
             key_usage_settings=_KEY_USAGE,
             skip_diff=skip_diff,
         )
@@ -205,7 +163,7 @@ def _provable_now(sig: EmbeddedPdfSignature, stamp: datetime,
         if stamp_sig.signed_revision <= sig.signed_revision:
             continue
         try:
-            ts = validate_pdf_timestamp(stamp_sig, skip_diff=True, validation_context=_ts_context(
+            ts = validate_pdf_timestamp(stamp_sig, skip_diff=True, validation_context=ts_context(
                 stamp_sig.signed_data, ts_roots, now))
         except Exception:  # noqa: BLE001 - a hostile token proves nothing
             continue
@@ -216,6 +174,28 @@ def _provable_now(sig: EmbeddedPdfSignature, stamp: datetime,
         if not isinstance(status, str) and _trusted_time(status) == stamp:
             return True
     return False
+
+
+def _revoked(sig: EmbeddedPdfSignature, status: Any, sig_roots: Sequence[asn1_x509.Certificate],
+             ts_roots: Sequence[asn1_x509.Certificate], report: VerifyReport,
+             subject: str) -> bool | None:
+    """None: pyHanko found no revocation in the signer's path. Else the revocation is
+    judged at the signature's trusted time (its timestamp's, else now): revoked after a
+    trusted timestamp that shows the signature existed before, and trusted then - False
+    (confirmed); otherwise True, said as a failure (a revoked key may be anyone's)."""
+    details = getattr(status, "revocation_details", None)
+    if details is None:
+        return None
+    stamp = _trusted_time(status)
+    if stamp is not None and stamp < details.revocation_date:
+        then = _status(sig, sig_roots, ts_roots, skip_diff=True, moment=stamp)
+        if not isinstance(then, str) and then.trusted and then.revocation_details is None:
+            return False
+    report.add("signature.validity", False, "verify_round2.signer_revoked",
+               field=sig.field_name, signer=display_name(subject),
+               revoked=details.revocation_date.isoformat(),
+               time=stamp.isoformat() if stamp is not None else "—")
+    return True
 
 
 def _past_validity(sig: EmbeddedPdfSignature, cert: x509.Certificate, status: Any,
@@ -236,10 +216,16 @@ def _past_validity(sig: EmbeddedPdfSignature, cert: x509.Certificate, status: An
                    field=sig.field_name, signer=display_name(subject), time=stamp.isoformat(),
                    expired=cert.not_valid_after_utc.isoformat())
         return False
-    judged = judge_expired(
-        cert, _trusted_time(status),
-        lambda moment: _status(sig, sig_roots, ts_roots, skip_diff=True, moment=moment))
+    seen: list[Any] = []
+
+    def status_at(moment: datetime) -> Any:
+        seen.append(_status(sig, sig_roots, ts_roots, skip_diff=True, moment=moment))
+        return seen[-1]
+
+    judged = judge_expired(cert, _trusted_time(status), status_at)
     if judged is None:
+        return False
+    if seen and _revoked(sig, seen[-1], sig_roots, ts_roots, report, subject):
         return False
     if judged.key is not None:
         report.add("signature.validity", True if judged.trusted else None, judged.key,
@@ -293,7 +279,10 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
         report.add("signature.container", True, "verify_trust.cms_ok")
     stamp = _signer_timestamp(status, report, facts, sig.field_name)
     trusted = bool(status.trusted)
-    if intact and expect is None and not trusted:
+    revoked = _revoked(sig, status, sig_roots, ts_roots, report, report.signer)
+    if revoked is not None:
+        trusted = not revoked
+    if intact and expect is None and not trusted and revoked is None:
         trusted = _past_validity(sig, cert, status, sig_roots, ts_roots, report,
                                  report.signer, archives)
     state = _confirm(fp, trusted, expect) if intact else INVALID
@@ -335,7 +324,10 @@ def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
         intact = bool(status.intact and status.valid)
         when = status.signer_reported_dt
         stamp = _signer_timestamp(status, report, None, sig.field_name)
-        if intact and container_ok:
+        revoked = _revoked(sig, status, sig_roots, ts_roots, report, subject)
+        if intact and container_ok and revoked is not None:
+            state = UNCONFIRMED if revoked else CONFIRMED_ROOT
+        elif intact and container_ok:
             trusted = bool(status.trusted) or (
                 cert is not None and
                 _past_validity(sig, cert, status, sig_roots, ts_roots, report, subject,
@@ -360,7 +352,7 @@ def _document_timestamp(stamp: EmbeddedPdfSignature, report: VerifyReport,
                         after: datetime | None) -> None:
     _container(stamp, report, stamp.field_name, timestamp=True)
     try:
-        ts = validate_pdf_timestamp(stamp, validation_context=_ts_context(stamp.signed_data,
+        ts = validate_pdf_timestamp(stamp, validation_context=ts_context(stamp.signed_data,
                                                                          ts_roots),
                                     skip_diff=True)
         params = {"time": ts.timestamp.isoformat(),

@@ -597,3 +597,26 @@ def rename_signature_field(data: bytes, old: str, new: str,
         raise AssertionError(f"no field {old}")
 
     return update(data, change, stamper)
+
+
+def with_crl_in_dss(data: bytes, ca_key: Any, ca_cert: x509.Certificate,
+                    revoked: x509.Certificate, when: datetime, issued: datetime) -> bytes:
+    """The CA's CRL (issued at ``issued``) listing ``revoked`` as revoked at ``when``,
+    appended to the bundle's validation data (DSS) as anyone may append it."""
+    from asn1crypto import crl as asn1_crl
+    from cryptography.hazmat.primitives import serialization
+
+    crl = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+           .last_update(issued).next_update(issued + timedelta(days=3650))
+           .add_revoked_certificate(x509.RevokedCertificateBuilder()
+                                    .serial_number(revoked.serial_number)
+                                    .revocation_date(when).build())
+           .add_extension(x509.CRLNumber(1), critical=False)
+           .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+               ca_key.public_key()), critical=False)
+           .sign(ca_key, hashes.SHA256()))
+    buf = io.BytesIO(data)
+    dss.DocumentSecurityStore.add_dss(
+        buf, None, crls=[asn1_crl.CertificateList.load(
+            crl.public_bytes(serialization.Encoding.DER))], force_write=True)
+    return buf.getvalue()
