@@ -80,3 +80,25 @@ def test_valid_certificate_revoked_before_signing(tmp_path: Path) -> None:
                                          now - dt.timedelta(days=2), now - dt.timedelta(days=1)))
     assert verify_bundle(clean, trust_roots_pem=tsa_pem.encode(),
                          signer_roots_pem=[_pem(root)]).exit_code == 0
+
+
+def test_valid_certificate_revoked_after_its_trusted_timestamp(tmp_path: Path) -> None:
+    """Signed and timestamped ten days ago, revoked two days ago (the counsellor left the
+    centre): the timestamp shows the signature existed while the certificate was good -
+    confirmed at that time, no failure. Without the timestamp it fails."""
+    root_key, root = _root()
+    now = dt.datetime.now(UTC)
+    then = now - dt.timedelta(days=10)
+    key, cert = at.cert_between("Holder Kim", now - dt.timedelta(days=30),
+                                now + dt.timedelta(days=300), issuer=(root_key, root))
+    stamper, tsa_pem = make_tsa(when=then + dt.timedelta(minutes=1))
+    for name, stamp, code in (("stamped.pdf", stamper, 0), ("bare.pdf", None, 3)):
+        out = at.export_signed(tmp_path / name, key, cert, (root,), stamp, then)
+        out.write_bytes(at.with_crl_in_dss(out.read_bytes(), root_key, root, cert,
+                                           now - dt.timedelta(days=2),
+                                           now - dt.timedelta(days=1)))
+        report = verify_bundle(out, trust_roots_pem=tsa_pem.encode(),
+                               signer_roots_pem=[_pem(root)])
+        assert report.exit_code == code, (name, format_report(report, "en"))
+        keys = [c.key for c in report.failures]
+        assert ("verify_round2.signer_revoked" in keys) == bool(code), (name, keys)
