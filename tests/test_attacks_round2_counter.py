@@ -138,3 +138,18 @@ def test_broken_counter_signature_fails(tmp_path: Path) -> None:
                             signer_roots_pem=[cert.public_bytes(serialization.Encoding.PEM)])
     at.assert_names(report, "signature.countersignature", "verify_trust.counter_bad")
     assert isinstance(cert, x509.Certificate)
+
+
+def test_counter_signature_carrying_javascript_fails(tmp_path: Path) -> None:
+    """The counter-signature's own revision runs JavaScript (its field's /AA or /A, or
+    the document's /OpenAction) - with the counsellor's certificate trusted, still 3."""
+    genuine = at.genuine_bundle(tmp_path, "case")
+    key, cert = make_identity("Counsellor Lee")
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    for where in ("/AA", "/A", "/OpenAction"):
+        data = at.countersign_with_action(genuine["data"], key, cert, where)
+        report = at.verify_data(data, tmp_path, genuine, signer_roots_pem=[pem])
+        expected = "verify_trust.rev.catalog" if where == "/OpenAction" else \
+            "verify_extra.field_action"
+        at.assert_names(report, "revisions.after", expected)
+        assert report.countersigners and not report.ok, where

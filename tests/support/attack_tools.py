@@ -620,3 +620,34 @@ def with_crl_in_dss(data: bytes, ca_key: Any, ca_cert: x509.Certificate,
         buf, None, crls=[asn1_crl.CertificateList.load(
             crl.public_bytes(serialization.Encoding.DER))], force_write=True)
     return buf.getvalue()
+
+
+def countersign_with_action(data: bytes, key: Any, cert: x509.Certificate, where: str) -> bytes:
+    """A counter-signature whose own revision carries JavaScript: on its field (``where``
+    ``"/AA"`` when the page opens, ``"/A"`` when activated) or as the document's
+    ``"/OpenAction"``."""
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from evidencekit.bundle.signing import to_asn1
+
+    name = "EvidenceKitCountersignature"
+    buf = io.BytesIO(data)
+    writer = IncrementalPdfFileWriter(buf)
+    fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0))
+    if where == "/OpenAction":
+        writer.root[pdf_name("/OpenAction")] = _js()
+        writer.update_root()
+    else:
+        for value in writer.root["/AcroForm"]["/Fields"]:
+            field = value.get_object()
+            if field.get("/T") == name:
+                field[pdf_name(where)] = (generic.DictionaryObject({pdf_name("/PO"): _js()})
+                                          if where == "/AA" else _js())
+                writer.update_container(field)
+    asn1_key, asn1_cert = to_asn1(key, cert)
+    signer = signers.SimpleSigner(signing_cert=asn1_cert, signing_key=asn1_key,
+                                  cert_registry=SimpleCertificateStore())
+    meta = signers.PdfSignatureMetadata(field_name=name, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    signers.PdfSigner(meta, signer=signer).sign_pdf(writer, in_place=True)
+    return buf.getvalue()
