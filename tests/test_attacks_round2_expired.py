@@ -249,3 +249,37 @@ def test_expired_authority_covered_by_a_renewal_still_proves(tmp_path: Path) -> 
     report = verify_bundle(stale, trust_roots_pem=roots, signer_roots_pem=[_pem(root)])
     _not_confirmed_then(report)
     assert _validity(report) == [(None, "verify_round2.tsa_expired_now")]
+
+
+def test_expired_key_and_the_fingerprint_the_holder_gave(tmp_path: Path) -> None:
+    """The examiner confirms the holder by fingerprint (``--expect-fingerprint``), not by
+    the centre's root. A forger holding the expired certificate's key signs today without
+    a timestamp: the fingerprint matches, but nothing shows the signature was made while
+    the certificate was valid - 10, named, never 0 (it was 0 before). With a trusted
+    token of the signing day: 0, saying so; with a token of an authority that has expired
+    since: 10."""
+    from evidencekit.vault.identity import fingerprint
+    from tests.conftest import run_cli
+
+    _rk, root, key, cert = _centre()
+    fp = fingerprint(cert)
+    forged = at.export_signed(tmp_path / "forged.pdf", key, cert, (root,), None, None)
+    report = verify_bundle(forged, expect_fingerprint=fp)
+    text = format_report(report, "en")
+    assert report.exit_code == 10, text
+    assert _validity(report) == [(None, "verify_round2.fp_expired_no_timestamp")]
+    assert "whoever holds an expired certificate's key could have signed today" in text
+    assert "root certificate" not in text.split("Signer certificate validity:")[1].split("\n")[0]
+    res = run_cli("--lang", "ko", "verify", forged, "--expect-fingerprint", fp)
+    assert res.code == 10 and "verify_round2" not in res.out and "만료" in res.out
+    stamper, tsa_pem = make_tsa(when=TOKEN)
+    genuine = at.export_signed(tmp_path / "g.pdf", key, cert, (root,), stamper, SIGNED)
+    report = verify_bundle(genuine, trust_roots_pem=tsa_pem.encode(), expect_fingerprint=fp)
+    assert report.exit_code == 0, format_report(report, "en")
+    assert _validity(report) == [(True, "verify_round2.fp_valid_at_timestamp")]
+    old, old_root = at.tsa_under_root(dt.datetime(2024, 1, 1, tzinfo=UTC),
+                                      dt.datetime(2025, 1, 1, tzinfo=UTC), TOKEN)
+    stale = at.export_signed(tmp_path / "s.pdf", key, cert, (root,), old, SIGNED)
+    report = verify_bundle(stale, trust_roots_pem=old_root.encode(), expect_fingerprint=fp)
+    assert report.exit_code == 10, format_report(report, "en")
+    assert _validity(report) == [(None, "verify_round2.fp_tsa_expired_now")]

@@ -38,7 +38,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 
 from evidencekit.bundle.verify_cms import container_problems, signer_certificate
 from evidencekit.bundle.verify_contexts import signature_tst, signer_context, ts_context
-from evidencekit.bundle.verify_expired import judge_expired
+from evidencekit.bundle.verify_expired import judge_expired, judge_expired_pinned
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
     CONFIRMED_FINGERPRINT,
@@ -209,20 +209,14 @@ def _past_validity(sig: EmbeddedPdfSignature, cert: x509.Certificate, status: An
     confirm it at that time."""
     if not sig_roots or bool(status.trusted):
         return False
-    stamp = _trusted_time(status)
-    if stamp is not None and cert.not_valid_after_utc < datetime.now(UTC) and \
-            not _provable_now(sig, stamp, sig_roots, ts_roots, archives):
-        report.add("signature.validity", None, "verify_round2.tsa_expired_now",
-                   field=sig.field_name, signer=display_name(subject), time=stamp.isoformat(),
-                   expired=cert.not_valid_after_utc.isoformat())
-        return False
     seen: list[Any] = []
 
     def status_at(moment: datetime) -> Any:
         seen.append(_status(sig, sig_roots, ts_roots, skip_diff=True, moment=moment))
         return seen[-1]
 
-    judged = judge_expired(cert, _trusted_time(status), status_at)
+    judged = judge_expired(cert, _trusted_time(status), status_at, provable_now=lambda stamp:
+                           _provable_now(sig, stamp, sig_roots, ts_roots, archives))
     if judged is None:
         return False
     if seen and _revoked(sig, seen[-1], sig_roots, ts_roots, report, subject):
@@ -286,6 +280,16 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
         trusted = _past_validity(sig, cert, status, sig_roots, ts_roots, report,
                                  report.signer, archives)
     state = _confirm(fp, trusted, expect) if intact else INVALID
+    pinned = None
+    if state == CONFIRMED_FINGERPRINT:  # an expired certificate: only with proof of time
+        pinned = judge_expired_pinned(cert, _trusted_time(status), lambda stamp: _provable_now(
+            sig, stamp, sig_roots, ts_roots, archives))
+        if pinned is not None and pinned.key is not None:
+            report.add("signature.validity", True if pinned.trusted else None, pinned.key,
+                       field=sig.field_name, signer=display_name(report.signer),
+                       **pinned.params)
+        if pinned is not None and not pinned.trusted:
+            state = UNCONFIRMED
     report.signers.append(SignerResult("holder", sig.field_name, report.signer, fp, state,
                                        report.signed_at, stamp))
     shown = format_fingerprint(fp)
@@ -304,6 +308,9 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
     elif state == CONFIRMED_ROOT:
         report.add("signature.fingerprint", True, "verify_trust.signer_trusted_root",
                    fingerprint=shown, short=short)
+    elif state == UNCONFIRMED and pinned is not None:
+        report.add("signature.fingerprint", None, "verify_round2.fp_expired",
+                   fingerprint=shown)
     elif state == UNCONFIRMED:
         report.add("signature.fingerprint", None, "verify_trust.signer_unconfirmed",
                    fingerprint=shown, short=short)
