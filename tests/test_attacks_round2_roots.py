@@ -95,3 +95,14 @@ def test_output_names_each_root_and_where_it_came_from(tmp_path: Path) -> None:
     data = json.loads(run_cli("verify", bundle, "--json", "--expect-fingerprint", fp).out)
     assert [(r["role"], r["source"], r["subject"]) for r in data["roots_used"]] == [
         ("tsa", "settings", "EvidenceKit Test TSA")]
+
+
+def test_tsa_root_given_on_the_command_line_is_named(tmp_path: Path) -> None:
+    bundle, tsa_pem, fp = _forged_bundle(tmp_path)
+    tsa_file = tmp_path / "tsa.pem"
+    tsa_file.write_text(tsa_pem)
+    res = run_cli("verify", bundle, "--expect-fingerprint", fp, "--tsa-ca", tsa_file)
+    assert res.code == 0, res.out
+    assert "  time-stamp authority root: EvidenceKit Test TSA - SHA-256 " in res.out
+    assert f"(command line --tsa-ca {tsa_file})" in res.out
+    assert "settings file" not in res.out.split("\n\n", 1)[0]
