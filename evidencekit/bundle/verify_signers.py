@@ -20,16 +20,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
 from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     validate_pdf_signature,
@@ -37,10 +35,10 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko_certvalidator import ValidationContext
 
 from evidencekit.bundle.verify_cms import container_problems, signer_certificate
-from evidencekit.bundle.verify_expired import judge_expired
+from evidencekit.bundle.verify_contexts import signature_tst, signer_context, ts_context
+from evidencekit.bundle.verify_expired import judge_expired, judge_expired_pinned
 from evidencekit.bundle.verify_files import PARSE_ERRORS
 from evidencekit.bundle.verify_report import (
     CONFIRMED_FINGERPRINT,
@@ -81,45 +79,6 @@ class SignatureFacts:
     document_timestamps: list[datetime] = field(default_factory=list)  # trusted, in order
 
 
-def _tst_time(signed_data: cms.SignedData | None) -> datetime | None:
-    """The genTime a time-stamp token states (unverified), or None."""
-    if signed_data is None:
-        return None
-    try:
-        moment = signed_data["encap_content_info"]["content"].parsed["gen_time"].native
-    except PARSE_ERRORS:
-        return None
-    return moment if isinstance(moment, datetime) else None
-
-
-def _ts_context(signed_data: cms.SignedData | None,
-                roots: Sequence[asn1_x509.Certificate]) -> ValidationContext:
-    """Trust for a timestamp: the trust store only, at the time the token states."""
-    return ValidationContext(trust_roots=list(roots), allow_fetching=False,
-                             moment=_tst_time(signed_data), revocation_mode="soft-fail")
-
-
-def _signature_tst(sig: EmbeddedPdfSignature) -> cms.SignedData | None:
-    try:
-        token = find_unique_cms_attribute(sig.signer_info["unsigned_attrs"],
-                                          "signature_time_stamp_token")
-        content = token["content"]
-    except NonexistentAttributeError:
-        return None
-    except PARSE_ERRORS:
-        return None
-    return content if isinstance(content, cms.SignedData) else None
-
-
-def _signer_context(sig: EmbeddedPdfSignature, roots: Sequence[asn1_x509.Certificate],
-                    moment: datetime | None = None) -> ValidationContext:
-    """Trust for a signer: only the roots the recipient named (never the bundle's own),
-    at ``moment`` (default: now; a trusted timestamp's time for :mod:`.verify_expired`)."""
-    return ValidationContext(trust_roots=list(roots), allow_fetching=False,
-                             other_certs=list(sig.other_embedded_certs), moment=moment,
-                             revocation_mode="soft-fail")
-
-
 def _container(sig: EmbeddedPdfSignature, report: VerifyReport, name: str,
                timestamp: bool = False) -> bool:
     signer_der = signer_certificate(sig.pkcs7_content)
@@ -131,14 +90,16 @@ def _container(sig: EmbeddedPdfSignature, report: VerifyReport, name: str,
 
 def _status(sig: EmbeddedPdfSignature, sig_roots: Sequence[asn1_x509.Certificate],
             ts_roots: Sequence[asn1_x509.Certificate], skip_diff: bool,
-            moment: datetime | None = None) -> Any:
+            moment: datetime | None = None, ts_at: datetime | None = None) -> Any:
     """pyHanko's verdict on a signature, or the name of the error it refused it with;
-    ``moment``: validate the signer's certificate path at that time instead of now."""
+    ``moment``: validate the signer's certificate path at that time instead of now;
+    ``ts_at``: validate the signature timestamp's authority then instead of at the
+    token's own time."""
     try:
         return validate_pdf_signature(
             sig,
-            signer_validation_context=_signer_context(sig, sig_roots, moment),
-            ts_validation_context=_ts_context(_signature_tst(sig), ts_roots),
+            signer_validation_context=signer_context(sig, sig_roots, moment),
+            ts_validation_context=ts_context(signature_tst(sig), ts_roots, ts_at),
             key_usage_settings=_KEY_USAGE,
             skip_diff=skip_diff,
         )
@@ -188,22 +149,80 @@ def _trusted_time(status: object) -> datetime | None:
     return moment if isinstance(moment, datetime) else None
 
 
+def _provable_now(sig: EmbeddedPdfSignature, stamp: datetime,
+                  sig_roots: Sequence[asn1_x509.Certificate],
+                  ts_roots: Sequence[asn1_x509.Certificate],
+                  archives: Sequence[EmbeddedPdfSignature]) -> bool:
+    """The signature timestamp still proves its time today: its authority's certificate
+    is trusted now, or it was at the time of a later document timestamp (which covers the
+    token) whose own authority is trusted now. A token is otherwise judged at the time it
+    states itself - and whoever holds an expired authority's old key can state any time."""
+    now = datetime.now(UTC)
+    moments = [now]
+    for stamp_sig in archives:
+        if stamp_sig.signed_revision <= sig.signed_revision:
+            continue
+        try:
+            ts = validate_pdf_timestamp(stamp_sig, skip_diff=True, validation_context=ts_context(
+                stamp_sig.signed_data, ts_roots, now))
+        except Exception:  # noqa: BLE001 - a hostile token proves nothing
+            continue
+        if ts.intact and ts.valid and ts.trusted and isinstance(ts.timestamp, datetime):
+            moments.append(ts.timestamp)
+    for moment in moments:
+        status = _status(sig, sig_roots, ts_roots, skip_diff=True, ts_at=moment)
+        if not isinstance(status, str) and _trusted_time(status) == stamp:
+            return True
+    return False
+
+
+def _revoked(sig: EmbeddedPdfSignature, status: Any, sig_roots: Sequence[asn1_x509.Certificate],
+             ts_roots: Sequence[asn1_x509.Certificate], report: VerifyReport,
+             subject: str) -> bool | None:
+    """None: pyHanko found no revocation in the signer's path. Else the revocation is
+    judged at the signature's trusted time (its timestamp's, else now): revoked after a
+    trusted timestamp that shows the signature existed before, and trusted then - False
+    (confirmed); otherwise True, said as a failure (a revoked key may be anyone's)."""
+    details = getattr(status, "revocation_details", None)
+    if details is None:
+        return None
+    stamp = _trusted_time(status)
+    if stamp is not None and stamp < details.revocation_date:
+        then = _status(sig, sig_roots, ts_roots, skip_diff=True, moment=stamp)
+        if not isinstance(then, str) and then.trusted and then.revocation_details is None:
+            return False
+    report.add("signature.validity", False, "verify_round2.signer_revoked",
+               field=sig.field_name, signer=display_name(subject),
+               revoked=details.revocation_date.isoformat(),
+               time=stamp.isoformat() if stamp is not None else "—")
+    return True
+
+
 def _past_validity(sig: EmbeddedPdfSignature, cert: x509.Certificate, status: Any,
                    sig_roots: Sequence[asn1_x509.Certificate],
                    ts_roots: Sequence[asn1_x509.Certificate], report: VerifyReport,
-                   subject: str) -> bool:
+                   subject: str, archives: Sequence[EmbeddedPdfSignature]) -> bool:
     """For a valid signature that no root confirms now: if its certificate has expired,
     judge it at the time of the trusted signature timestamp (:mod:`.verify_expired`) and
-    say so. True when the recipient's roots confirm it at that time."""
+    say so - only while that timestamp's authority is trusted now or was at a later
+    document timestamp's time (:func:`_provable_now`). True when the recipient's roots
+    confirm it at that time."""
     if not sig_roots or bool(status.trusted):
         return False
-    judged = judge_expired(
-        cert, _trusted_time(status),
-        lambda moment: _status(sig, sig_roots, ts_roots, skip_diff=True, moment=moment))
+    seen: list[Any] = []
+
+    def status_at(moment: datetime) -> Any:
+        seen.append(_status(sig, sig_roots, ts_roots, skip_diff=True, moment=moment))
+        return seen[-1]
+
+    judged = judge_expired(cert, _trusted_time(status), status_at, provable_now=lambda stamp:
+                           _provable_now(sig, stamp, sig_roots, ts_roots, archives))
     if judged is None:
         return False
+    if seen and _revoked(sig, seen[-1], sig_roots, ts_roots, report, subject):
+        return False
     if judged.key is not None:
-            report.add("signature.validity", True if judged.trusted else None, judged.key,
+        report.add("signature.validity", True if judged.trusted else None, judged.key,
                    field=sig.field_name, signer=display_name(subject), **judged.params)
     return judged.trusted
 
@@ -221,7 +240,8 @@ def _confirm(fp: str, trusted: bool, expect: str | None) -> str:
 
 def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFacts,
             sig_roots: Sequence[asn1_x509.Certificate], ts_roots: Sequence[asn1_x509.Certificate],
-            expect: str | None, later: bool) -> Any:
+            expect: str | None, later: bool,
+            archives: Sequence[EmbeddedPdfSignature] = ()) -> Any:
     cert = _signer_cert(sig)
     container_ok = _container(sig, report, sig.field_name)
     if cert is None:
@@ -253,10 +273,23 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
         report.add("signature.container", True, "verify_trust.cms_ok")
     stamp = _signer_timestamp(status, report, facts, sig.field_name)
     trusted = bool(status.trusted)
-    if intact and expect is None and not trusted:
+    revoked = _revoked(sig, status, sig_roots, ts_roots, report, report.signer)
+    if revoked is not None:
+        trusted = not revoked
+    if intact and expect is None and not trusted and revoked is None:
         trusted = _past_validity(sig, cert, status, sig_roots, ts_roots, report,
-                                 report.signer)
+                                 report.signer, archives)
     state = _confirm(fp, trusted, expect) if intact else INVALID
+    pinned = None
+    if state == CONFIRMED_FINGERPRINT:  # an expired certificate: only with proof of time
+        pinned = judge_expired_pinned(cert, _trusted_time(status), lambda stamp: _provable_now(
+            sig, stamp, sig_roots, ts_roots, archives))
+        if pinned is not None and pinned.key is not None:
+            report.add("signature.validity", True if pinned.trusted else None, pinned.key,
+                       field=sig.field_name, signer=display_name(report.signer),
+                       **pinned.params)
+        if pinned is not None and not pinned.trusted:
+            state = UNCONFIRMED
     report.signers.append(SignerResult("holder", sig.field_name, report.signer, fp, state,
                                        report.signed_at, stamp))
     shown = format_fingerprint(fp)
@@ -275,6 +308,9 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
     elif state == CONFIRMED_ROOT:
         report.add("signature.fingerprint", True, "verify_trust.signer_trusted_root",
                    fingerprint=shown, short=short)
+    elif state == UNCONFIRMED and pinned is not None:
+        report.add("signature.fingerprint", None, "verify_round2.fp_expired",
+                   fingerprint=shown)
     elif state == UNCONFIRMED:
         report.add("signature.fingerprint", None, "verify_trust.signer_unconfirmed",
                    fingerprint=shown, short=short)
@@ -283,7 +319,8 @@ def _holder(sig: EmbeddedPdfSignature, report: VerifyReport, facts: SignatureFac
 
 def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
                    sig_roots: Sequence[asn1_x509.Certificate],
-                   ts_roots: Sequence[asn1_x509.Certificate]) -> None:
+                   ts_roots: Sequence[asn1_x509.Certificate],
+                   archives: Sequence[EmbeddedPdfSignature] = ()) -> None:
     cert = _signer_cert(sig)
     container_ok = _container(sig, report, sig.field_name)
     fp = cert_fingerprint(cert) if cert is not None else "00" * 32
@@ -294,10 +331,14 @@ def _countersigner(sig: EmbeddedPdfSignature, report: VerifyReport,
         intact = bool(status.intact and status.valid)
         when = status.signer_reported_dt
         stamp = _signer_timestamp(status, report, None, sig.field_name)
-        if intact and container_ok:
+        revoked = _revoked(sig, status, sig_roots, ts_roots, report, subject)
+        if intact and container_ok and revoked is not None:
+            state = UNCONFIRMED if revoked else CONFIRMED_ROOT
+        elif intact and container_ok:
             trusted = bool(status.trusted) or (
                 cert is not None and
-                _past_validity(sig, cert, status, sig_roots, ts_roots, report, subject))
+                _past_validity(sig, cert, status, sig_roots, ts_roots, report, subject,
+                               archives))
             state = CONFIRMED_ROOT if trusted else UNCONFIRMED
     report.signers.append(SignerResult("countersigner", sig.field_name, subject, fp, state,
                                        when.isoformat() if when else None, stamp))
@@ -318,7 +359,7 @@ def _document_timestamp(stamp: EmbeddedPdfSignature, report: VerifyReport,
                         after: datetime | None) -> None:
     _container(stamp, report, stamp.field_name, timestamp=True)
     try:
-        ts = validate_pdf_timestamp(stamp, validation_context=_ts_context(stamp.signed_data,
+        ts = validate_pdf_timestamp(stamp, validation_context=ts_context(stamp.signed_data,
                                                                          ts_roots),
                                     skip_diff=True)
         params = {"time": ts.timestamp.isoformat(),
@@ -420,8 +461,10 @@ def check_signatures(reader: PdfFileReader, report: VerifyReport, *,
     if sigs[0] is not holder:
         report.add("signature.present", False, "verify_trust.timestamp_before_signature")
     later = [s for s in sigs if s.signed_revision > holder.signed_revision]
+    archives = [s for s in later if s.sig_object_type == "/DocTimeStamp"]
     status = _holder(holder, report, facts, signer_roots, ts_roots, expect,
-                     later=reader.xrefs.total_revisions - 1 > holder.signed_revision)
+                     later=reader.xrefs.total_revisions - 1 > holder.signed_revision,
+                     archives=archives)
     after = None
     if status is not None:
         _coverage(reader, holder, status, report, tail)
@@ -432,5 +475,5 @@ def check_signatures(reader: PdfFileReader, report: VerifyReport, *,
             if facts.document_timestamps:
                 after = facts.document_timestamps[-1]
         else:
-            _countersigner(sig, report, signer_roots, ts_roots)
+            _countersigner(sig, report, signer_roots, ts_roots, archives)
     return facts

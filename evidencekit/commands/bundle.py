@@ -131,10 +131,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signer_roots(files: list[Path]) -> list[str]:
+def _signer_roots(files: list[Path], used: list[Any] | None = None) -> list[str]:
     """PEM texts of the roots that confirm a signer: ``--trust-ca`` files and the roots
-    saved in the user's settings. A file that cannot be read or holds no certificate is
-    an input error (a typo must not look like an unconfirmed signer)."""
+    saved in the user's settings (each appended to ``used`` with its source). A file that
+    cannot be read or holds no certificate is an input error (a typo must not look like
+    an unconfirmed signer)."""
+    from evidencekit.commands.verify_roots import roots_of
     from evidencekit.errors import InputError
     from evidencekit.settings import Settings
     from evidencekit.timestamps.trust import trust_roots
@@ -151,16 +153,28 @@ def _signer_roots(files: list[Path]) -> list[str]:
         except ValueError:
             raise InputError("verify_trust.cli.bad_trust_ca", path=str(path)) from None
         roots.append(data.decode("ascii", "replace"))
-    roots.extend(Settings.load().get("trusted_roots"))
+        if used is not None:
+            used.extend(roots_of(data, "signer", "option", f"--trust-ca {path}"))
+    settings = Settings.load()
+    roots.extend(settings.get("trusted_roots"))
+    if used is not None:
+        for pem in settings.get("trusted_roots"):
+            used.extend(roots_of(pem, "signer", "settings", str(settings.path)))
     return roots
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from evidencekit.bundle.verify import normalize_fingerprint, verify_bundle
     from evidencekit.bundle.verify_report import format_report
+    from evidencekit.commands.verify_roots import (
+        UsedRoot,
+        roots_lines,
+        roots_of,
+        roots_public,
+    )
     from evidencekit.errors import InputError
     from evidencekit.timestamps.client import load_trust_roots
-    from evidencekit.timestamps.trust import roots_pem_text
+    from evidencekit.timestamps.trust import public_roots, roots_pem_text
 
     if not args.bundle.is_file():  # a wrong path is a typo, not a tampered bundle
         raise InputError("error.cannot_read_file", path=str(args.bundle),
@@ -172,22 +186,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from evidencekit.settings import Settings
 
     roots = None
+    used: list[UsedRoot] = []
     if args.tsa_ca is not None:  # checked before anything else: a typo is not "untrusted"
         roots = roots_pem_text(load_trust_roots(args.tsa_ca)).encode("ascii")
-    saved_tsa = "\n".join(Settings.load().get("trusted_tsa_roots"))  # the verify screen's
+        used.extend(roots_of(roots, "tsa", "option", f"--tsa-ca {args.tsa_ca}"))
+    settings = Settings.load()  # only the user's own settings file, never beside the bundle
+    saved_tsa = "\n".join(settings.get("trusted_tsa_roots"))  # the verify screen's
     if saved_tsa:
         roots = (roots or b"") + b"\n" + saved_tsa.encode("ascii", "replace")
+        used.extend(roots_of(saved_tsa, "tsa", "settings", str(settings.path)))
     expect = args.expect_fingerprint
     if expect is not None and normalize_fingerprint(expect) is None:
         raise InputError("bundle.cli.bad_fingerprint", value=expect)
-    signer_roots = _signer_roots(list(args.trust_ca))
+    signer_roots = _signer_roots(list(args.trust_ca), used)
     quiet_libraries()
     report = verify_bundle(args.bundle, extract_dir=args.extract, progress=stderr_progress(),
                            trust_roots_pem=roots, expect_fingerprint=expect,
                            signer_roots_pem=signer_roots)
+    public_count = len(public_roots())
     if args.json:
-        print_json(report.public(current_language()))
+        print_json({**report.public(current_language()), **roots_public(used, public_count)})
     else:
+        sys.stdout.write("\n".join(roots_lines(used, public_count)) + "\n\n")
         sys.stdout.write(format_report(report) + "\n")
     return report.exit_code
 

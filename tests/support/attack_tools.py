@@ -482,3 +482,172 @@ def ca_bundle(out: Path, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate
 
     export_bundle(ca_vault(key, cert, chain), out)
     return out
+
+
+# --- round 2: certificates and time-stamp authorities with chosen validity dates ---------
+
+def cert_between(cn: str, start: datetime, end: datetime, *,
+                 issuer: tuple[Any, x509.Certificate] | None = None, ca: bool = False,
+                 time_stamping: bool = False, key: Any = None) -> tuple[Any, x509.Certificate]:
+    """A certificate valid from ``start`` to ``end``: self-signed (``issuer`` None) or
+    issued by ``issuer`` (key, certificate); a CA (``ca``), a time-stamp authority
+    (``time_stamping``, RSA) or a document signer (EC P-256). ``key``: reuse this key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if key is None:
+        key = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
+               if time_stamping else ec.generate_private_key(ec.SECP256R1()))
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    signing_key, issuer_name = (key, name) if issuer is None else (issuer[0], issuer[1].subject)
+    signs = not ca and not time_stamping
+    builder = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=signs,
+                                     key_encipherment=False, data_encipherment=False,
+                                     key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            signing_key.public_key()), critical=False)
+    )
+    if time_stamping:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    return key, builder.sign(signing_key, hashes.SHA256())
+
+
+def tsa_under_root(start: datetime, end: datetime, when: datetime
+                   ) -> tuple[DummyTimeStamper, str]:
+    """A time-stamp authority whose certificate (valid ``start`` to ``end``) a TSA root
+    (valid 2020 to ten years from now) issued; its tokens carry ``when``. Returns the
+    stamper and the root's PEM (what the recipient trusts)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    root_key, root = cert_between("Trusted TSA Root", datetime(2020, 1, 1, tzinfo=UTC),
+                                  datetime.now(UTC) + timedelta(days=3650), ca=True)
+    key, cert = cert_between("Trusted TSA Unit 7", start, end, issuer=(root_key, root),
+                             time_stamping=True)
+
+    def der(c: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+
+    key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    stamper = DummyTimeStamper(tsa_cert=der(cert), tsa_key=asn1_keys.PrivateKeyInfo.load(key_der),
+                               certs_to_embed=SimpleCertificateStore.from_certs([der(root)]),
+                               fixed_dt=when)
+    return stamper, root.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def export_signed(out: Path, key: Any, cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
+                  stamper: DummyTimeStamper | None, when: datetime | None) -> Path:
+    """The program's export of :func:`ca_vault` signed by ``cert`` with the clock at
+    ``when`` (None: the real clock), signature timestamp from ``stamper`` (None: none)."""
+    from unittest import mock
+
+    from evidencekit.bundle import export as export_module
+
+    with mock.patch.object(export_module, "now_utc",
+                           (lambda: when) if when else export_module.now_utc):
+        export_module.export_bundle(ca_vault(key, cert, chain), out, timestamper=stamper)
+    return out
+
+
+def countersign_as(data: bytes, key: Any, cert: x509.Certificate, *, name: str,
+                   box: tuple[int, int, int, int] | None = None, reserve: int = 32768) -> bytes:
+    """A counter-signature as pyHanko makes it, in field ``name``; ``box``: visible on
+    the first page there; ``reserve``: bytes reserved for its container (room for another
+    signature's container to be moved in)."""
+    from evidencekit.bundle.signing import to_asn1
+
+    asn1_key, asn1_cert = to_asn1(key, cert)
+    buf = io.BytesIO(data)
+    writer = IncrementalPdfFileWriter(buf)
+    meta = signers.PdfSignatureMetadata(field_name=name, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    spec = fields.SigFieldSpec(name, on_page=0, box=box) if box is not None else None
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    signer = signers.SimpleSigner(signing_cert=asn1_cert, signing_key=asn1_key,
+                                  cert_registry=SimpleCertificateStore())
+    signers.PdfSigner(meta, signer=signer,
+                      new_field_spec=spec).sign_pdf(writer, in_place=True,
+                                                    bytes_reserved=reserve)
+    return buf.getvalue()
+
+
+def rename_signature_field(data: bytes, old: str, new: str,
+                           stamper: DummyTimeStamper | None) -> bytes:
+    """An update that renames the signature field ``old`` to ``new`` (the holder's
+    signature dressed as a counter-signature), a document timestamp over it."""
+    def change(writer: IncrementalPdfFileWriter) -> None:
+        for ref in writer.root["/AcroForm"]["/Fields"]:
+            field = ref.get_object()
+            if str(field.get("/T")) == old:
+                field[pdf_name("/T")] = pdf_string(new)
+                writer.update_container(field)
+                return
+        raise AssertionError(f"no field {old}")
+
+    return update(data, change, stamper)
+
+
+def with_crl_in_dss(data: bytes, ca_key: Any, ca_cert: x509.Certificate,
+                    revoked: x509.Certificate, when: datetime, issued: datetime) -> bytes:
+    """The CA's CRL (issued at ``issued``) listing ``revoked`` as revoked at ``when``,
+    appended to the bundle's validation data (DSS) as anyone may append it."""
+    from asn1crypto import crl as asn1_crl
+    from cryptography.hazmat.primitives import serialization
+
+    crl = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+           .last_update(issued).next_update(issued + timedelta(days=3650))
+           .add_revoked_certificate(x509.RevokedCertificateBuilder()
+                                    .serial_number(revoked.serial_number)
+                                    .revocation_date(when).build())
+           .add_extension(x509.CRLNumber(1), critical=False)
+           .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+               ca_key.public_key()), critical=False)
+           .sign(ca_key, hashes.SHA256()))
+    buf = io.BytesIO(data)
+    dss.DocumentSecurityStore.add_dss(
+        buf, None, crls=[asn1_crl.CertificateList.load(
+            crl.public_bytes(serialization.Encoding.DER))], force_write=True)
+    return buf.getvalue()
+
+
+def countersign_with_action(data: bytes, key: Any, cert: x509.Certificate, where: str) -> bytes:
+    """A counter-signature whose own revision carries JavaScript: on its field (``where``
+    ``"/AA"`` when the page opens, ``"/A"`` when activated) or as the document's
+    ``"/OpenAction"``."""
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from evidencekit.bundle.signing import to_asn1
+
+    name = "EvidenceKitCountersignature"
+    buf = io.BytesIO(data)
+    writer = IncrementalPdfFileWriter(buf)
+    fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0))
+    if where == "/OpenAction":
+        writer.root[pdf_name("/OpenAction")] = _js()
+        writer.update_root()
+    else:
+        for value in writer.root["/AcroForm"]["/Fields"]:
+            field = value.get_object()
+            if field.get("/T") == name:
+                field[pdf_name(where)] = (generic.DictionaryObject({pdf_name("/PO"): _js()})
+                                          if where == "/AA" else _js())
+                writer.update_container(field)
+    asn1_key, asn1_cert = to_asn1(key, cert)
+    signer = signers.SimpleSigner(signing_cert=asn1_cert, signing_key=asn1_key,
+                                  cert_registry=SimpleCertificateStore())
+    meta = signers.PdfSignatureMetadata(field_name=name, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    signers.PdfSigner(meta, signer=signer).sign_pdf(writer, in_place=True)
+    return buf.getvalue()
