@@ -153,9 +153,10 @@ def cmd_add(args: argparse.Namespace) -> int:
             name = terminal_safe(str(outcome.path))  # ESC, CR, LF shown, never obeyed
             if outcome.error is not None:
                 failures += 1
-                sys.stderr.write(
-                    f"evidencekit: {name}: {terminal_safe(outcome.error.message())}\n"
-                )
+                # a message that names the file already says which one (no "a: a 파일이…")
+                named = "path" in outcome.error.params
+                sys.stderr.write("evidencekit: " + ("" if named else f"{name}: ")
+                                 + terminal_safe(outcome.error.message()) + "\n")
                 continue
             new = outcome.item
             assert new is not None

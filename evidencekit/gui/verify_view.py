@@ -276,7 +276,7 @@ class VerifyWindow(QWidget):
         for check in report.checks:
             if check.key in _SAID_ABOVE:
                 continue  # the banner says it, in words for this screen
-            detail = (tr(_GUI_WORDING[check.key], **check.params)
+            detail = (tr(_GUI_WORDING[check.key], **check.shown_params())
                       if check.key in _GUI_WORDING else check.detail_text())
             layout.addWidget(self._line(check.ok, check.title(), detail))
         if report.items:
