@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -92,6 +92,16 @@ _SAID_ABOVE = frozenset({"verify_trust.signer_unconfirmed"})
 _GUI_WORDING = {"verify_weak.counter_unconfirmed": "verify_weak.gui.counter_unconfirmed"}
 
 
+def _window_size() -> tuple[int, int]:
+    """Tall enough that the results, not only the trusted-root lists below them, fill the
+    window on a large screen; never taller than the screen."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 860, 760
+    available = screen.availableGeometry()
+    return min(900, available.width()), max(min(980, int(available.height() * 0.92)), 600)
+
+
 class VerifyWindow(QWidget):
     """A window of its own; ``verify(path)`` starts a check (also used by tests).
 
@@ -106,7 +116,7 @@ class VerifyWindow(QWidget):
         self.setObjectName("Page")
         self.setWindowTitle(tr("gui.verify.window"))
         self.setAcceptDrops(True)
-        self.resize(860, 760)
+        self.resize(*_window_size())
         self.jobs = JobHost(self, threads=1)
         self.report: Any = None
         self.job: Any = None
