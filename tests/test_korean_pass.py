@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,26 @@ def test_verify_times_are_labelled_and_json_keeps_iso(monkeypatch: pytest.Monkey
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_add_names_a_missing_file_once(vault_dir: Path, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    missing = tmp_path / "없는사진.jpg"
+    res = run_cli("--lang", "ko", "add", vault_dir, missing)
+    assert res.code != 0
+    assert res.err.count(str(missing)) == 1, res.err
+    assert f"{missing} 파일이 없습니다." in res.err, res.err
+
+
+def test_show_gives_a_small_size_once(vault_dir: Path, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    note = tmp_path / "note.txt"
+    note.write_text("짧은 메모\n", encoding="utf-8")
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\0" * 4096)
+    assert run_cli("add", vault_dir, note, big).code == 0
+    small = run_cli("--lang", "ko", "show", vault_dir, "1").out
+    assert "크기: 14 B\n" in small, small
+    assert "크기: 4.0 KB (4,096 B)" in run_cli("--lang", "ko", "show", vault_dir, "2").out

@@ -233,7 +233,8 @@ def _show_text(item: Item) -> str:
         f"{tr('cli.col.source')}: {display_source(item.kind, item.source)}",
         f"{tr('cli.col.captured')}: {formal_time(item.captured_at, item.timezone)}",
         f"SHA-256: {item.sha256 or '-'}",
-        f"{tr('cli.col.size')}: {_size(item.size)} ({item.size:,} B)",
+        f"{tr('cli.col.size')}: {_size(item.size)}"
+        + (f" ({item.size:,} B)" if item.size >= 1024 else ""),
     ]
     # Named details only: the raw keys of the rest are in --json, not in the sentence text.
     for key, value in sorted(item.metadata.items()):
