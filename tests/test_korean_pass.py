@@ -109,3 +109,18 @@ def test_show_gives_a_small_size_once(vault_dir: Path, tmp_path: Path) -> None:
     small = run_cli("--lang", "ko", "show", vault_dir, "1").out
     assert "크기: 14 B\n" in small, small
     assert "크기: 4.0 KB (4,096 B)" in run_cli("--lang", "ko", "show", vault_dir, "2").out
+
+
+def test_gui_wordings_of_formal_messages_are_in_the_gui_tone() -> None:
+    """Each GUI wording of a CLI message: 해요체, the same placeholders as far as shown,
+    never the raw library reason."""
+    import json
+
+    from evidencekit.resources import resource_path
+
+    ko = json.loads((resource_path("i18n", "ko") / "gui_tone.json").read_text("utf-8"))
+    formal = catalogue("ko")
+    for key, text in ko.items():
+        assert key.startswith("gui.") and key[4:] in formal, key
+        assert not _FORMAL.search(text) and re.search(r"요[.)]?$", text), (key, text)
+        assert "{reason}" not in text, key
