@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -154,7 +155,6 @@ class VerifyWindow(QWidget):
         self.results_area = QScrollArea()
         self.results_area.setWidgetResizable(True)
         self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout.addWidget(self.results_area, 1)
         self.roots = TrustedRoots(self.settings, changed=self._again)
         self.tsa_roots = TrustedRoots(self.settings, changed=self._again, kind=TSA_ROOTS)
         # the two lists side by side, in a short area of their own: the results keep the
@@ -171,8 +171,28 @@ class VerifyWindow(QWidget):
         self.roots_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.roots_area.setWidget(roots_box)
         self.roots_area.setMaximumHeight(self.fontMetrics().height() * 11)
-        layout.addWidget(self.roots_area)
+        # results above, the roots below: the roots get the room they need but never more
+        # than a third (a short screen keeps most of it for the checks); the handle between
+        # them lets a person give either more
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.results_area)
+        self.splitter.addWidget(self.roots_area)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self._split_done = False
+        layout.addWidget(self.splitter, 1)
         self._show_result(None)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._split_done:
+            self._split_done = True
+            total = sum(self.splitter.sizes())
+            inner = self.roots_area.widget()
+            wanted = (inner.sizeHint().height() if inner is not None else 0) + 4
+            roots = min(wanted, self.roots_area.maximumHeight(), total // 3)
+            self.splitter.setSizes([total - roots, roots])
 
     # -- choosing --------------------------------------------------------------------
 
