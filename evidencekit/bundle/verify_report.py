@@ -8,10 +8,12 @@ a message key with parameters, so the CLI and the GUI can show it in Korean or E
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from evidencekit.i18n import catalogue, tr
+from evidencekit.timefmt import formal_time, parse_time
 
 __all__ = ["Check", "ItemResult", "SignerResult", "VerifyReport", "format_report", "verdict",
            "short_list", "EXIT_OK", "EXIT_FAILED", "EXIT_UNCONFIRMED",
@@ -35,6 +37,10 @@ UNCONFIRMED = "unconfirmed"
 MISMATCH = "mismatch"
 INVALID = "invalid"
 _MAX_LISTED = 5
+#: Parameters that hold a time (ISO 8601, as ``--json`` keeps them): a person reads them as
+#: the verifier's local time with its zone and UTC beside it (KOREAN.md).
+TIME_PARAMS = frozenset({"time", "signed", "expired", "valid_from", "start", "end",
+                         "captured", "exported"})
 
 
 def short_list(names: list[str]) -> str:
@@ -56,8 +62,13 @@ class Check:
         key = "bundle.check." + self.name
         return tr(key, lang) if key in catalogue("en") else self.name
 
+    def shown_params(self) -> dict[str, Any]:
+        """The parameters as a person reads them: times labelled with their zone."""
+        return {k: formal_time(v) if k in TIME_PARAMS and isinstance(v, str | datetime)
+                and parse_time(v) is not None else v for k, v in self.params.items()}
+
     def detail_text(self, lang: str | None = None) -> str:
-        return tr(self.key, lang, **self.params)
+        return tr(self.key, lang, **self.shown_params())
 
     @property
     def detail(self) -> str:

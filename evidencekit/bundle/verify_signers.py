@@ -118,6 +118,19 @@ def _signer_cert(sig: EmbeddedPdfSignature) -> x509.Certificate | None:
         return None
 
 
+def _authority_name(cert: asn1_x509.Certificate) -> str:
+    """A time-stamp authority as a person calls it: its common name (else organisation),
+    never the raw distinguished name with its English field labels."""
+    fields = cert.subject.native
+    for key in ("common_name", "organization_name"):
+        value = fields.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value:
+            return str(value)
+    return str(cert.subject.human_friendly)
+
+
 def _signer_timestamp(status: object, report: VerifyReport, facts: SignatureFacts | None,
                       name: str) -> str | None:
     """The signature timestamp: trusted (its time), or a failure."""
@@ -132,7 +145,7 @@ def _signer_timestamp(status: object, report: VerifyReport, facts: SignatureFact
         return None
     if not tst.trusted:
         report.add("signature.timestamp", False, "verify_trust.sig_timestamp_untrusted",
-                   time=time, tsa=tst.signing_cert.subject.human_friendly, field=name)
+                   time=time, tsa=_authority_name(tst.signing_cert), field=name)
         return None
     report.add("signature.timestamp", True, "bundle.verify.sig_timestamp", time=time)
     if facts is not None:
@@ -363,7 +376,7 @@ def _document_timestamp(stamp: EmbeddedPdfSignature, report: VerifyReport,
                                                                          ts_roots),
                                     skip_diff=True)
         params = {"time": ts.timestamp.isoformat(),
-                  "tsa": stamp.signer_cert.subject.human_friendly}
+                  "tsa": _authority_name(stamp.signer_cert)}
     except Exception as exc:  # noqa: BLE001 - a hostile token must give a verdict
         log.info("pyHanko refused the document timestamp (%s)", type(exc).__name__)
         report.add("timestamp.document", False, "bundle.verify.doc_timestamp_bad",

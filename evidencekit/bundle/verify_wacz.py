@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from evidencekit.i18n import tr
+from evidencekit.timefmt import formal_time
 
 __all__ = ["WaczCheck", "WaczReport", "verify_wacz", "format_wacz_report"]
 
@@ -157,7 +158,7 @@ def _time_signature(signed: dict[str, Any], report: WaczReport,
         return
     if check.ok and check.time is not None:
         report.add("time_signature", True, "webcapture.verify.time_ok",
-                   time=check.time.strftime("%Y-%m-%d %H:%M:%S UTC"), tsa=check.tsa or "?")
+                   time=formal_time(check.time), tsa=check.tsa or "?")
     else:
         report.add("time_signature", False, "webcapture.verify.time_bad",
                    problems=", ".join(check.problems))

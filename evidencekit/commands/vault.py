@@ -153,9 +153,10 @@ def cmd_add(args: argparse.Namespace) -> int:
             name = terminal_safe(str(outcome.path))  # ESC, CR, LF shown, never obeyed
             if outcome.error is not None:
                 failures += 1
-                sys.stderr.write(
-                    f"evidencekit: {name}: {terminal_safe(outcome.error.message())}\n"
-                )
+                # a message that names the file already says which one (no "a: a 파일이…")
+                named = "path" in outcome.error.params
+                sys.stderr.write("evidencekit: " + ("" if named else f"{name}: ")
+                                 + terminal_safe(outcome.error.message()) + "\n")
                 continue
             new = outcome.item
             assert new is not None
@@ -232,7 +233,8 @@ def _show_text(item: Item) -> str:
         f"{tr('cli.col.source')}: {display_source(item.kind, item.source)}",
         f"{tr('cli.col.captured')}: {formal_time(item.captured_at, item.timezone)}",
         f"SHA-256: {item.sha256 or '-'}",
-        f"{tr('cli.col.size')}: {_size(item.size)} ({item.size:,} B)",
+        f"{tr('cli.col.size')}: {_size(item.size)}"
+        + (f" ({item.size:,} B)" if item.size >= 1024 else ""),
     ]
     # Named details only: the raw keys of the rest are in --json, not in the sentence text.
     for key, value in sorted(item.metadata.items()):

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 _SHOWN_METADATA = ("url", "final_url", "status", "server_ip", "fetched_at", "page_title",
                    "original_name", "original_path", "media_type", "when", "where", "who")
+_TIME_METADATA = frozenset({"fetched_at", "when"})
 
 
 def metadata_text(item: Item) -> str:
@@ -285,7 +286,10 @@ class DetailPane(QScrollArea):
         for key in _SHOWN_METADATA:
             value = item.metadata.get(key)
             if value not in (None, "", [], {}):
-                row(tr(f"gui.meta.{key}"), str(value))
+                # times as people read them (local, with zone), never raw ISO 8601
+                shown = (short_time(str(value), item.timezone) if key in _TIME_METADATA
+                         else str(value))
+                row(tr(f"gui.meta.{key}"), shown or str(value))
         if item.deletion:
             row(tr("gui.detail.deleted"), str(item.deletion.get("reason", "")))
         layout.addLayout(form)

@@ -43,6 +43,7 @@ from evidencekit.gui.widgets import (
     card,
     fit_rows,
     heading,
+    keep_entries_whole,
     muted,
     para,
     primary,
@@ -132,6 +133,7 @@ class ExportDialog(QDialog):
         for code in ("both", "ko", "en"):
             self.lang.addItem(tr(f"gui.export.lang_{code}"), code)
         self.lang.setCurrentIndex(0)
+        keep_entries_whole(self.lang)
         self.out = QLineEdit(str(default_bundle_path()))
         self.out.setAccessibleName(tr("gui.export.save_to"))
         out_row = QHBoxLayout()
@@ -145,6 +147,7 @@ class ExportDialog(QDialog):
         for zone in dict.fromkeys((KOREA, local_zone_name(), "UTC")):
             if "/" in zone or zone == "UTC":
                 self.zone.addItem(zone, zone)
+        keep_entries_whole(self.zone)
         form.addRow(tr("court.gui.zone"), self.zone)
         court = QFormLayout()
         court.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, QLocale
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -23,8 +23,9 @@ from evidencekit.capture.incident import incident_item
 from evidencekit.errors import EvidenceKitError
 from evidencekit.gui.messages import show_error
 from evidencekit.gui.widgets import button, button_row, dialog_layout, heading, muted, primary
-from evidencekit.i18n import tr
+from evidencekit.i18n import current_language, tr
 from evidencekit.model import NewItem
+from evidencekit.timefmt import zone_label
 
 __all__ = ["IncidentDialog"]
 
@@ -50,13 +51,19 @@ class IncidentDialog(QDialog):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.know_when = QCheckBox(tr("gui.incident.know_when"))
         self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm t")  # with its zone (KST)
+        # as the GUI says times (2024년 8월 27일 오후 3:15 KST), always with its zone
+        self.when.setLocale(QLocale(QLocale.Language.Korean if current_language() == "ko"
+                                    else QLocale.Language.English))
+        self.when.setDisplayFormat(tr("gui.incident.when_format"))
         self.when.setCalendarPopup(True)
         self.when.setEnabled(False)
         self.know_when.toggled.connect(self.when.setEnabled)
         when_row = QHBoxLayout()
         when_row.addWidget(self.know_when)
         when_row.addWidget(self.when, 1)
+        # the zone as the rest of the program names it (KST, not the locale's "GMT+9")
+        self.when_zone = muted(zone_label(datetime.now().astimezone()))
+        when_row.addWidget(self.when_zone)
         form.addRow(tr("gui.incident.when"), when_row)
         self.where = QLineEdit()
         self.where.setPlaceholderText(tr("gui.incident.where_placeholder"))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -92,6 +93,16 @@ _SAID_ABOVE = frozenset({"verify_trust.signer_unconfirmed"})
 _GUI_WORDING = {"verify_weak.counter_unconfirmed": "verify_weak.gui.counter_unconfirmed"}
 
 
+def _window_size() -> tuple[int, int]:
+    """Tall enough that the results, not only the trusted-root lists below them, fill the
+    window on a large screen; never taller than the screen."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 860, 760
+    available = screen.availableGeometry()
+    return min(900, available.width()), max(min(980, int(available.height() * 0.92)), 600)
+
+
 class VerifyWindow(QWidget):
     """A window of its own; ``verify(path)`` starts a check (also used by tests).
 
@@ -106,7 +117,7 @@ class VerifyWindow(QWidget):
         self.setObjectName("Page")
         self.setWindowTitle(tr("gui.verify.window"))
         self.setAcceptDrops(True)
-        self.resize(860, 760)
+        self.resize(*_window_size())
         self.jobs = JobHost(self, threads=1)
         self.report: Any = None
         self.job: Any = None
@@ -144,7 +155,6 @@ class VerifyWindow(QWidget):
         self.results_area = QScrollArea()
         self.results_area.setWidgetResizable(True)
         self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout.addWidget(self.results_area, 1)
         self.roots = TrustedRoots(self.settings, changed=self._again)
         self.tsa_roots = TrustedRoots(self.settings, changed=self._again, kind=TSA_ROOTS)
         # the two lists side by side, in a short area of their own: the results keep the
@@ -161,8 +171,28 @@ class VerifyWindow(QWidget):
         self.roots_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.roots_area.setWidget(roots_box)
         self.roots_area.setMaximumHeight(self.fontMetrics().height() * 11)
-        layout.addWidget(self.roots_area)
+        # results above, the roots below: the roots get the room they need but never more
+        # than a third (a short screen keeps most of it for the checks); the handle between
+        # them lets a person give either more
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.results_area)
+        self.splitter.addWidget(self.roots_area)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self._split_done = False
+        layout.addWidget(self.splitter, 1)
         self._show_result(None)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._split_done:
+            self._split_done = True
+            total = sum(self.splitter.sizes())
+            inner = self.roots_area.widget()
+            wanted = (inner.sizeHint().height() if inner is not None else 0) + 4
+            roots = min(wanted, self.roots_area.maximumHeight(), total // 3)
+            self.splitter.setSizes([total - roots, roots])
 
     # -- choosing --------------------------------------------------------------------
 
@@ -276,7 +306,7 @@ class VerifyWindow(QWidget):
         for check in report.checks:
             if check.key in _SAID_ABOVE:
                 continue  # the banner says it, in words for this screen
-            detail = (tr(_GUI_WORDING[check.key], **check.params)
+            detail = (tr(_GUI_WORDING[check.key], **check.shown_params())
                       if check.key in _GUI_WORDING else check.detail_text())
             layout.addWidget(self._line(check.ok, check.title(), detail))
         if report.items:

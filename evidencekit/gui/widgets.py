@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -140,6 +141,18 @@ def fit_rows(view: QAbstractItemView, rows: int) -> None:
     frame = 2 * view.frameWidth()
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
     view.setFixedHeight(shown * (row + 2 * spacing) + frame + 2)
+
+
+def keep_entries_whole(combo: QComboBox) -> None:
+    """A drop-down never narrower than its longest entry ("Korean and English", "한국어와
+    영어"), at any text size: its minimum is set in widths of "x", which Qt scales with
+    the font."""
+    fm = combo.fontMetrics()
+    widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())),
+                 default=0)
+    combo.setMinimumContentsLength(-(-widest // max(1, fm.horizontalAdvance("x"))) + 1)
+    combo.setSizeAdjustPolicy(
+        QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
 
 
 def heading(text: str, size: int = 18) -> QLabel:

@@ -52,7 +52,7 @@ def test_no_text_is_cut(tmp_path: Path, artifacts: Path, size: tuple[int, int]) 
 def test_checker_sees_a_cut_label(qtbot) -> None:  # type: ignore[no-untyped-def]
     """The checker itself: a label narrower than its text, a wrapped label shorter than
     its lines and a squeezed button are found; a label that fits is not."""
-    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+    from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
     from tests.support.gui_fit import problems
 
@@ -68,9 +68,17 @@ def test_checker_sees_a_cut_label(qtbot) -> None:  # type: ignore[no-untyped-def
     squeezed.setGeometry(10, 80, 40, 30)
     fine = QLabel("OK", window)
     fine.setGeometry(10, 120, 100, 30)
+    cut_combo = QComboBox(window)
+    cut_combo.addItem("Korean and English")
+    cut_combo.setGeometry(10, 160, 90, 30)
+    wide_combo = QComboBox(window)
+    wide_combo.addItem("한국어")
+    wide_combo.setGeometry(120, 160, 200, 30)
     window.show()
     found = problems(window)
     assert any("이 문장은" in p and "needs" in p for p in found), found
     assert any("wrapped text needs" in p for p in found), found
     assert any("Write what" in p for p in found), found
     assert not any("'OK'" in p for p in found), found
+    combos = [p for p in found if "chosen entry needs" in p]
+    assert len(combos) == 1 and "Korean and English" in combos[0], found

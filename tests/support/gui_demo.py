@@ -89,7 +89,7 @@ def make_demo_vault(folder: Path, passphrase: str = PASSPHRASE) -> Path:
         incident = incident_item(
             "2024년 8월 30일 오후 3시쯤 친구가 대화방 링크를 보내 주었습니다.\n"
             "제 얼굴이 합성된 사진이 올라와 있었습니다.",
-            when="2024-08-30T15:00", where="텔레그램", title="처음 알게 된 날")
+            when="2024-08-30T15:00+09:00", where="텔레그램", title="처음 알게 된 날")
         incident.captured_at = base + timedelta(days=2)
         incident.timezone = "Asia/Seoul"
         vault.add_item(incident)

@@ -23,10 +23,13 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
     QCheckBox,
+    QComboBox,
     QLabel,
     QLineEdit,
     QRadioButton,
     QScrollArea,
+    QStyle,
+    QStyleOptionComboBox,
     QWidget,
 )
 
@@ -42,6 +45,8 @@ def _name(w: QWidget) -> str:
         text = w.text()
     elif isinstance(w, QLineEdit):
         text = w.text() or w.placeholderText()
+    elif isinstance(w, QComboBox):
+        text = w.currentText()
     text = text.replace("\n", "⏎")
     return f"{type(w).__name__}[{w.objectName() or '-'}] {text[:60]!r}"
 
@@ -132,10 +137,24 @@ def line_edit_problem(edit: QLineEdit) -> str | None:
     return None
 
 
+def combo_problem(combo: QComboBox) -> str | None:
+    """A drop-down whose chosen entry does not fit its text field ("Korean and Englis")."""
+    if combo.isEditable() or not combo.currentText():
+        return None
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    need = QFontMetrics(combo.font()).horizontalAdvance(combo.currentText())
+    if need > field.width() + SLACK:
+        return f"chosen entry needs {need}px, has {field.width()}"
+    return None
+
+
 def problems(window: QWidget) -> list[str]:
     """Every cut text in ``window`` (visible widgets only)."""
     found: list[str] = []
-    kinds: tuple[type, ...] = (QLabel, QAbstractButton, QLineEdit)
+    kinds: tuple[type, ...] = (QLabel, QAbstractButton, QLineEdit, QComboBox)
     for w in window.findChildren(QWidget):
         if not w.isVisibleTo(window) or not w.isVisible():
             continue
@@ -156,6 +175,8 @@ def problems(window: QWidget) -> list[str]:
             problem = button_problem(w)
         elif isinstance(w, QLineEdit):
             problem = line_edit_problem(w)
+        elif isinstance(w, QComboBox):
+            problem = combo_problem(w)
         if problem is None and not _inside_scroll(w):
             shown = _visible_rect(w)
             if shown.width() < w.width() - SLACK or shown.height() < w.height() - SLACK:
