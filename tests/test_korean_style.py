@@ -55,10 +55,15 @@ HAPNIDA = re.compile(r"(니다|니까|십시오|하시오)(?=[.!?…)\"”’'\s
 PLAIN = re.compile(r"[가-힣](?:는다|한다|된다|있다|없다|였다|했다)(?=[.!?]|$)")
 
 
+VERIFY_SCREEN = ("gui.bundle.", "gui.verify.", "verify_trust.gui.", "verify_weak.gui.")
+
+
 def _gui_key(key: str) -> bool:
     """Keys in the GUI's own voice. ``gui.bundle.*`` are the GUI's wording of verification
-    results, which KOREAN.md keeps formal (합니다체) like the PDF."""
-    if key.startswith("gui.bundle."):
+    results, which KOREAN.md keeps formal (합니다체) like the PDF; the verify screen shows
+    those results, and one screen has one tone, so its own words (``gui.verify.*``,
+    ``verify_trust.gui.*``, ``verify_weak.gui.*``) are formal too."""
+    if key.startswith(VERIFY_SCREEN):
         return False
     return key.startswith("gui.") or ".gui." in key
 

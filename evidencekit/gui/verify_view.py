@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QScrollArea,
-    QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -155,8 +155,9 @@ class VerifyWindow(QWidget):
         self.results_area = QScrollArea()
         self.results_area.setWidgetResizable(True)
         self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.roots = TrustedRoots(self.settings, changed=self._again)
-        self.tsa_roots = TrustedRoots(self.settings, changed=self._again, kind=TSA_ROOTS)
+        self.roots = TrustedRoots(self.settings, changed=self._roots_changed)
+        self.tsa_roots = TrustedRoots(self.settings, changed=self._roots_changed,
+                                      kind=TSA_ROOTS)
         # the two lists side by side, in a short area of their own: the results keep the
         # height however many roots there are
         roots_box = QWidget()
@@ -171,28 +172,36 @@ class VerifyWindow(QWidget):
         self.roots_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.roots_area.setWidget(roots_box)
         self.roots_area.setMaximumHeight(self.fontMetrics().height() * 11)
-        # results above, the roots below: the roots get the room they need but never more
-        # than a third (a short screen keeps most of it for the checks); the handle between
-        # them lets a person give either more
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.results_area)
-        self.splitter.addWidget(self.roots_area)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)
-        self._split_done = False
-        layout.addWidget(self.splitter, 1)
+        # The trust settings fold away under one button, so the results get the whole
+        # height; the button says how many roots are trusted, and opening it shows both
+        # lists (they are what makes "confirmed" possible, so they stay one click away).
+        self.roots_area.hide()
+        self.trust_toggle = QToolButton()
+        self.trust_toggle.setCheckable(True)
+        self.trust_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.trust_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.trust_toggle.setAutoRaise(True)
+        self.trust_toggle.toggled.connect(self.show_trust)
+        layout.addWidget(self.results_area, 1)
+        layout.addWidget(self.trust_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.roots_area)
+        self._update_trust_toggle()
         self._show_result(None)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if not self._split_done:
-            self._split_done = True
-            total = sum(self.splitter.sizes())
-            inner = self.roots_area.widget()
-            wanted = (inner.sizeHint().height() if inner is not None else 0) + 4
-            roots = min(wanted, self.roots_area.maximumHeight(), total // 3)
-            self.splitter.setSizes([total - roots, roots])
+    def show_trust(self, shown: bool) -> None:
+        """Open or fold the trusted-roots lists."""
+        if self.trust_toggle.isChecked() != shown:
+            self.trust_toggle.setChecked(shown)  # comes back here through toggled
+            return
+        self.trust_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
+                                       else Qt.ArrowType.RightArrow)
+        self.roots_area.setVisible(shown)
+
+    def _update_trust_toggle(self) -> None:
+        text = tr("verify_lead.trust_toggle", signers=len(self.roots.roots()),
+                  tsas=len(self.tsa_roots.roots()))
+        self.trust_toggle.setText(text)
+        self.trust_toggle.setAccessibleName(text)
 
     # -- choosing --------------------------------------------------------------------
 
@@ -211,6 +220,10 @@ class VerifyWindow(QWidget):
                 event.acceptProposedAction()
                 self.verify(Path(url.toLocalFile()))
                 return
+
+    def _roots_changed(self) -> None:
+        self._update_trust_toggle()
+        self._again()
 
     def _again(self) -> None:
         if self.path is not None:

@@ -123,6 +123,11 @@ def test_verify_screen_trusted_roots_in_settings(qtbot, main_window, tmp_path: P
     window.verify(out)
     qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
     assert window.report.exit_code == 10
+    # the trust settings are folded away until opened; the button counts the roots
+    assert not window.roots_area.isVisibleTo(window)
+    assert "0" in window.trust_toggle.text()
+    window.trust_toggle.click()
+    assert window.roots_area.isVisibleTo(window)
     junk = tmp_path / "junk.pem"
     junk.write_text("no certificate")
     assert not window.roots.add_file(junk) and window.roots.error.isVisibleTo(window)
@@ -130,6 +135,7 @@ def test_verify_screen_trusted_roots_in_settings(qtbot, main_window, tmp_path: P
     assert window.roots.add_file(pem_file)  # saved, and the bundle checked again
     qtbot.waitUntil(lambda: window.report is not None, timeout=60000)
     assert window.report.exit_code == 0
+    assert tr("verify_lead.trust_toggle", signers=1, tsas=0) == window.trust_toggle.text()
     assert window.result_lines()[0] == tr("verify_trust.gui.state_ok")
     assert len(Settings.load(tmp_path / "settings.json").get("trusted_roots")) == 1
     window.report = None

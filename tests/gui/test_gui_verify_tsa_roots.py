@@ -64,6 +64,7 @@ def test_tsa_root_added_on_the_verify_screen(qtbot, stamped, tmp_path: Path,  # 
     # a file with no certificate: refused, named, nothing saved, nothing re-checked
     junk = tmp_path / "junk.pem"
     junk.write_text("no certificate here")
+    window.show_trust(True)
     assert not window.tsa_roots.add_file(junk)
     assert window.tsa_roots.error.isVisibleTo(window)
     assert settings.get("trusted_tsa_roots") == []
@@ -98,7 +99,7 @@ def test_tsa_roots_section_in_korean(qtbot, settings) -> None:  # type: ignore[n
     qtbot.addWidget(window)
     texts = [w.text() for w in window.tsa_roots.findChildren(type(window.path_label))]
     assert "신뢰하는 시점확인 기관" in texts
-    assert any("공개 시점확인 기관의 시점확인은 이미 신뢰해요" in t for t in texts)
+    assert any("공개 시점확인 기관의 시점확인은 이미 신뢰합니다" in t for t in texts)
     assert not any("--tsa-ca" in t for t in texts)
 
 
