@@ -219,7 +219,7 @@ def test_times_carry_zones_in_summary_custody_and_items(mixed: dict[str, Any]) -
     # item 6 was captured on a computer set to UTC: shown in Korean time, zone recorded
     item6 = text[text.index("증거 자료 #6 —"):text.index("증거 자료 #7 —")]
     assert "2024-08-27 15:57:02 KST (06:57:02 UTC)" in item6
-    assert "Etc/UTC(컴퓨터 설정값이며" in item6
+    assert "Etc/UTC(컴퓨터의 설정값입니다" in item6
     for line in summary.splitlines():  # no bare time anywhere in the table
         if re.search(r"\d\d:\d\d:\d\d", line):
             assert "KST" in line or "UTC" in line, line
