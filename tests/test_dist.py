@@ -92,6 +92,21 @@ def test_frozen_program(frozen: Path, tmp_path: Path) -> None:
                            capture_output=True, text=True, env=env_pw, timeout=60)
     assert texts.returncode == 0, texts.stderr[-2000:]
     assert "단체방" in json.loads(texts.stdout)["metadata"]["ocr"]["text"]
+    # PyAV's FFmpeg in the frozen program: a video's frames are read and hashed
+    from tests.support.similar_pictures import photo, video_of
+
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(video_of(photo()))
+    added = subprocess.run([str(frozen), "add", str(demo / "demo-vault"), str(clip), "--json"],
+                           capture_output=True, text=True, env=env_pw, timeout=120)
+    assert added.returncode == 0, added.stderr[-2000:]
+    number = json.loads(added.stdout)[0]["number"]
+    hashed = subprocess.run([str(frozen), "rehash", str(demo / "demo-vault")],
+                            capture_output=True, text=True, env=env_pw, timeout=300)
+    assert hashed.returncode == 0, hashed.stderr[-2000:]
+    shown = subprocess.run([str(frozen), "show", str(demo / "demo-vault"), str(number),
+                            "--json"], capture_output=True, text=True, env=env_pw, timeout=60)
+    assert json.loads(shown.stdout)["metadata"]["pdq"]["hashes"], shown.stdout[-2000:]
 
 
 @pytest.mark.slow
