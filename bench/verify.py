@@ -28,14 +28,15 @@ def verify_rows() -> list[Row]:
     vault.add_item(NewItem(kind="file", title="1 GiB", source="big.bin", parts=[
         PartInput(name="original.bin", media_type="application/octet-stream", path=src)]))
     bundle = base / "big.pdf"
-    export_bundle(vault, bundle, title="1 GiB", max_embed_mb=2048)
+    # verify is asked as a recipient would: with the fingerprint the holder gave
+    fingerprint = export_bundle(vault, bundle, title="1 GiB", max_embed_mb=2048).fingerprint
     vault.close()
     t_ours, t_tools = [], []
     for _ in range(3):
         t0 = time.perf_counter()
-        report = verify_bundle(bundle)
+        report = verify_bundle(bundle, expect_fingerprint=fingerprint)
         t_ours.append(time.perf_counter() - t0)
-        assert report.ok
+        assert report.ok, (report.exit_code, [c.key for c in report.failures])
         out = base / "detached"
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir()

@@ -36,3 +36,22 @@ def test_item_pages_name_the_other_copies(vault_dir: Path, tmp_path: Path) -> No
     assert text.count("cut copy)") == 1 and text.count("Cut copy: found by") == 1
     assert text.count("Same picture also in") == 1  # item 3 has no copy
     assert pdq[:16] in text.replace(" ", "")
+
+
+def test_a_picture_copied_many_times_still_exports(vault_dir: Path, tmp_path: Path) -> None:
+    """80 copies of one picture: each item page names the ten nearest with their distance
+    and the rest by number, and no table cell outgrows a page (it did: LayoutError)."""
+    from evidencekit.bundle.export import export_bundle
+    from evidencekit.similar.bundle_view import MAX_LISTED
+
+    small = encode(photo().resize((160, 120)), "PNG")
+    with open_vault(vault_dir) as v:
+        for n in range(80):
+            v.add_item(NewItem(kind="file", title=f"copy-{n}.png", source=f"copy-{n}.png",
+                               parts=[PartInput(name="copy.png", media_type="image/png",
+                                                data=small)]))
+        result = export_bundle(v, tmp_path / "many.pdf", lang="ko")
+    text = pdftotext(result.path)
+    assert text.count("그 밖에 같은 사진이 있는 증거 자료 69건") == 80
+    first_page = text.split("증거 자료 #1 —", 1)[1].split("증거 자료 #2 —", 1)[0]
+    assert len(re.findall(r"증거 자료 #\d+ \(거리 0\)", first_page)) == MAX_LISTED

@@ -231,7 +231,9 @@ def _kv_table(rows: list[tuple[str, Flowable]], st: Styles, width: float, label_
             ("LINEABOVE", (0, 0), (-1, 0), 0.8, RULE),
             ("TOPPADDING", (0, 0), (-1, 0), 3),
         ]
-    t = Table(data, colWidths=[label_w, width - label_w], repeatRows=1 if title else 0)
+    # splitInRow: a value taller than what is left of the page continues on the next
+    t = Table(data, colWidths=[label_w, width - label_w], repeatRows=1 if title else 0,
+              splitInRow=1)
     t.setStyle(TableStyle(style))
     return t
 

@@ -13,7 +13,12 @@ from evidencekit.model import Item
 if TYPE_CHECKING:  # numpy is loaded by an export, not by every bundle import
     from evidencekit.similar.copies import Copy, CopyMap
 
-__all__ = ["copy_map", "similar_groups"]
+__all__ = ["copy_map", "similar_groups", "MAX_LISTED"]
+
+#: Copies named with their distance on an item page; the others by number (at most
+#: MAX_NUMBERS of them, then "…"; the manifest's hashes let anyone find them all).
+MAX_LISTED = 10
+MAX_NUMBERS = 120
 
 
 def copy_map(items: Iterable[Item]) -> CopyMap:
@@ -39,8 +44,17 @@ def similar_groups(item: Item, copies: list[Copy], labels: Labels) -> list[Group
         notes = [Line(labels("bundle.similar.note"))]
         if any(c.cropped for c in copies):
             notes.append(Line(labels("bundle.similar.cut_note")))
-        group.rows.append(Row(labels("bundle.similar.copies"), [
-            Line(labels("bundle.similar.copy_cut" if c.cropped else "bundle.similar.copy",
-                        number=c.number, distance=c.distance))
-            for c in copies] + notes))
+        # The nearest copies with their distances, the rest by number only: a picture
+        # re-uploaded hundreds of times must not make one table cell taller than a page.
+        listed = sorted(copies, key=lambda c: (c.distance, c.number))
+        lines = [Line(labels("bundle.similar.copy_cut" if c.cropped else "bundle.similar.copy",
+                             number=c.number, distance=c.distance))
+                 for c in listed[:MAX_LISTED]]
+        rest = sorted(c.number for c in listed[MAX_LISTED:])
+        if rest:
+            shown = ", ".join(f"#{n}" for n in rest[:MAX_NUMBERS])
+            if len(rest) > MAX_NUMBERS:
+                shown += " …"
+            lines.append(Line(labels("bundle.similar.more", count=len(rest), numbers=shown)))
+        group.rows.append(Row(labels("bundle.similar.copies"), lines + notes))
     return [group]
