@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-__all__ = ["VideoPreview", "video_preview", "text_preview", "preview_kind",
+__all__ = ["VideoPreview", "duration_text", "video_preview", "text_preview", "preview_kind",
            "MAX_PREVIEW_BYTES"]
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,14 @@ MAX_PREVIEW_BYTES = 200 * 1024 * 1024
 MAX_DECODED_FRAMES = 600
 SHEET_FRAMES = 4
 SHEET_TILE = (240, 135)
+
+
+def duration_text(seconds: float) -> str:
+    """A video's length as a player shows it: ``0:07``, ``12:30``, ``1:02:03``."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @dataclass
@@ -42,8 +50,7 @@ class VideoPreview:
     def summary(self) -> str:
         parts = []
         if self.duration is not None:
-            minutes, seconds = divmod(int(round(self.duration)), 60)
-            parts.append(f"{minutes}:{seconds:02d}")
+            parts.append(duration_text(self.duration))
         if self.codec:
             parts.append(self.codec)
         if self.width and self.height:

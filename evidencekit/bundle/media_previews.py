@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from PIL import Image, ImageDraw, ImageFont
 
 from evidencekit.bundle.images import Preview, preview_image
-from evidencekit.previews import text_preview, video_preview
+from evidencekit.previews import duration_text, text_preview, video_preview
 from evidencekit.resources import resource_path
 
 __all__ = ["VideoFacts", "video_page_preview", "text_page_preview", "text_picture", "TEXT_LINES",
@@ -42,12 +42,7 @@ class VideoFacts:
     frames: int
 
     def duration_text(self) -> str:
-        if self.duration is None:
-            return ""
-        total = int(round(self.duration))
-        hours, rest = divmod(total, 3600)
-        minutes, seconds = divmod(rest, 60)
-        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+        return "" if self.duration is None else duration_text(self.duration)
 
 
 def _png(image: Image.Image) -> bytes:
