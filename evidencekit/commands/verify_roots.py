@@ -9,11 +9,8 @@ root by its common name and SHA-256 fingerprint.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
-
-from asn1crypto import x509 as asn1_x509
 
 from evidencekit.i18n import tr
 
@@ -37,22 +34,15 @@ def roots_of(pem: bytes | str, role: str, source: str, where: str) -> list[UsedR
     from cryptography import x509
 
     from evidencekit.bundle.verify_report import display_name
-    from evidencekit.timestamps.trust import load_pem_certificates
+    from evidencekit.vault.identity import fingerprint
 
     data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
     try:
-        certs: list[asn1_x509.Certificate] = load_pem_certificates(data)
+        certs = x509.load_pem_x509_certificates(data)
     except ValueError:
         return []
-    out = []
-    for cert in certs:
-        der = cert.dump()
-        try:
-            subject = display_name(x509.load_der_x509_certificate(der).subject.rfc4514_string())
-        except ValueError:
-            subject = "?"
-        out.append(UsedRoot(role, subject, hashlib.sha256(der).hexdigest(), source, where))
-    return out
+    return [UsedRoot(role, display_name(cert.subject.rfc4514_string()), fingerprint(cert),
+                     source, where) for cert in certs]
 
 
 def roots_lines(roots: list[UsedRoot], public_count: int) -> list[str]:
