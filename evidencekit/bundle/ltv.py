@@ -40,13 +40,12 @@ from pyhanko.pdf_utils import misc
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
-from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
+from evidencekit.bundle.verify_contexts import signature_tst
 from evidencekit.errors import InputError, StorageError
 from evidencekit.model import Progress
 from evidencekit.vault.atomic import fsync_dir
@@ -172,16 +171,6 @@ def _token_certs(signed_data: cms.SignedData) -> tuple[asn1_x509.Certificate | N
     return None, certs
 
 
-def _signature_token(sig: EmbeddedPdfSignature) -> cms.SignedData | None:
-    try:
-        token = find_unique_cms_attribute(sig.signer_info["unsigned_attrs"],
-                                          "signature_time_stamp_token")
-    except (NonexistentAttributeError, KeyError, ValueError):
-        return None
-    content = token["content"]
-    return content if isinstance(content, cms.SignedData) else None
-
-
 def timestamper_roots(timestamper: Any) -> list[asn1_x509.Certificate]:
     """The trust roots a :class:`~evidencekit.timestamps.document.VerifyingHTTPTimeStamper`
     was given (public roots plus the user's), to complete the authority's chain."""
@@ -227,7 +216,7 @@ def _material(reader: PdfFileReader, extra: Sequence[asn1_x509.Certificate]) -> 
         if not is_stamp:
             mat.self_signed_signer = mat.self_signed_signer or (
                 len(chain) == 1 and _is_self_issued(leaf))
-            token = _signature_token(sig)
+            token = signature_tst(sig)
             if token is not None:
                 ts_leaf, ts_certs = _token_certs(token)
                 if ts_leaf is not None:
