@@ -486,38 +486,7 @@ def ca_bundle(out: Path, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate
 
 # --- round 2: certificates and time-stamp authorities with chosen validity dates ---------
 
-def cert_between(cn: str, start: datetime, end: datetime, *,
-                 issuer: tuple[Any, x509.Certificate] | None = None, ca: bool = False,
-                 time_stamping: bool = False, key: Any = None) -> tuple[Any, x509.Certificate]:
-    """A certificate valid from ``start`` to ``end``: self-signed (``issuer`` None) or
-    issued by ``issuer`` (key, certificate); a CA (``ca``), a time-stamp authority
-    (``time_stamping``, RSA) or a document signer (EC P-256). ``key``: reuse this key."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    if key is None:
-        key = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
-               if time_stamping else ec.generate_private_key(ec.SECP256R1()))
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    signing_key, issuer_name = (key, name) if issuer is None else (issuer[0], issuer[1].subject)
-    signs = not ca and not time_stamping
-    builder = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=signs,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            signing_key.public_key()), critical=False)
-    )
-    if time_stamping:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-    return key, builder.sign(signing_key, hashes.SHA256())
+cert_between = atk.cert_between
 
 
 def tsa_under_root(start: datetime, end: datetime, when: datetime

@@ -20,7 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -202,23 +202,44 @@ def make_ca(cn: str = "Test Support Centre Root") -> tuple[ec.EllipticCurvePriva
 def issue(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, cn: str, *,
           ca: bool = False) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """A certificate issued by ``ca_cert``: a signer (default) or an intermediate CA."""
-    key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
+    key, cert = cert_between(cn, now - timedelta(days=1), now + timedelta(days=1000),
+                             issuer=(ca_key, ca_cert), ca=ca)
+    return key, cert
+
+
+def cert_between(cn: str, start: datetime, end: datetime, *,
+                 issuer: tuple[Any, x509.Certificate] | None = None, ca: bool = False,
+                 time_stamping: bool = False, key: Any = None) -> tuple[Any, x509.Certificate]:
+    """A certificate valid from ``start`` to ``end``: self-signed (``issuer`` None) or
+    issued by ``issuer`` (key, certificate); a CA (``ca``), a time-stamp authority
+    (``time_stamping``, RSA) or a document signer (EC P-256). ``key``: reuse this key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if key is None:
+        key = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
+               if time_stamping else ec.generate_private_key(ec.SECP256R1()))
+    name = _name(cn)
+    signing_key, issuer_name = (key, name) if issuer is None else (issuer[0], issuer[1].subject)
+    signs = not ca and not time_stamping
     builder = (
-        x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(ca_cert.subject)
+        x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name)
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1000))
+        .not_valid_before(start).not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca,
+        .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=signs,
                                      key_encipherment=False, data_encipherment=False,
                                      key_agreement=False, key_cert_sign=ca, crl_sign=ca,
                                      encipher_only=False, decipher_only=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                        critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            ca_key.public_key()), critical=False)
+            signing_key.public_key()), critical=False)
     )
-    return key, builder.sign(ca_key, hashes.SHA256())
+    if time_stamping:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    return key, builder.sign(signing_key, hashes.SHA256())
 
 
 def vector_text_pdf(lines: list[str], width: float = 595.2756, height: float = 841.8898
